@@ -1,0 +1,1 @@
+# client: rules added by the part that owns it

@@ -1,0 +1,1 @@
+# daemon: rules added by the part that owns it

@@ -1,0 +1,1 @@
+# dbus: rules added by the part that owns it

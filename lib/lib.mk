@@ -1,0 +1,21 @@
+# The core: profile, register names, rules. Depends on json-c only.
+noinst_LTLIBRARIES += lib/libkvmregs.la
+lib_libkvmregs_la_SOURCES = \
+	lib/util.h \
+	lib/regnames.c lib/regnames.h lib/idregs.c \
+	lib/sha256.c lib/sha256.h \
+	lib/profile.c lib/profile.h \
+	lib/rules.c lib/rules.h lib/report.c
+lib_libkvmregs_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+lib_libkvmregs_la_LIBADD = $(JSONC_LIBS)
+
+check_PROGRAMS += tests/test-regnames tests/test-profile tests/test-rules
+TESTS += tests/test-regnames tests/test-profile tests/test-rules
+tests_test_regnames_SOURCES = tests/test-regnames.c tests/testutil.h
+tests_test_regnames_LDADD = lib/libkvmregs.la
+tests_test_profile_SOURCES = tests/test-profile.c tests/testutil.h
+tests_test_profile_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_test_profile_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
+tests_test_rules_SOURCES = tests/test-rules.c tests/testutil.h
+tests_test_rules_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_test_rules_LDADD = lib/libkvmregs.la $(JSONC_LIBS)

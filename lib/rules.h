@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+/*
+ * The migration rules: given what a source vCPU sends (its cpreg list and values)
+ * and what the destination host offers, say what QEMU's vmstate load
+ * (target/arm/machine.c) and the destination kernel's KVM_SET_ONE_REG will do.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "profile.h"
+#include "regnames.h"
+
+typedef enum Verdict {
+        VERDICT_COMPATIBLE = 0,
+        VERDICT_ADJUSTED,        /* compatible once the destination applies report->adjustments */
+        VERDICT_INCOMPATIBLE,
+} Verdict;
+
+typedef enum Severity {
+        SEVERITY_INFO = 0,       /* nothing changes for the guest that matters (e.g. a register only the destination has) */
+        SEVERITY_WARNING,        /* loads, but the guest's state silently changes */
+        SEVERITY_ADJUST,         /* fails as is, loads after an adjustment */
+        SEVERITY_FATAL,          /* the migration fails */
+} Severity;
+
+typedef enum FindingKind {
+        FINDING_CONFIG_UNSUPPORTED,  /* destination cannot run the vCPU configuration */
+        FINDING_FEATURES_DIFFER,     /* destination's vCPU would get other features than the source's */
+        FINDING_COUNT,               /* source sends more cpreg entries than the destination has */
+        FINDING_NOT_ON_DEST,         /* source register the destination does not list */
+        FINDING_DROPPED,             /* source register above the destination's highest: dropped silently */
+        FINDING_DEST_ONLY,           /* destination register the source does not send: keeps its reset value */
+        FINDING_VALUE_REFUSED,       /* KVM_SET_ONE_REG fails on the destination */
+        FINDING_VALUE_NOT_KEPT,      /* KVM_SET_ONE_REG succeeds, but the register reads back otherwise */
+        FINDING_BAD_REGISTER,        /* a register QEMU cannot carry at all (size) */
+} FindingKind;
+
+typedef struct Finding {
+        FindingKind kind;
+        Severity severity;
+        uint64_t reg;                /* 0 when the finding is not about one register */
+        bool has_src_value, has_dst_value;
+        uint64_t src_value, dst_value;
+        const char *field;           /* ID field name ("DebugVer"), static; NULL if none */
+        uint8_t field_shift, field_width;
+        FieldRule rule;
+        int64_t src_field, dst_field;
+        char *message;               /* one line: what happens and why */
+        char *remedy;                /* plain words: what to do */
+} Finding;
+
+typedef struct Report {
+        Verdict verdict;
+        char *config;                /* source vCPU configuration compared */
+        char *dst_config;            /* destination configuration used (after adjustment) */
+        size_t src_count, dst_count; /* cpreg entries */
+        Finding *findings;           /* fatal first, then by register id */
+        size_t n_findings;
+        char **adjustments;          /* e.g. "sve=off", "pmu=off", "pauth=off"; QEMU -cpu properties */
+        size_t n_adjustments;
+        char src_digest[PROFILE_DIGEST_HEX + 1];
+        char dst_digest[PROFILE_DIGEST_HEX + 1];
+} Report;
+
+Report *report_free(Report *r);   /* NULL-safe, returns NULL */
+static inline void report_freep(Report **r) { if (*r) report_free(*r); }
+
+/*
+ * Compares the source's configuration src_config with the destination's dst_config
+ * (the configuration the destination's QEMU would build; NULL means the same name).
+ * If the two configurations' features differ and the destination also offers the
+ * source's exact features, the result is VERDICT_ADJUSTED with the adjustments that
+ * pin the destination to them (when that comparison is otherwise compatible).
+ * -ENOENT if src_config is not in src; -ENOMEM.
+ */
+int profile_compare(const Profile *src, const char *src_config,
+                    const Profile *dst, const char *dst_config, Report **ret);
+
+/*
+ * The per-register prediction for one like-for-like load: for every source cpreg,
+ * whether the destination kernel accepts the KVM_SET_ONE_REG (the replay tests hold
+ * this against real kernels). Fills findings only; no adjustment logic.
+ */
+int vcpu_config_compare(const Profile *src, const VcpuConfig *s,
+                        const Profile *dst, const VcpuConfig *d, Report **ret);
+
+/* Would the destination kernel accept this value for this register? On refusal,
+ * ret_finding (may be NULL) gets the field and rule that forbid it. */
+bool rules_kernel_accepts(const Profile *dst, const VcpuConfig *d, uint64_t reg,
+                          uint64_t value, Finding *ret_finding);
+
+const char *verdict_name(Verdict v);        /* "compatible", "compatible-after-adjustment", "incompatible" */
+const char *severity_name(Severity s);      /* "info", "warning", "adjust", "fatal" */
+const char *finding_kind_name(FindingKind k);
+
+/* Human report: aligned, one finding per block, remedies. */
+int report_print(const Report *r, FILE *f, bool verbose);
+/* Stable JSON for scripts (documented in docs/kvmregsctl.md). malloc'd, NULL on ENOMEM. */
+char *report_to_json(const Report *r, bool pretty);
+/* One message naming every fatal register and why, for the hook's stderr. malloc'd. */
+char *report_summary(const Report *r);

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+/* Small helpers shared by every part of kvmregs. */
+#include <stdlib.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Generates x_freep() for use with _cleanup_(x_freep). */
+#define DEFINE_FREEP(type, func)                                  \
+        static inline void func##p(type **p) {                    \
+                if (*p)                                           \
+                        func(*p);                                 \
+        }
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+static inline void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_close_ _cleanup_(closep)
+
+/* Takes ownership: returns *p and sets *p to NULL. */
+#define TAKE_PTR(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })
+#define TAKE_FD(fd) ({ int _t = (fd); (fd) = -1; _t; })
+
+/* Hard limits on what a caller can make us allocate. */
+#define KVMREGS_MAX_DOCUMENT   (16u * 1024u * 1024u)  /* one profile or record, bytes */
+#define KVMREGS_MAX_CONFIGS    32u                    /* vCPU configurations in a profile */
+#define KVMREGS_MAX_REGS       4096u                  /* registers in one configuration */
+#define KVMREGS_MAX_STRING     4096u                  /* one string field */

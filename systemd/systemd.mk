@@ -1,0 +1,1 @@
+# systemd: rules added by the part that owns it
