@@ -1,1 +1,23 @@
-# client: rules added by the part that owns it
+# kvmregsctl and kvmregs-hook.
+noinst_LTLIBRARIES += client/libkvmregs-client.la
+client_libkvmregs_client_la_SOURCES = client/busclient.c client/busclient.h \
+	client/domxml.c client/domxml.h
+client_libkvmregs_client_la_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
+client_libkvmregs_client_la_LIBADD = lib/libkvmregs.la $(DBUS_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS)
+
+bin_PROGRAMS += kvmregsctl
+kvmregsctl_SOURCES = client/kvmregsctl.c
+kvmregsctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(DBUS_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
+kvmregsctl_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(JSONC_LIBS) $(DBUS_LIBS) $(LIBVIRT_LIBS) $(LIBXML_LIBS)
+
+libexec_PROGRAMS += kvmregs-hook
+kvmregs_hook_SOURCES = client/kvmregs-hook.c
+kvmregs_hook_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(DBUS_CFLAGS) $(LIBXML_CFLAGS)
+kvmregs_hook_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(JSONC_LIBS) $(DBUS_LIBS) $(LIBXML_LIBS)
+
+# libvirt runs every executable in qemu.d: install the hook there as 50-kvmregs.
+install-exec-hook:
+	$(MKDIR_P) $(DESTDIR)$(libvirthookdir)
+	$(LN_S) -f $(libexecdir)/kvmregs-hook $(DESTDIR)$(libvirthookdir)/50-kvmregs
+uninstall-hook:
+	rm -f $(DESTDIR)$(libvirthookdir)/50-kvmregs

@@ -115,13 +115,19 @@ bool vcpu_config_get_value(const VcpuConfig *c, uint64_t id, uint64_t *ret_value
 bool vcpu_config_get_mask(const VcpuConfig *c, uint64_t id, uint64_t *ret_mask);
 bool vcpu_config_has_cpreg(const VcpuConfig *c, uint64_t id);
 bool vcpu_config_has_feature(const VcpuConfig *c, const char *feature);
+/* The first non-skipped configuration with exactly these kvm_vcpu_init features
+ * (and the MTE VM cap or not), or NULL. */
+const VcpuConfig *profile_find_config_by_features(const Profile *p, uint32_t init_features0, bool mte);
 int64_t profile_get_cap(const Profile *p, const char *name, int64_t fallback);
 /* Kernel release as major*1000+minor ("6.12.117+deb12-arm64" → 6012), 0 if unknown. */
 unsigned profile_kernel_version(const Profile *p);
 
 /*
  * A guest's record: a profile holding one configuration (the guest's), with the
- * source host's identity and digest. Built from a host profile.
+ * source host's identity. Compact: the cpreg list, the ID/invariant and firmware
+ * values, masks and SVE vector lengths; not the reset values of other registers
+ * (the guest's own state, which the rules do not need). The parser accepts it like
+ * any profile. Its digest is the digest of that one configuration's content.
  */
 int profile_extract_config(const Profile *p, const char *config, Profile **ret);
 

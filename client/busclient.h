@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+/* Talking to a kvmregsd: on the local system bus, an address, or another host over ssh. */
+#include <stdbool.h>
+
+typedef struct BusClient BusClient;
+
+#define KVMREGS_BUS_NAME      "org.kvmregs.Profile1"
+#define KVMREGS_OBJECT_PATH   "/org/kvmregs/Profile1"
+#define KVMREGS_INTERFACE     "org.kvmregs.Profile1"
+
+/*
+ * address: NULL for the system bus, or a D-Bus address ("unix:path=...", "unixexec:...").
+ * timeout_ms applies to every call. Errors: -ECONNREFUSED/-ENOENT (no bus), -ENOMEM;
+ * *ret_error (may be NULL) gets a malloc'd message.
+ */
+int busclient_new(const char *address, int timeout_ms, BusClient **ret, char **ret_error);
+/* The unixexec: address that reaches host's system bus through ssh and bridge_cmd
+ * (NULL: "systemd-stdio-bridge"); ssh_args: extra ssh arguments (NULL-terminated, may be NULL). */
+char *busclient_ssh_address(const char *host, const char *bridge_cmd, char *const *ssh_args);
+BusClient *busclient_free(BusClient *c);
+static inline void busclient_freep(BusClient **c) { if (*c) busclient_free(*c); }
+
+/* The methods of org.kvmregs.Profile1. -ETIMEDOUT, -ENOENT (no such name/config),
+ * -EBADMSG (garbage answer), -EIO (D-Bus error: *ret_error holds name and message). */
+int busclient_get_profile(BusClient *c, char **ret_json, char **ret_error);
+int busclient_get_config(BusClient *c, const char *config, char **ret_json, char **ret_error);
+int busclient_compare(BusClient *c, const char *source_profile_json, const char *config,
+                      char **ret_verdict, char **ret_report_json, char **ret_error);
+int busclient_get_property(BusClient *c, const char *name, char **ret_value, char **ret_error);

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+/* The daemon's current profile, read by the bus side and by the libvirt watcher thread. */
+#include <pthread.h>
+#include "profile.h"
+
+typedef struct SharedProfile {
+        pthread_mutex_t lock;   /* held while reading or replacing profile */
+        Profile *profile;       /* NULL while no profile is known */
+        /* Set by the watcher; called (without lock) after a refresh replaced the profile. */
+        void (*changed)(void *userdata);
+        void *changed_userdata;
+} SharedProfile;

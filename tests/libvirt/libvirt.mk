@@ -1,0 +1,1 @@
+# tests/libvirt: end-to-end migrations with real libvirtd
