@@ -5,6 +5,7 @@ kvmregsd_SOURCES = \
 	daemon/probe.c daemon/probe.h \
 	daemon/shared-profile.h \
 	daemon/watch.c daemon/watch.h
-kvmregsd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(DBUS_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBVIRT_CFLAGS) -pthread
-kvmregsd_LDADD = lib/libkvmregs.la $(JSONC_LIBS) $(DBUS_LIBS) $(SYSTEMD_LIBS) $(LIBVIRT_LIBS)
+kvmregsd_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(DBUS_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBVIRT_CFLAGS) -pthread
+kvmregsd_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+kvmregsd_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(JSONC_LIBS) $(DBUS_LIBS) $(SYSTEMD_LIBS) $(LIBVIRT_LIBS) $(LIBXML_LIBS)
 kvmregsd_LDFLAGS = $(AM_LDFLAGS) -pthread
