@@ -11,6 +11,7 @@ lib_libkvmregs_la_LIBADD = $(JSONC_LIBS)
 
 check_PROGRAMS += tests/test-regnames tests/test-profile tests/test-rules
 TESTS += tests/test-regnames tests/test-profile tests/test-rules
+UNIT_TESTS += tests/test-regnames tests/test-profile tests/test-rules
 tests_test_regnames_SOURCES = tests/test-regnames.c tests/testutil.h
 tests_test_regnames_LDADD = lib/libkvmregs.la
 tests_test_profile_SOURCES = tests/test-profile.c tests/testutil.h
