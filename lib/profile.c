@@ -1,3 +1,1466 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: being written */
+/*
+ * A host's register profile: parsing and validating the recording format
+ * (docs/profile-format.md), QEMU's view of it (the cpreg list), lookups,
+ * the writer, guest records and the migration-relevant digest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
 #include "profile.h"
+#include "regnames.h"
+#include "sha256.h"
+#include "util.h"
+
+#define PATH_SIZE sizeof(((ProfileError *) NULL)->path)
+
+static const char *const kvm_modes[] = { "nvhe", "vhe", "protected" };
+
+static int error_set(ProfileError *e, int r, const char *path, const char *format, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static int error_set(ProfileError *e, int r, const char *path, const char *format, ...) {
+        va_list ap;
+
+        snprintf(e->path, sizeof(e->path), "%s", path);
+        va_start(ap, format);
+        vsnprintf(e->message, sizeof(e->message), format, ap);
+        va_end(ap);
+        return r;
+}
+
+static int error_oom(ProfileError *e, const char *path) {
+        return error_set(e, -ENOMEM, path, "out of memory");
+}
+
+/* A path too long for ProfileError ends in "..." so nobody takes it for a real one. */
+static void path_mark_truncated(char buf[PATH_SIZE], int n) {
+        if (n < 0 || (size_t) n >= PATH_SIZE)
+                memcpy(buf + PATH_SIZE - 4, "...", 4);
+}
+
+static void path_key(char buf[PATH_SIZE], const char *parent, const char *key) {
+        path_mark_truncated(buf, snprintf(buf, PATH_SIZE, "%s/%s", parent, key));
+}
+
+static void path_index(char buf[PATH_SIZE], const char *parent, size_t i) {
+        path_mark_truncated(buf, snprintf(buf, PATH_SIZE, "%s/%zu", parent, i));
+}
+
+static void path_reg(char buf[PATH_SIZE], const char *parent, uint64_t id) {
+        path_mark_truncated(buf, snprintf(buf, PATH_SIZE, "%s/0x%016" PRIx64, parent, id));
+}
+
+static char **strv_free(char **v, size_t n) {
+        if (v)
+                for (size_t i = 0; i < n; i++)
+                        free(v[i]);
+        free(v);
+        return NULL;
+}
+
+static void vcpu_config_done(VcpuConfig *c) {
+        free(c->name);
+        strv_free(c->features, c->n_features);
+        free(c->skipped);
+        free(c->reg_list);
+        free(c->cpregs);
+        free(c->values);
+        free(c->id_regs);
+        free(c->fw_regs);
+        free(c->masks);
+        memset(c, 0, sizeof(*c));
+}
+
+static void named_ints_free(NamedInt *v, size_t n) {
+        if (v)
+                for (size_t i = 0; i < n; i++)
+                        free(v[i].name);
+        free(v);
+}
+
+Profile *profile_free(Profile *p) {
+        if (!p)
+                return NULL;
+        free(p->label);
+        free(p->hostname);
+        free(p->machine_id);
+        free(p->kernel);
+        free(p->kernel_version);
+        free(p->machine);
+        free(p->kvm_mode);
+        named_ints_free(p->caps, p->n_caps);
+        named_ints_free(p->vm_caps, p->n_vm_caps);
+        if (p->configs)
+                for (size_t i = 0; i < p->n_configs; i++)
+                        vcpu_config_done(&p->configs[i]);
+        free(p->configs);
+        free(p->imp_id_masks);
+        free(p);
+        return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+static int cmp_regvalue(const void *a, const void *b) {
+        return cmp_u64(&((const RegValue *) a)->id, &((const RegValue *) b)->id);
+}
+
+static int cmp_named_int(const void *a, const void *b) {
+        return strcmp(((const NamedInt *) a)->name, ((const NamedInt *) b)->name);
+}
+
+static const RegValue *regvalues_find(const RegValue *v, size_t n, uint64_t id) {
+        RegValue key = { .id = id };
+        return v ? bsearch(&key, v, n, sizeof(*v), cmp_regvalue) : NULL;
+}
+
+static bool u64_sorted_contains(const uint64_t *v, size_t n, uint64_t id) {
+        return v && bsearch(&id, v, n, sizeof(*v), cmp_u64);
+}
+
+/* ---- reading JSON values ---- */
+
+/* "0x" and 1 to 16 hex digits: how the recording writes every 64-bit number. */
+static int hex_parse(const char *s, uint64_t *ret) {
+        uint64_t v = 0;
+        size_t n = 0;
+
+        if (s[0] != '0' || s[1] != 'x')
+                return -EINVAL;
+        for (s += 2; *s; s++, n++) {
+                unsigned d;
+                if (*s >= '0' && *s <= '9')
+                        d = (unsigned) (*s - '0');
+                else if (*s >= 'a' && *s <= 'f')
+                        d = (unsigned) (*s - 'a' + 10);
+                else if (*s >= 'A' && *s <= 'F')
+                        d = (unsigned) (*s - 'A' + 10);
+                else
+                        return -EINVAL;
+                if (n >= 16)
+                        return -ERANGE;
+                v = v << 4 | d;
+        }
+        if (n == 0)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int hex_string_get(const char *s, const char *path, uint64_t max, uint64_t *ret, ProfileError *e) {
+        uint64_t v;
+        int r = hex_parse(s, &v);
+
+        if (r == -ERANGE || (r == 0 && v > max))
+                return error_set(e, -EINVAL, path, "number \"%.64s\" out of range (at most 0x%" PRIx64 ")",
+                                 s, max);
+        if (r < 0)
+                return error_set(e, -EINVAL, path, "\"%.64s\" is not a number of the form \"0x\" + hex digits", s);
+        *ret = v;
+        return 0;
+}
+
+static int hex_get(json_object *o, const char *path, uint64_t max, uint64_t *ret, ProfileError *e) {
+        if (!json_object_is_type(o, json_type_string))
+                return error_set(e, -EINVAL, path, "expected a string \"0x...\", got %s",
+                                 json_type_to_name(json_object_get_type(o)));
+        return hex_string_get(json_object_get_string(o), path, max, ret, e);
+}
+
+static int int_get(json_object *o, const char *path, int64_t min, int64_t max, int64_t *ret, ProfileError *e) {
+        int64_t v;
+
+        if (!json_object_is_type(o, json_type_int))
+                return error_set(e, -EINVAL, path, "expected an integer, got %s",
+                                 json_type_to_name(json_object_get_type(o)));
+        /* json-c saturates what int64 cannot hold; a saturated value is out of range too. */
+        errno = 0;
+        v = json_object_get_int64(o);
+        if (errno != 0 || v < min || v > max || v == INT64_MAX || v == INT64_MIN)
+                return error_set(e, -EINVAL, path, "integer %.40s out of range [%" PRId64 ", %" PRId64 "]",
+                                 json_object_to_json_string(o), min, max);
+        *ret = v;
+        return 0;
+}
+
+static int string_dup(json_object *o, const char *path, bool allow_empty, char **ret, ProfileError *e) {
+        const char *s;
+        size_t len;
+        char *copy;
+
+        if (!json_object_is_type(o, json_type_string))
+                return error_set(e, -EINVAL, path, "expected a string, got %s",
+                                 json_type_to_name(json_object_get_type(o)));
+        s = json_object_get_string(o);
+        len = (size_t) json_object_get_string_len(o);
+        if (len > KVMREGS_MAX_STRING)
+                return error_set(e, -E2BIG, path, "string longer than %u bytes", KVMREGS_MAX_STRING);
+        if (memchr(s, '\0', len))
+                return error_set(e, -EINVAL, path, "string contains a NUL character");
+        if (!allow_empty && len == 0)
+                return error_set(e, -EINVAL, path, "empty string");
+        copy = strdup(s);
+        if (!copy)
+                return error_oom(e, path);
+        *ret = copy;
+        return 0;
+}
+
+/* A member of a JSON object; -ENOENT (with the error filled) if required and missing. */
+static int member_get(json_object *obj, const char *path, const char *key, bool required,
+                      json_object **ret, char child[PATH_SIZE], ProfileError *e) {
+        json_object *v = NULL;
+
+        path_key(child, path, key);
+        if (!json_object_object_get_ex(obj, key, &v) || !v) {
+                *ret = NULL;
+                if (required)
+                        return error_set(e, -EINVAL, child, "required key \"%s\" missing", key);
+                return 0;
+        }
+        *ret = v;
+        return 0;
+}
+
+static int object_check(json_object *o, const char *path, ProfileError *e) {
+        if (!json_object_is_type(o, json_type_object))
+                return error_set(e, -EINVAL, path, "expected an object, got %s",
+                                 json_type_to_name(json_object_get_type(o)));
+        return 0;
+}
+
+static int array_check(json_object *o, const char *path, size_t max, const char *what, ProfileError *e) {
+        if (!json_object_is_type(o, json_type_array))
+                return error_set(e, -EINVAL, path, "expected an array, got %s",
+                                 json_type_to_name(json_object_get_type(o)));
+        if (json_object_array_length(o) > max)
+                return error_set(e, -E2BIG, path, "more than %zu %s", max, what);
+        return 0;
+}
+
+/* An object register id → "0x..." value, sorted by id. Ids must be valid ONE_REG ids. */
+static int regmap_parse(json_object *o, const char *path, RegValue **ret, size_t *ret_n, ProfileError *e) {
+        _cleanup_free_ RegValue *v = NULL;
+        char child[PATH_SIZE];
+        size_t n = 0, count;
+        int r;
+
+        r = object_check(o, path, e);
+        if (r < 0)
+                return r;
+        count = (size_t) json_object_object_length(o);
+        if (count > KVMREGS_MAX_REGS)
+                return error_set(e, -E2BIG, path, "more than %u registers", KVMREGS_MAX_REGS);
+        v = calloc(count ? count : 1, sizeof(*v));
+        if (!v)
+                return error_oom(e, path);
+
+        json_object_object_foreach(o, key, val) {
+                path_key(child, path, key);
+                r = hex_string_get(key, child, UINT64_MAX, &v[n].id, e);
+                if (r < 0)
+                        return r;
+                if (!reg_id_is_valid(v[n].id))
+                        return error_set(e, -EINVAL, child, "not a valid arm64 ONE_REG register id (class %s)",
+                                         reg_class_name(reg_id_class(v[n].id)));
+                r = hex_get(val, child, UINT64_MAX, &v[n].value, e);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        qsort(v, n, sizeof(*v), cmp_regvalue);
+        for (size_t i = 1; i < n; i++)
+                if (v[i].id == v[i - 1].id)
+                        return error_set(e, -EINVAL, path, "register 0x%016" PRIx64 " given twice", v[i].id);
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
+}
+
+/* Every register of a value map must be in the register list (sorted copy). */
+static int regmap_check_listed(const RegValue *v, size_t n, const uint64_t *sorted_list, size_t n_list,
+                               const char *path, ProfileError *e) {
+        char child[PATH_SIZE];
+
+        for (size_t i = 0; i < n; i++)
+                if (!u64_sorted_contains(sorted_list, n_list, v[i].id)) {
+                        path_reg(child, path, v[i].id);
+                        return error_set(e, -EINVAL, child, "value for a register that is not in reg_list");
+                }
+        return 0;
+}
+
+/* Adds src to the sorted union dst; a register with two different values is an error. */
+static int regvalues_merge(RegValue **dst, size_t *n_dst, const RegValue *src, size_t n_src,
+                           const char *path, ProfileError *e) {
+        RegValue *out;
+        size_t i = 0, j = 0, n = 0;
+
+        out = calloc(*n_dst + n_src + 1, sizeof(*out));
+        if (!out)
+                return error_oom(e, path);
+        while (i < *n_dst || j < n_src) {
+                if (j >= n_src || (i < *n_dst && (*dst)[i].id < src[j].id))
+                        out[n++] = (*dst)[i++];
+                else if (i >= *n_dst || src[j].id < (*dst)[i].id)
+                        out[n++] = src[j++];
+                else {
+                        if ((*dst)[i].value != src[j].value) {
+                                char child[PATH_SIZE];
+                                path_reg(child, path, src[j].id);
+                                free(out);
+                                return error_set(e, -EINVAL, child,
+                                                 "value 0x%016" PRIx64 " differs from all_values' 0x%016" PRIx64,
+                                                 src[j].value, (*dst)[i].value);
+                        }
+                        out[n++] = (*dst)[i++];
+                        j++;
+                }
+        }
+        free(*dst);
+        *dst = out;
+        *n_dst = n;
+        return 0;
+}
+
+static int named_ints_parse(json_object *o, const char *path, NamedInt **ret, size_t *ret_n, ProfileError *e) {
+        NamedInt *v;
+        char child[PATH_SIZE];
+        size_t n = 0, count;
+        int r;
+
+        r = object_check(o, path, e);
+        if (r < 0)
+                return r;
+        count = (size_t) json_object_object_length(o);
+        if (count > PROFILE_MAX_CAPS)
+                return error_set(e, -E2BIG, path, "more than %u capabilities", PROFILE_MAX_CAPS);
+        v = calloc(count ? count : 1, sizeof(*v));
+        if (!v)
+                return error_oom(e, path);
+        json_object_object_foreach(o, key, val) {
+                path_key(child, path, key);
+                if (key[0] == '\0' || strlen(key) > KVMREGS_MAX_STRING) {
+                        named_ints_free(v, n);
+                        return error_set(e, -EINVAL, child, "capability name empty or too long");
+                }
+                r = int_get(val, child, INT64_MIN + 1, INT64_MAX - 1, &v[n].value, e);
+                if (r < 0) {
+                        named_ints_free(v, n);
+                        return r;
+                }
+                v[n].name = strdup(key);
+                if (!v[n].name) {
+                        named_ints_free(v, n);
+                        return error_oom(e, child);
+                }
+                n++;
+        }
+        qsort(v, n, sizeof(*v), cmp_named_int);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+/* ---- one vCPU configuration ---- */
+
+static int features_parse(json_object *o, const char *path, VcpuConfig *c, ProfileError *e) {
+        char child[PATH_SIZE];
+        size_t n;
+        int r;
+
+        r = array_check(o, path, PROFILE_MAX_FEATURES, "features", e);
+        if (r < 0)
+                return r;
+        n = json_object_array_length(o);
+        c->features = calloc(n + 1, sizeof(char *));
+        if (!c->features)
+                return error_oom(e, path);
+        for (size_t i = 0; i < n; i++) {
+                path_index(child, path, i);
+                r = string_dup(json_object_array_get_idx(o, i), child, false, &c->features[i], e);
+                if (r < 0)
+                        return r;
+                c->n_features = i + 1;
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp(c->features[j], c->features[i]) == 0)
+                                return error_set(e, -EINVAL, child, "feature \"%s\" given twice", c->features[i]);
+        }
+        return 0;
+}
+
+static int reg_list_parse(json_object *o, const char *path, VcpuConfig *c, bool record,
+                          uint64_t **ret_sorted, ProfileError *e) {
+        _cleanup_free_ uint64_t *sorted = NULL;
+        char child[PATH_SIZE];
+        size_t n;
+        int r;
+
+        r = array_check(o, path, KVMREGS_MAX_REGS, "registers", e);
+        if (r < 0)
+                return r;
+        n = json_object_array_length(o);
+        c->reg_list = calloc(n + 1, sizeof(uint64_t));
+        sorted = calloc(n + 1, sizeof(uint64_t));
+        if (!c->reg_list || !sorted)
+                return error_oom(e, path);
+        for (size_t i = 0; i < n; i++) {
+                uint64_t id;
+
+                path_index(child, path, i);
+                r = hex_get(json_object_array_get_idx(o, i), child, UINT64_MAX, &id, e);
+                if (r < 0)
+                        return r;
+                if (!reg_id_is_valid(id))
+                        return error_set(e, -EINVAL, child,
+                                         "0x%016" PRIx64 " is not a valid arm64 ONE_REG register id (class %s)",
+                                         id, reg_class_name(reg_id_class(id)));
+                if (record && i > 0 && id <= c->reg_list[i - 1])
+                        return error_set(e, -EINVAL, child, "a guest record's reg_list must be sorted ascending "
+                                         "without repeats: 0x%016" PRIx64 " follows 0x%016" PRIx64,
+                                         id, c->reg_list[i - 1]);
+                c->reg_list[i] = id;
+                c->n_reg_list = i + 1;
+        }
+
+        memcpy(sorted, c->reg_list, n * sizeof(uint64_t));
+        qsort(sorted, n, sizeof(uint64_t), cmp_u64);
+        for (size_t i = 1; i < n; i++)
+                if (sorted[i] == sorted[i - 1]) {
+                        /* Name the later of the two occurrences. */
+                        size_t last = 0;
+                        for (size_t k = 0; k < n; k++)
+                                if (c->reg_list[k] == sorted[i])
+                                        last = k;
+                        path_index(child, path, last);
+                        return error_set(e, -EINVAL, child, "register 0x%016" PRIx64 " listed twice", sorted[i]);
+                }
+
+        /* QEMU's cpreg list: the kernel's list sorted, without the core and SVE classes. */
+        c->cpregs = calloc(n + 1, sizeof(uint64_t));
+        if (!c->cpregs)
+                return error_oom(e, path);
+        for (size_t i = 0; i < n; i++)
+                if (reg_id_in_cpreg_list(sorted[i]))
+                        c->cpregs[c->n_cpregs++] = sorted[i];
+
+        *ret_sorted = TAKE_PTR(sorted);
+        return 0;
+}
+
+static int config_parse(json_object *o, const char *path, VcpuConfig *c, ProfileError *e) {
+        _cleanup_free_ uint64_t *sorted = NULL;
+        _cleanup_free_ RegValue *all_values = NULL;
+        size_t n_all_values = 0;
+        json_object *v;
+        char child[PATH_SIZE];
+        uint64_t u;
+        int64_t i64;
+        int r;
+
+        r = object_check(o, path, e);
+        if (r < 0)
+                return r;
+
+        r = member_get(o, path, "name", true, &v, child, e);
+        if (r < 0)
+                return r;
+        r = string_dup(v, child, false, &c->name, e);
+        if (r < 0)
+                return r;
+
+        r = member_get(o, path, "features", true, &v, child, e);
+        if (r < 0)
+                return r;
+        r = features_parse(v, child, c, e);
+        if (r < 0)
+                return r;
+
+        r = member_get(o, path, "skipped", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v)
+                /* The host cannot run it: the recording holds nothing else. */
+                return string_dup(v, child, true, &c->skipped, e);
+
+        r = member_get(o, path, "init_features0", true, &v, child, e);
+        if (r < 0)
+                return r;
+        r = hex_get(v, child, UINT32_MAX, &u, e);
+        if (r < 0)
+                return r;
+        c->init_features0 = (uint32_t) u;
+
+        r = member_get(o, path, "all_values", false, &v, child, e);
+        if (r < 0)
+                return r;
+        c->is_record = !v;
+        if (v) {
+                r = regmap_parse(v, child, &all_values, &n_all_values, e);
+                if (r < 0)
+                        return r;
+        }
+
+        r = member_get(o, path, "reg_list", true, &v, child, e);
+        if (r < 0)
+                return r;
+        r = reg_list_parse(v, child, c, c->is_record, &sorted, e);
+        if (r < 0)
+                return r;
+
+        r = member_get(o, path, "reg_count", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = int_get(v, child, 0, KVMREGS_MAX_REGS, &i64, e);
+                if (r < 0)
+                        return r;
+                if ((size_t) i64 != c->n_reg_list)
+                        return error_set(e, -EINVAL, child, "reg_count %" PRId64 " but reg_list holds %zu",
+                                         i64, c->n_reg_list);
+        }
+
+        if (all_values) {
+                path_key(child, path, "all_values");
+                r = regmap_check_listed(all_values, n_all_values, sorted, c->n_reg_list, child, e);
+                if (r < 0)
+                        return r;
+        }
+
+        r = member_get(o, path, "id_regs", true, &v, child, e);
+        if (r < 0)
+                return r;
+        r = regmap_parse(v, child, &c->id_regs, &c->n_id_regs, e);
+        if (r < 0)
+                return r;
+        r = regmap_check_listed(c->id_regs, c->n_id_regs, sorted, c->n_reg_list, child, e);
+        if (r < 0)
+                return r;
+
+        r = member_get(o, path, "fw_regs", true, &v, child, e);
+        if (r < 0)
+                return r;
+        r = regmap_parse(v, child, &c->fw_regs, &c->n_fw_regs, e);
+        if (r < 0)
+                return r;
+        r = regmap_check_listed(c->fw_regs, c->n_fw_regs, sorted, c->n_reg_list, child, e);
+        if (r < 0)
+                return r;
+
+        c->values = TAKE_PTR(all_values);
+        c->n_values = n_all_values;
+        path_key(child, path, "id_regs");
+        r = regvalues_merge(&c->values, &c->n_values, c->id_regs, c->n_id_regs, child, e);
+        if (r < 0)
+                return r;
+        path_key(child, path, "fw_regs");
+        r = regvalues_merge(&c->values, &c->n_values, c->fw_regs, c->n_fw_regs, child, e);
+        if (r < 0)
+                return r;
+
+        /* Masks cover KVM's whole feature-ID range, listed or not: only the ids must be valid. */
+        r = member_get(o, path, "writable_masks", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = regmap_parse(v, child, &c->masks, &c->n_masks, e);
+                if (r < 0)
+                        return r;
+                c->has_masks = true;
+        }
+
+        r = member_get(o, path, "sve_vls", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                char item[PATH_SIZE];
+
+                r = array_check(v, child, ELEMENTSOF(c->sve_vls), "words", e);
+                if (r < 0)
+                        return r;
+                if (json_object_array_length(v) != ELEMENTSOF(c->sve_vls))
+                        return error_set(e, -EINVAL, child, "expected %zu words, got %zu",
+                                         ELEMENTSOF(c->sve_vls), json_object_array_length(v));
+                for (size_t i = 0; i < ELEMENTSOF(c->sve_vls); i++) {
+                        path_index(item, child, i);
+                        r = hex_get(json_object_array_get_idx(v, i), item, UINT64_MAX, &c->sve_vls[i], e);
+                        if (r < 0)
+                                return r;
+                }
+                c->has_sve_vls = true;
+        }
+        return 0;
+}
+
+/* ---- the document ---- */
+
+static int optional_string(json_object *obj, const char *path, const char *key, char **ret, ProfileError *e) {
+        char child[PATH_SIZE];
+        json_object *v;
+        int r;
+
+        r = member_get(obj, path, key, false, &v, child, e);
+        if (r < 0 || !v)
+                return r;
+        return string_dup(v, child, true, ret, e);
+}
+
+static bool kvm_mode_known(const char *s) {
+        for (size_t i = 0; i < ELEMENTSOF(kvm_modes); i++)
+                if (strcmp(s, kvm_modes[i]) == 0)
+                        return true;
+        return false;
+}
+
+static int host_parse(json_object *o, const char *path, Profile *p, ProfileError *e) {
+        char child[PATH_SIZE];
+        json_object *v;
+        int r;
+
+        r = object_check(o, path, e);
+        if (r < 0)
+                return r;
+        r = optional_string(o, path, "hostname", &p->hostname, e);
+        if (r < 0)
+                return r;
+        r = optional_string(o, path, "machine_id", &p->machine_id, e);
+        if (r < 0)
+                return r;
+        r = member_get(o, path, "midr", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = hex_get(v, child, UINT64_MAX, &p->midr, e);
+                if (r < 0)
+                        return r;
+                p->has_midr = true;
+        }
+        r = member_get(o, path, "kvm_mode", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = string_dup(v, child, false, &p->kvm_mode, e);
+                if (r < 0)
+                        return r;
+                if (!kvm_mode_known(p->kvm_mode))
+                        return error_set(e, -EINVAL, child, "unknown KVM mode \"%.64s\" (nvhe, vhe or protected)",
+                                         p->kvm_mode);
+        }
+        return 0;
+}
+
+/*
+ * The mode KVM came up in, from the recording notes: the kernel's own boot message
+ * when recorded (5.10 ignores kvm-arm.mode), else the mode that was asked for.
+ */
+static int kvm_mode_from_qemu(json_object *qemu, char **ret) {
+        json_object *v;
+        const char *mode = NULL;
+
+        if (!json_object_is_type(qemu, json_type_object))
+                return 0;
+        if (json_object_object_get_ex(qemu, "kvm_init", &v) && json_object_is_type(v, json_type_string)) {
+                const char *s = json_object_get_string(v);
+                if (strstr(s, "Protected"))
+                        mode = "protected";
+                else if (strstr(s, "nVHE") || strstr(s, "Hyp mode"))
+                        mode = "nvhe";
+                else if (strstr(s, "VHE"))
+                        mode = "vhe";
+        }
+        if (!mode && json_object_object_get_ex(qemu, "kvm_arm_mode", &v) &&
+            json_object_is_type(v, json_type_string) && kvm_mode_known(json_object_get_string(v)))
+                mode = json_object_get_string(v);
+        if (!mode)
+                return 0;
+        *ret = strdup(mode);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int configs_parse(json_object *o, const char *path, Profile *p, ProfileError *e) {
+        char child[PATH_SIZE];
+        size_t n;
+        int r;
+
+        r = array_check(o, path, KVMREGS_MAX_CONFIGS, "configurations", e);
+        if (r < 0)
+                return r;
+        n = json_object_array_length(o);
+        if (n == 0)
+                return error_set(e, -EINVAL, path, "no configurations");
+        p->configs = calloc(n, sizeof(VcpuConfig));
+        if (!p->configs)
+                return error_oom(e, path);
+        for (size_t i = 0; i < n; i++) {
+                path_index(child, path, i);
+                p->n_configs = i + 1;
+                r = config_parse(json_object_array_get_idx(o, i), child, &p->configs[i], e);
+                if (r < 0)
+                        return r;
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp(p->configs[j].name, p->configs[i].name) == 0) {
+                                char name_path[PATH_SIZE];
+                                path_key(name_path, child, "name");
+                                return error_set(e, -EINVAL, name_path, "configuration \"%.64s\" given twice",
+                                                 p->configs[i].name);
+                        }
+        }
+        return 0;
+}
+
+static int document_parse(json_object *root, Profile *p, ProfileError *e) {
+        char child[PATH_SIZE];
+        json_object *v, *qemu;
+        int64_t i64;
+        uint64_t u;
+        int r;
+
+        r = object_check(root, "", e);
+        if (r < 0)
+                return r;
+
+        r = member_get(root, "", "probe_version", true, &v, child, e);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(v, json_type_int))
+                return error_set(e, -EINVAL, child, "expected an integer");
+        if (json_object_get_int64(v) != PROFILE_FORMAT_VERSION)
+                return error_set(e, -EPROTONOSUPPORT, child, "format version %.20s not supported (only %d)",
+                                 json_object_to_json_string(v), PROFILE_FORMAT_VERSION);
+        p->format_version = PROFILE_FORMAT_VERSION;
+
+        r = optional_string(root, "", "label", &p->label, e);
+        if (r < 0)
+                return r;
+        r = member_get(root, "", "kernel", true, &v, child, e);
+        if (r < 0)
+                return r;
+        r = string_dup(v, child, false, &p->kernel, e);
+        if (r < 0)
+                return r;
+        r = optional_string(root, "", "kernel_version", &p->kernel_version, e);
+        if (r < 0)
+                return r;
+        r = optional_string(root, "", "machine", &p->machine, e);
+        if (r < 0)
+                return r;
+
+        r = member_get(root, "", "api", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = int_get(v, child, 0, INT32_MAX, &i64, e);
+                if (r < 0)
+                        return r;
+                p->api_version = (int) i64;
+        }
+
+        r = member_get(root, "", "caps", true, &v, child, e);
+        if (r < 0)
+                return r;
+        r = named_ints_parse(v, child, &p->caps, &p->n_caps, e);
+        if (r < 0)
+                return r;
+        r = member_get(root, "", "vm_caps", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = named_ints_parse(v, child, &p->vm_caps, &p->n_vm_caps, e);
+                if (r < 0)
+                        return r;
+        }
+
+        r = member_get(root, "", "preferred_target", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = int_get(v, child, 0, UINT32_MAX, &i64, e);
+                if (r < 0)
+                        return r;
+                p->preferred_target = (uint32_t) i64;
+        }
+        r = member_get(root, "", "preferred_features0", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = hex_get(v, child, UINT32_MAX, &u, e);
+                if (r < 0)
+                        return r;
+                p->preferred_features0 = (uint32_t) u;
+        }
+
+        r = member_get(root, "", "configs", true, &v, child, e);
+        if (r < 0)
+                return r;
+        r = configs_parse(v, child, p, e);
+        if (r < 0)
+                return r;
+
+        r = member_get(root, "", "writable_imp_id_regs", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                char with_cap_path[PATH_SIZE], masks_path[PATH_SIZE];
+                json_object *with_cap, *masks;
+
+                r = object_check(v, child, e);
+                if (r < 0)
+                        return r;
+                r = member_get(v, child, "with_cap", false, &with_cap, with_cap_path, e);
+                if (r < 0)
+                        return r;
+                if (with_cap) {
+                        r = object_check(with_cap, with_cap_path, e);
+                        if (r < 0)
+                                return r;
+                        r = member_get(with_cap, with_cap_path, "writable_masks", false, &masks, masks_path, e);
+                        if (r < 0)
+                                return r;
+                        if (masks) {
+                                r = regmap_parse(masks, masks_path, &p->imp_id_masks, &p->n_imp_id_masks, e);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+        }
+
+        r = member_get(root, "", "host", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = host_parse(v, child, p, e);
+                if (r < 0)
+                        return r;
+        }
+
+        if (!p->kvm_mode && json_object_object_get_ex(root, "qemu", &qemu)) {
+                r = kvm_mode_from_qemu(qemu, &p->kvm_mode);
+                if (r < 0)
+                        return error_oom(e, "/qemu");
+        }
+
+        if (!p->has_midr) {
+                /* KVM shows a guest the host's MIDR_EL1 (not writable here): any configuration tells it. */
+                const VcpuConfig *base = profile_get_config(p, "base");
+                if (base && !base->skipped && vcpu_config_get_value(base, REG_ID_MIDR_EL1, &p->midr))
+                        p->has_midr = true;
+                for (size_t i = 0; !p->has_midr && i < p->n_configs; i++)
+                        if (!p->configs[i].skipped &&
+                            vcpu_config_get_value(&p->configs[i], REG_ID_MIDR_EL1, &p->midr))
+                                p->has_midr = true;
+        }
+        return 0;
+}
+
+int profile_parse(const char *data, size_t size, Profile **ret, ProfileError *ret_error) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+        ProfileError scratch;
+        ProfileError *e = ret_error ? ret_error : &scratch;
+        struct json_tokener *tok;
+        enum json_tokener_error jerr;
+        json_object *root;
+        size_t end;
+        const char *nul;
+        int r;
+
+        memset(e, 0, sizeof(*e));
+        if (size > KVMREGS_MAX_DOCUMENT)
+                return error_set(e, -E2BIG, "", "document of %zu bytes is over the limit of %u bytes",
+                                 size, KVMREGS_MAX_DOCUMENT);
+        if (size == 0)
+                return error_set(e, -EINVAL, "", "empty document");
+        nul = memchr(data, '\0', size);
+        if (nul)
+                return error_set(e, -EINVAL, "", "NUL byte at offset %zu", (size_t) (nul - data));
+
+        tok = json_tokener_new_ex(PROFILE_MAX_DEPTH);
+        if (!tok)
+                return error_oom(e, "");
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        root = json_tokener_parse_ex(tok, data, (int) size);
+        jerr = json_tokener_get_error(tok);
+        end = json_tokener_get_parse_end(tok);
+        json_tokener_free(tok);
+
+        if (jerr == json_tokener_continue) {
+                json_object_put(root);
+                return error_set(e, -EINVAL, "", "truncated JSON: the document ends at offset %zu inside a value",
+                                 size);
+        }
+        if (jerr == json_tokener_error_depth) {
+                json_object_put(root);
+                return error_set(e, -E2BIG, "", "JSON nested deeper than %d levels at offset %zu",
+                                 PROFILE_MAX_DEPTH, end);
+        }
+        if (jerr != json_tokener_success) {
+                json_object_put(root);
+                return error_set(e, -EINVAL, "", "malformed JSON at offset %zu: %s", end,
+                                 json_tokener_error_desc(jerr));
+        }
+        for (; end < size; end++)
+                if (!strchr(" \t\r\n", data[end])) {
+                        json_object_put(root);
+                        return error_set(e, -EINVAL, "", "data after the JSON document at offset %zu", end);
+                }
+
+        p = calloc(1, sizeof(*p));
+        if (!p) {
+                json_object_put(root);
+                return error_oom(e, "");
+        }
+        r = document_parse(root, p, e);
+        json_object_put(root);
+        if (r < 0)
+                return r;
+
+        profile_update_digest(p);
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int profile_load(const char *path, Profile **ret, ProfileError *ret_error) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        ProfileError scratch;
+        ProfileError *e = ret_error ? ret_error : &scratch;
+        size_t size = 0;
+        struct stat st;
+
+        memset(e, 0, sizeof(*e));
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return error_set(e, -errno, "", "cannot open %.200s: %s", path, strerror(errno));
+        if (fstat(fd, &st) < 0)
+                return error_set(e, -errno, "", "cannot stat %.200s: %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode))
+                return error_set(e, -EISDIR, "", "%.200s is a directory", path);
+        if (S_ISREG(st.st_mode) && st.st_size > (off_t) KVMREGS_MAX_DOCUMENT)
+                return error_set(e, -E2BIG, "", "document of %jd bytes is over the limit of %u bytes",
+                                 (intmax_t) st.st_size, KVMREGS_MAX_DOCUMENT);
+
+        /* One byte over the limit tells a too-large pipe or growing file apart. */
+        buf = malloc(KVMREGS_MAX_DOCUMENT + 1);
+        if (!buf)
+                return error_oom(e, "");
+        for (;;) {
+                ssize_t n = read(fd, buf + size, KVMREGS_MAX_DOCUMENT + 1 - size);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return error_set(e, -errno, "", "cannot read %.200s: %s", path, strerror(errno));
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+                if (size > KVMREGS_MAX_DOCUMENT)
+                        return error_set(e, -E2BIG, "", "document is over the limit of %u bytes",
+                                         KVMREGS_MAX_DOCUMENT);
+        }
+        return profile_parse(buf, size, ret, e);
+}
+
+/* ---- lookups ---- */
+
+const VcpuConfig *profile_get_config(const Profile *p, const char *name) {
+        if (!p || !name)
+                return NULL;
+        for (size_t i = 0; i < p->n_configs; i++)
+                if (p->configs[i].name && strcmp(p->configs[i].name, name) == 0)
+                        return &p->configs[i];
+        return NULL;
+}
+
+bool vcpu_config_get_value(const VcpuConfig *c, uint64_t id, uint64_t *ret_value) {
+        const RegValue *v = c ? regvalues_find(c->values, c->n_values, id) : NULL;
+
+        if (!v)
+                return false;
+        if (ret_value)
+                *ret_value = v->value;
+        return true;
+}
+
+bool vcpu_config_get_mask(const VcpuConfig *c, uint64_t id, uint64_t *ret_mask) {
+        const RegValue *v = c ? regvalues_find(c->masks, c->n_masks, id) : NULL;
+
+        if (!v)
+                return false;
+        if (ret_mask)
+                *ret_mask = v->value;
+        return true;
+}
+
+bool vcpu_config_has_cpreg(const VcpuConfig *c, uint64_t id) {
+        return c && u64_sorted_contains(c->cpregs, c->n_cpregs, id);
+}
+
+bool vcpu_config_has_feature(const VcpuConfig *c, const char *feature) {
+        if (!c || !feature)
+                return false;
+        for (size_t i = 0; i < c->n_features; i++)
+                if (strcmp(c->features[i], feature) == 0)
+                        return true;
+        return false;
+}
+
+const VcpuConfig *profile_find_config_by_features(const Profile *p, uint32_t init_features0, bool mte) {
+        if (!p)
+                return NULL;
+        for (size_t i = 0; i < p->n_configs; i++) {
+                const VcpuConfig *c = &p->configs[i];
+                if (!c->skipped && c->init_features0 == init_features0 &&
+                    vcpu_config_has_feature(c, "mte_vm_cap") == mte)
+                        return c;
+        }
+        return NULL;
+}
+
+static const NamedInt *named_ints_find(const NamedInt *v, size_t n, const char *name) {
+        NamedInt key = { .name = (char *) name };
+        return v ? bsearch(&key, v, n, sizeof(*v), cmp_named_int) : NULL;
+}
+
+int64_t profile_get_cap(const Profile *p, const char *name, int64_t fallback) {
+        const NamedInt *cap;
+        char full[128];
+
+        if (!p || !name)
+                return fallback;
+        cap = named_ints_find(p->caps, p->n_caps, name);
+        if (!cap && strncmp(name, "KVM_CAP_", 8) != 0) {
+                /* "ARM_SVE" and "KVM_CAP_ARM_SVE" name the same cap. */
+                snprintf(full, sizeof(full), "KVM_CAP_%s", name);
+                cap = named_ints_find(p->caps, p->n_caps, full);
+        }
+        return cap ? cap->value : fallback;
+}
+
+unsigned profile_kernel_version(const Profile *p) {
+        unsigned long major, minor;
+        char *end;
+
+        if (!p || !p->kernel || p->kernel[0] < '0' || p->kernel[0] > '9')
+                return 0;
+        major = strtoul(p->kernel, &end, 10);
+        if (*end != '.' || end[1] < '0' || end[1] > '9')
+                return 0;
+        minor = strtoul(end + 1, NULL, 10);
+        if (major > 999 || minor > 999)
+                return 0;
+        return (unsigned) (major * 1000 + minor);
+}
+
+/* ---- digest ---- */
+
+/* Caps that change what a guest can be given or how its registers load. */
+static const char *const digest_caps[] = {
+        "KVM_CAP_ARM_EL1_32BIT",
+        "KVM_CAP_ARM_MTE",
+        "KVM_CAP_ARM_PMU_V3",
+        "KVM_CAP_ARM_PSCI_0_2",
+        "KVM_CAP_ARM_PTRAUTH_ADDRESS",
+        "KVM_CAP_ARM_PTRAUTH_GENERIC",
+        "KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES",
+        "KVM_CAP_ARM_SVE",
+        "KVM_CAP_ARM_VM_IPA_SIZE",
+        "KVM_CAP_ARM_WRITABLE_IMP_ID_REGS",
+};
+
+static void digest_line(Sha256 *s, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static void digest_line(Sha256 *s, const char *format, ...) {
+        char line[KVMREGS_MAX_STRING + 64];
+        va_list ap;
+        int n;
+
+        va_start(ap, format);
+        n = vsnprintf(line, sizeof(line), format, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        sha256_update(s, line, (size_t) n < sizeof(line) ? (size_t) n : sizeof(line) - 1);
+        sha256_update(s, "\n", 1);
+}
+
+static void digest_regvalues(Sha256 *s, const char *tag, const RegValue *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                digest_line(s, "%s 0x%016" PRIx64 " 0x%016" PRIx64, tag, v[i].id, v[i].value);
+}
+
+static int cmp_str_ptr(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int cmp_config_ptr(const void *a, const void *b) {
+        return strcmp((*(const VcpuConfig *const *) a)->name, (*(const VcpuConfig *const *) b)->name);
+}
+
+static void digest_config(Sha256 *s, const VcpuConfig *c) {
+        const char *features[PROFILE_MAX_FEATURES];
+        size_t n_features = 0;
+
+        digest_line(s, "config %s", c->name);
+        for (size_t i = 0; i < c->n_features && n_features < ELEMENTSOF(features); i++)
+                features[n_features++] = c->features[i];
+        qsort(features, n_features, sizeof(features[0]), cmp_str_ptr);
+        for (size_t i = 0; i < n_features; i++)
+                digest_line(s, "feature %s", features[i]);
+        digest_line(s, "init_features0 0x%08" PRIx32, c->init_features0);
+        for (size_t i = 0; i < c->n_cpregs; i++)
+                digest_line(s, "cpreg 0x%016" PRIx64, c->cpregs[i]);
+        digest_regvalues(s, "id", c->id_regs, c->n_id_regs);
+        digest_regvalues(s, "fw", c->fw_regs, c->n_fw_regs);
+        if (c->has_masks) {
+                digest_line(s, "masks");
+                digest_regvalues(s, "mask", c->masks, c->n_masks);
+        }
+        if (c->has_sve_vls)
+                for (size_t i = 0; i < ELEMENTSOF(c->sve_vls); i++)
+                        digest_line(s, "sve_vls %zu 0x%016" PRIx64, i, c->sve_vls[i]);
+        digest_line(s, "end");
+}
+
+void profile_update_digest(Profile *p) {
+        const VcpuConfig *order[KVMREGS_MAX_CONFIGS];
+        size_t n_order = 0;
+        uint8_t digest[32];
+        unsigned kv;
+        Sha256 s;
+
+        if (!p)
+                return;
+        sha256_init(&s);
+        digest_line(&s, "kvmregs-profile-digest 1");
+        kv = profile_kernel_version(p);
+        digest_line(&s, "kernel %u.%u", kv / 1000, kv % 1000);
+        digest_line(&s, "kvm_mode %s", p->kvm_mode ? p->kvm_mode : "unknown");
+        for (size_t i = 0; i < ELEMENTSOF(digest_caps); i++) {
+                const NamedInt *cap = named_ints_find(p->caps, p->n_caps, digest_caps[i]);
+                if (cap)
+                        digest_line(&s, "cap %s %" PRId64, cap->name, cap->value);
+        }
+        digest_regvalues(&s, "imp_id_mask", p->imp_id_masks, p->n_imp_id_masks);
+
+        for (size_t i = 0; i < p->n_configs && n_order < ELEMENTSOF(order); i++)
+                if (!p->configs[i].skipped)
+                        order[n_order++] = &p->configs[i];
+        qsort(order, n_order, sizeof(order[0]), cmp_config_ptr);
+        for (size_t i = 0; i < n_order; i++)
+                digest_config(&s, order[i]);
+
+        sha256_final(&s, digest);
+        sha256_hex(digest, p->digest);
+}
+
+/* ---- writer ---- */
+
+static json_object *hex_new(uint64_t v) {
+        char buf[32];
+        snprintf(buf, sizeof(buf), "0x%016" PRIx64, v);
+        return json_object_new_string(buf);
+}
+
+/* Adds val to obj under key; consumes val. false on ENOMEM. */
+static bool add(json_object *obj, const char *key, json_object *val) {
+        if (!val)
+                return false;
+        if (json_object_object_add(obj, key, val) < 0) {
+                json_object_put(val);
+                return false;
+        }
+        return true;
+}
+
+static bool append(json_object *array, json_object *val) {
+        if (!val)
+                return false;
+        if (json_object_array_add(array, val) < 0) {
+                json_object_put(val);
+                return false;
+        }
+        return true;
+}
+
+static bool add_string(json_object *obj, const char *key, const char *s) {
+        return !s || add(obj, key, json_object_new_string(s));
+}
+
+static json_object *regmap_new(const RegValue *v, size_t n) {
+        json_object *o = json_object_new_object();
+        char key[32];
+
+        for (size_t i = 0; o && i < n; i++) {
+                snprintf(key, sizeof(key), "0x%016" PRIx64, v[i].id);
+                if (!add(o, key, hex_new(v[i].value))) {
+                        json_object_put(o);
+                        return NULL;
+                }
+        }
+        return o;
+}
+
+static json_object *named_ints_new(const NamedInt *v, size_t n) {
+        json_object *o = json_object_new_object();
+
+        for (size_t i = 0; o && i < n; i++)
+                if (!add(o, v[i].name, json_object_new_int64(v[i].value))) {
+                        json_object_put(o);
+                        return NULL;
+                }
+        return o;
+}
+
+static json_object *config_new(const VcpuConfig *c) {
+        json_object *o = json_object_new_object(), *a;
+        RegValue *all_values;
+        bool ok = true;
+
+        if (!o)
+                return NULL;
+        ok = ok && add_string(o, "name", c->name);
+        a = json_object_new_array();
+        ok = ok && add(o, "features", a);
+        for (size_t i = 0; ok && i < c->n_features; i++)
+                ok = append(a, json_object_new_string(c->features[i]));
+        if (c->skipped) {
+                ok = ok && add_string(o, "skipped", c->skipped);
+                goto finish;
+        }
+        ok = ok && add(o, "init_features0", hex_new(c->init_features0));
+        ok = ok && add(o, "reg_count", json_object_new_int64((int64_t) c->n_reg_list));
+        a = json_object_new_array();
+        ok = ok && add(o, "reg_list", a);
+        for (size_t i = 0; ok && i < c->n_reg_list; i++)
+                ok = append(a, hex_new(c->reg_list[i]));
+        ok = ok && add(o, "id_regs", regmap_new(c->id_regs, c->n_id_regs));
+        ok = ok && add(o, "fw_regs", regmap_new(c->fw_regs, c->n_fw_regs));
+        if (ok && c->has_sve_vls) {
+                a = json_object_new_array();
+                ok = add(o, "sve_vls", a);
+                for (size_t i = 0; ok && i < ELEMENTSOF(c->sve_vls); i++)
+                        ok = append(a, hex_new(c->sve_vls[i]));
+        }
+        if (c->has_masks)
+                ok = ok && add(o, "writable_masks", regmap_new(c->masks, c->n_masks));
+        if (!c->is_record) {
+                all_values = c->values;
+                ok = ok && add(o, "all_values", regmap_new(all_values, c->n_values));
+        }
+finish:
+        if (!ok) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
+static json_object *profile_to_object(const Profile *p) {
+        json_object *o = json_object_new_object(), *host, *configs;
+        bool ok = true;
+
+        if (!o)
+                return NULL;
+        ok = ok && add(o, "probe_version", json_object_new_int(PROFILE_FORMAT_VERSION));
+        ok = ok && add_string(o, "label", p->label);
+        ok = ok && add_string(o, "kernel", p->kernel);
+        ok = ok && add_string(o, "kernel_version", p->kernel_version);
+        ok = ok && add_string(o, "machine", p->machine);
+        ok = ok && add(o, "api", json_object_new_int(p->api_version));
+        if (ok && (p->hostname || p->machine_id || p->has_midr || p->kvm_mode)) {
+                host = json_object_new_object();
+                ok = add(o, "host", host);
+                ok = ok && add_string(host, "hostname", p->hostname);
+                ok = ok && add_string(host, "machine_id", p->machine_id);
+                if (p->has_midr)
+                        ok = ok && add(host, "midr", hex_new(p->midr));
+                ok = ok && add_string(host, "kvm_mode", p->kvm_mode);
+        }
+        ok = ok && add(o, "caps", named_ints_new(p->caps, p->n_caps));
+        if (p->vm_caps)
+                ok = ok && add(o, "vm_caps", named_ints_new(p->vm_caps, p->n_vm_caps));
+        ok = ok && add(o, "preferred_target", json_object_new_int64(p->preferred_target));
+        ok = ok && add(o, "preferred_features0", hex_new(p->preferred_features0));
+        configs = json_object_new_array();
+        ok = ok && add(o, "configs", configs);
+        for (size_t i = 0; ok && i < p->n_configs; i++)
+                ok = append(configs, config_new(&p->configs[i]));
+        if (ok && p->imp_id_masks) {
+                json_object *imp = json_object_new_object(), *with_cap = json_object_new_object();
+                ok = add(o, "writable_imp_id_regs", imp);
+                ok = add(imp ? imp : o, "with_cap", with_cap) && ok;
+                ok = ok && add(with_cap, "writable_masks", regmap_new(p->imp_id_masks, p->n_imp_id_masks));
+        }
+        if (!ok) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
+char *profile_to_json(const Profile *p, bool pretty) {
+        json_object *o;
+        char *s;
+
+        if (!p)
+                return NULL;
+        o = profile_to_object(p);
+        if (!o)
+                return NULL;
+        s = strdup(json_object_to_json_string_ext(
+                o, JSON_C_TO_STRING_NOSLASHESCAPE |
+                           (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN)));
+        json_object_put(o);
+        return s;
+}
+
+/* ---- guest records ---- */
+
+static int strdup_or_null(const char *s, char **ret) {
+        if (!s) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int named_ints_copy(const NamedInt *v, size_t n, NamedInt **ret, size_t *ret_n) {
+        NamedInt *copy;
+
+        if (!v) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        copy = calloc(n + 1, sizeof(*copy));
+        if (!copy)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                copy[i].value = v[i].value;
+                copy[i].name = strdup(v[i].name);
+                if (!copy[i].name) {
+                        named_ints_free(copy, i);
+                        return -ENOMEM;
+                }
+        }
+        *ret = copy;
+        *ret_n = n;
+        return 0;
+}
+
+static void *memdup_n(const void *p, size_t n, size_t size) {
+        void *copy = calloc(n + 1, size);
+
+        if (copy && p && n)
+                memcpy(copy, p, n * size);
+        return copy;
+}
+
+/* The record's configuration: the cpreg list, ID and firmware values, masks, SVE lengths. */
+static int config_record_copy(const VcpuConfig *c, VcpuConfig *ret) {
+        ProfileError ignored;
+        int r;
+
+        ret->is_record = true;
+        ret->init_features0 = c->init_features0;
+        r = strdup_or_null(c->name, &ret->name);
+        if (r < 0)
+                return r;
+        ret->features = calloc(c->n_features + 1, sizeof(char *));
+        if (!ret->features)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_features; i++) {
+                ret->features[i] = strdup(c->features[i]);
+                if (!ret->features[i])
+                        return -ENOMEM;
+                ret->n_features = i + 1;
+        }
+        ret->reg_list = memdup_n(c->cpregs, c->n_cpregs, sizeof(uint64_t));
+        ret->cpregs = memdup_n(c->cpregs, c->n_cpregs, sizeof(uint64_t));
+        ret->id_regs = memdup_n(c->id_regs, c->n_id_regs, sizeof(RegValue));
+        ret->fw_regs = memdup_n(c->fw_regs, c->n_fw_regs, sizeof(RegValue));
+        if (!ret->reg_list || !ret->cpregs || !ret->id_regs || !ret->fw_regs)
+                return -ENOMEM;
+        ret->n_reg_list = ret->n_cpregs = c->n_cpregs;
+        ret->n_id_regs = c->n_id_regs;
+        ret->n_fw_regs = c->n_fw_regs;
+        if (c->has_masks) {
+                ret->masks = memdup_n(c->masks, c->n_masks, sizeof(RegValue));
+                if (!ret->masks)
+                        return -ENOMEM;
+                ret->n_masks = c->n_masks;
+                ret->has_masks = true;
+        }
+        memcpy(ret->sve_vls, c->sve_vls, sizeof(ret->sve_vls));
+        ret->has_sve_vls = c->has_sve_vls;
+
+        /* id_regs and fw_regs agree with each other already; the merge only forms the union. */
+        r = regvalues_merge(&ret->values, &ret->n_values, ret->id_regs, ret->n_id_regs, "", &ignored);
+        if (r < 0)
+                return r;
+        return regvalues_merge(&ret->values, &ret->n_values, ret->fw_regs, ret->n_fw_regs, "", &ignored);
+}
+
+int profile_extract_config(const Profile *p, const char *config, Profile **ret) {
+        _cleanup_(profile_freep) Profile *record = NULL;
+        const VcpuConfig *c;
+        int r;
+
+        c = profile_get_config(p, config);
+        if (!c)
+                return -ENOENT;
+        if (c->skipped)
+                return -EINVAL;
+
+        record = calloc(1, sizeof(*record));
+        if (!record)
+                return -ENOMEM;
+        record->format_version = PROFILE_FORMAT_VERSION;
+        record->api_version = p->api_version;
+        record->preferred_target = p->preferred_target;
+        record->preferred_features0 = p->preferred_features0;
+        record->midr = p->midr;
+        record->has_midr = p->has_midr;
+        if (strdup_or_null(p->label, &record->label) < 0 ||
+            strdup_or_null(p->hostname, &record->hostname) < 0 ||
+            strdup_or_null(p->machine_id, &record->machine_id) < 0 ||
+            strdup_or_null(p->kernel, &record->kernel) < 0 ||
+            strdup_or_null(p->kernel_version, &record->kernel_version) < 0 ||
+            strdup_or_null(p->machine, &record->machine) < 0 ||
+            strdup_or_null(p->kvm_mode, &record->kvm_mode) < 0)
+                return -ENOMEM;
+        r = named_ints_copy(p->caps, p->n_caps, &record->caps, &record->n_caps);
+        if (r < 0)
+                return r;
+        r = named_ints_copy(p->vm_caps, p->n_vm_caps, &record->vm_caps, &record->n_vm_caps);
+        if (r < 0)
+                return r;
+        if (p->imp_id_masks) {
+                record->imp_id_masks = memdup_n(p->imp_id_masks, p->n_imp_id_masks, sizeof(RegValue));
+                if (!record->imp_id_masks)
+                        return -ENOMEM;
+                record->n_imp_id_masks = p->n_imp_id_masks;
+        }
+
+        record->configs = calloc(1, sizeof(VcpuConfig));
+        if (!record->configs)
+                return -ENOMEM;
+        record->n_configs = 1;
+        r = config_record_copy(c, &record->configs[0]);
+        if (r < 0)
+                return r;
+
+        profile_update_digest(record);
+        *ret = TAKE_PTR(record);
+        return 0;
+}

@@ -58,6 +58,8 @@ typedef struct VcpuConfig {
         bool has_masks;
         uint64_t sve_vls[8];
         bool has_sve_vls;
+        bool is_record;           /* a guest record's configuration: reg_list is the sorted cpreg list,
+                                   * values are id_regs ∪ fw_regs (no "all_values" in the document) */
 } VcpuConfig;
 
 typedef struct Profile {
@@ -79,6 +81,7 @@ typedef struct Profile {
         NamedInt *vm_caps;
         size_t n_vm_caps;
         uint32_t preferred_target;
+        uint32_t preferred_features0;
 
         VcpuConfig *configs;
         size_t n_configs;
@@ -90,6 +93,11 @@ typedef struct Profile {
 } Profile;
 
 /* Where a document is wrong: a JSON-pointer-like path and a message. */
+/* Limits of the format beyond those of util.h (documented in docs/profile-format.md). */
+#define PROFILE_MAX_CAPS       256u   /* entries in "caps" or "vm_caps" */
+#define PROFILE_MAX_FEATURES   16u    /* names in one configuration's "features" */
+#define PROFILE_MAX_DEPTH      16     /* JSON nesting */
+
 typedef struct ProfileError {
         char path[256];           /* "/configs/3/reg_list/17" */
         char message[256];
@@ -129,7 +137,7 @@ unsigned profile_kernel_version(const Profile *p);
  * (the guest's own state, which the rules do not need). The parser accepts it like
  * any profile. Its digest is the digest of that one configuration's content.
  */
-int profile_extract_config(const Profile *p, const char *config, Profile **ret);
+int profile_extract_config(const Profile *p, const char *config, Profile **ret);  /* -ENOENT, -EINVAL if skipped, -ENOMEM */
 
 /* Recomputes p->digest over the migration-relevant content (not host names, labels, kernel build). */
 void profile_update_digest(Profile *p);
