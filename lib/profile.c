@@ -106,6 +106,27 @@ Profile *profile_free(Profile *p) {
         return NULL;
 }
 
+/*
+ * An arm64 ONE_REG id of a known class. Any size up to U2048 is kept: QEMU refuses
+ * a cpreg that is not U32/U64, and saying so is the rules' job, not the parser's.
+ */
+static bool reg_id_acceptable(uint64_t id) {
+        return reg_id_class(id) != REG_CLASS_UNKNOWN && (id & REG_SIZE_MASK) >> REG_SIZE_SHIFT <= 8;
+}
+
+/* Values are 64-bit: a register wider than that cannot have one, a U32 one no more than 32 bits. */
+static int reg_value_check(uint64_t id, uint64_t value, const char *path, ProfileError *e) {
+        unsigned size = 1u << ((id & REG_SIZE_MASK) >> REG_SIZE_SHIFT);
+
+        if (size > 8)
+                return error_set(e, -EINVAL, path, "register 0x%016" PRIx64 " is %u bytes wide: no 64-bit value",
+                                 id, size);
+        if (size < 8 && value >> (8 * size) != 0)
+                return error_set(e, -EINVAL, path, "value 0x%016" PRIx64 " wider than the %u-byte register",
+                                 value, size);
+        return 0;
+}
+
 static int cmp_u64(const void *a, const void *b) {
         uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
         return x < y ? -1 : x > y;
@@ -171,10 +192,16 @@ static int hex_string_get(const char *s, const char *path, uint64_t max, uint64_
 }
 
 static int hex_get(json_object *o, const char *path, uint64_t max, uint64_t *ret, ProfileError *e) {
+        const char *s;
+
         if (!json_object_is_type(o, json_type_string))
                 return error_set(e, -EINVAL, path, "expected a string \"0x...\", got %s",
                                  json_type_to_name(json_object_get_type(o)));
-        return hex_string_get(json_object_get_string(o), path, max, ret, e);
+        s = json_object_get_string(o);
+        /* An escaped NUL would cut the number short unseen. */
+        if (strlen(s) != (size_t) json_object_get_string_len(o))
+                return error_set(e, -EINVAL, path, "number contains a NUL character");
+        return hex_string_get(s, path, max, ret, e);
 }
 
 static int int_get(json_object *o, const char *path, int64_t min, int64_t max, int64_t *ret, ProfileError *e) {
@@ -270,10 +297,12 @@ static int regmap_parse(json_object *o, const char *path, RegValue **ret, size_t
                 r = hex_string_get(key, child, UINT64_MAX, &v[n].id, e);
                 if (r < 0)
                         return r;
-                if (!reg_id_is_valid(v[n].id))
-                        return error_set(e, -EINVAL, child, "not a valid arm64 ONE_REG register id (class %s)",
-                                         reg_class_name(reg_id_class(v[n].id)));
+                if (!reg_id_acceptable(v[n].id))
+                        return error_set(e, -EINVAL, child, "not an arm64 ONE_REG register id of a known class");
                 r = hex_get(val, child, UINT64_MAX, &v[n].value, e);
+                if (r < 0)
+                        return r;
+                r = reg_value_check(v[n].id, v[n].value, child, e);
                 if (r < 0)
                         return r;
                 n++;
@@ -421,10 +450,12 @@ static int reg_list_parse(json_object *o, const char *path, VcpuConfig *c, bool 
                 r = hex_get(json_object_array_get_idx(o, i), child, UINT64_MAX, &id, e);
                 if (r < 0)
                         return r;
-                if (!reg_id_is_valid(id))
+                if (!reg_id_acceptable(id))
                         return error_set(e, -EINVAL, child,
-                                         "0x%016" PRIx64 " is not a valid arm64 ONE_REG register id (class %s)",
-                                         id, reg_class_name(reg_id_class(id)));
+                                         "0x%016" PRIx64 " is not an arm64 ONE_REG register id of a known class", id);
+                if (record && !reg_id_in_cpreg_list(id))
+                        return error_set(e, -EINVAL, child, "a guest record's reg_list is QEMU's cpreg list: "
+                                         "0x%016" PRIx64 " is a %s register", id, reg_class_name(reg_id_class(id)));
                 if (record && i > 0 && id <= c->reg_list[i - 1])
                         return error_set(e, -EINVAL, child, "a guest record's reg_list must be sorted ascending "
                                          "without repeats: 0x%016" PRIx64 " follows 0x%016" PRIx64,
