@@ -1,0 +1,143 @@
+#!/bin/sh
+# The judge: boots Debian's real arm64 kernels under qemu-system-aarch64 (TCG, EL2 on,
+# so KVM is real), and in each boot
+#   1. probes /dev/kvm with daemon/probe.c and holds it against tests/data/<kernel>-<cpu>.json,
+#   2. replays every recorded source profile into fresh vCPUs as QEMU's migration load
+#      does (tests/vm/replay.c) and records what the kernel did,
+#   3. on the host, holds lib/rules.h's prediction against what the kernel did
+#      (tests/vm/replay-check.c), register by register.
+# See docs/testing-on-real-kernels.md.
+#
+# Environment:
+#   KVMREGS_REQUIRE_ALL=1   a missing prerequisite fails instead of skipping (exit 77)
+#   KVMREGS_VM_CACHE        downloads (default /var/cache/kvmregs-vm, or ~/.cache/kvmregs-vm if not writable)
+#   KVMREGS_VM_KERNELS      kernel series to boot (default "6.1 6.12 5.10 7.2")
+#   KVMREGS_VM_CPUS         -cpu models for 6.1/6.12 (default "cortex-a57 cortex-a72 neoverse-n1 max")
+#   KVMREGS_VM_RECORD=1     write the replay results to tests/data/replay/ in the source tree
+#   KVMREGS_VM_OUT          where boot logs and results go (default tests/vm/out in the build tree)
+#   KVMREGS_VM_TIMEOUT      seconds per boot (default 300)
+# Exit status: 0 all agree, 1 a disagreement or a failed step, 77 skipped.
+set -u
+
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+builddir=${top_builddir:-$(pwd)}
+require_all=${KVMREGS_REQUIRE_ALL:-0}
+
+skip() {
+        if [ "$require_all" = 1 ]; then
+                echo "FAIL (KVMREGS_REQUIRE_ALL=1): $*" >&2
+                exit 1
+        fi
+        echo "SKIP: $*" >&2
+        exit 77
+}
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+
+for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc cpio gzip dpkg-deb apt-get apt-cache timeout; do
+        command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed (tests/vm/install-deps.sh installs it)"
+done
+[ -f /usr/aarch64-linux-gnu/include/linux/kvm.h ] || skip "linux-libc-dev-arm64-cross not installed"
+
+cache=${KVMREGS_VM_CACHE:-/var/cache/kvmregs-vm}
+if ! mkdir -p "$cache" 2>/dev/null || [ ! -w "$cache" ]; then
+        cache=${XDG_CACHE_HOME:-$HOME/.cache}/kvmregs-vm
+        mkdir -p "$cache" || skip "no writable cache directory"
+fi
+kernels=${KVMREGS_VM_KERNELS:-6.1 6.12 5.10 7.2}
+cpus=${KVMREGS_VM_CPUS:-cortex-a57 cortex-a72 neoverse-n1 max}
+out=${KVMREGS_VM_OUT:-$builddir/tests/vm/out}
+boot_timeout=${KVMREGS_VM_TIMEOUT:-300}
+mkdir -p "$out" || fail "cannot create $out"
+
+# shellcheck disable=SC2086
+"$srcdir/tests/vm/fetch.sh" "$cache" $kernels || skip "cannot download the arm64 kernels and tools (network?)"
+
+# The programs that run inside the guest kernels: static aarch64 binaries.
+root=$cache/arm64-root
+CROSS_CFLAGS="-static -O2 -std=gnu11 -Wall -Wextra -I$root/usr/include -I$srcdir/lib -I$srcdir/daemon"
+JSONC_A=$root/usr/lib/aarch64-linux-gnu/libjson-c.a
+bin=$out/bin
+mkdir -p "$bin"
+# shellcheck disable=SC2086
+aarch64-linux-gnu-gcc $CROSS_CFLAGS -o "$bin/kvmregs-replay" "$srcdir/tests/vm/replay.c" "$JSONC_A" \
+        >"$out/build-replay.log" 2>&1 || fail "cross-compiling the replay program failed, see $out/build-replay.log"
+probe_built=0
+# The probe: daemon/probe.c and the core library, as the daemon uses them.
+# shellcheck disable=SC2086
+if aarch64-linux-gnu-gcc $CROSS_CFLAGS -include "$srcdir/tests/vm/cross-config.h" -o "$bin/kvmregs-probe" \
+        "$srcdir/tests/vm/probe-main.c" "$srcdir/daemon/probe.c" "$srcdir"/lib/*.c "$JSONC_A" \
+        >"$out/build-probe.log" 2>&1; then
+        probe_built=1
+else
+        echo "FAIL: cross-compiling the probe failed, see $out/build-probe.log" >&2
+fi
+
+# One initramfs for every boot: busybox, the programs, the recorded profiles.
+initrd=$out/initrd.gz
+stage=$out/initramfs
+rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/profiles" "$stage/proc" "$stage/sys" "$stage/dev"
+cp "$root/bin/busybox" "$stage/bin/busybox"
+cp "$bin"/kvmregs-* "$stage/bin/"
+cp "$srcdir"/tests/data/*.json "$stage/profiles/"
+cp "$srcdir/tests/vm/init" "$stage/init"
+chmod 755 "$stage/init"
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1 > "$initrd") || fail "cannot build the initramfs"
+
+cpus_for() {
+        case $1 in
+        5.10) echo cortex-a72 ;;
+        7.2)  echo cortex-a72 max ;;
+        *)    echo "$cpus" ;;
+        esac
+}
+
+# Cuts the text between "@@KVMREGS-<what>-BEGIN@@" and "@@KVMREGS-<what>-END...@@" out of a console log.
+cut_out() {
+        tr -d '\r' < "$1" | sed -n "/^@@KVMREGS-$2-BEGIN@@\$/,/^@@KVMREGS-$2-END/p" | sed '1d;$d'
+}
+
+status=0
+boots=0
+summary=$out/summary.txt
+: > "$summary"
+for k in $kernels; do
+        image=$cache/kernels/$k/Image
+        [ -f "$image" ] || { echo "FAIL: no kernel image for $k" >&2; status=1; continue; }
+        for cpu in $(cpus_for "$k"); do
+                label=$k-$cpu
+                log=$out/$label.console
+                start=$(date +%s.%N)
+                timeout "$boot_timeout" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu "$cpu" \
+                        -smp 1 -m 1024 -nodefaults -display none -monitor none -serial "file:$log" -no-reboot \
+                        -kernel "$image" -initrd "$initrd" \
+                        -append "console=ttyAMA0 panic=-1 quiet loglevel=1 kvm-arm.mode=nvhe kvmregs.label=$label" \
+                        </dev/null >"$out/$label.qemu.log" 2>&1
+                rc=$?
+                end=$(date +%s.%N)
+                secs=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
+                boots=$((boots + 1))
+                echo "boot $label: ${secs}s (qemu exit $rc)" | tee -a "$summary"
+                if [ $rc -ne 0 ]; then
+                        echo "FAIL: boot $label: qemu exit $rc (timeout $boot_timeout s?), see $log" >&2
+                        status=1
+                        continue
+                fi
+                cut_out "$log" REPLAY > "$out/$label.replay.json"
+                if ! grep -q "^@@KVMREGS-REPLAY-END rc=0@@" "$log" || [ ! -s "$out/$label.replay.json" ]; then
+                        echo "FAIL: $label: the replay program did not finish, see $log" >&2
+                        status=1
+                elif [ "${KVMREGS_VM_RECORD:-0}" = 1 ]; then
+                        mkdir -p "$srcdir/tests/data/replay"
+                        cp "$out/$label.replay.json" "$srcdir/tests/data/replay/$label.json"
+                fi
+                if [ $probe_built = 1 ]; then
+                        cut_out "$log" PROBE > "$out/$label.probe.json"
+                        cut_out "$log" DMESG > "$out/$label.dmesg"
+                fi
+        done
+done
+echo "boots: $boots" | tee -a "$summary"
+exit $status
