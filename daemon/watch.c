@@ -1,2 +1,658 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: being written */
+/*
+ * The libvirt watcher: its own thread runs libvirt's default event loop, follows
+ * domain lifecycle events and keeps every running domain's kvmregs record current
+ * (docs/libvirt-integration.md).
+ *
+ * Everything below except watch_new(), watch_free() and watch_profile_changed() runs
+ * on the watcher thread. The other threads only set flags under w->lock and wake the
+ * loop through the timer, which libvirt's event loop allows from any thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <systemd/sd-daemon.h>
+
+#include "domxml.h"
+#include "rules.h"
+#include "util.h"
+#include "watch.h"
+
+#define RECONNECT_MIN_MS    500u
+#define RECONNECT_MAX_MS    30000u      /* libvirtd gone for long: try twice a minute */
+#define RETRY_MS            250u        /* a domain still busy with its incoming migration */
+#define RETRY_MAX           240u        /* ... for at most a minute */
+#define PENDING_MAX         4096u       /* domains waiting to be stamped */
+#define KEEPALIVE_INTERVAL  5           /* s; a hung libvirtd closes the connection after 15 s */
+#define KEEPALIVE_COUNT     3
+
+typedef enum StampKind {
+        /* QEMU built a new vCPU from the domain XML: this host's values */
+        STAMP_FRESH,
+        /* the vCPU's state came with the domain (incoming migration, restore) or it is
+         * already running: keep the values it carries where this host's kernel takes them */
+        STAMP_KEEP,
+} StampKind;
+
+typedef struct Pending {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        StampKind kind;
+        unsigned attempts;
+        uint64_t due_ms;
+} Pending;
+
+struct Watch {
+        char *uri;
+        SharedProfile *shared;
+
+        pthread_mutex_t lock;           /* guards the three flags below */
+        bool quit;
+        bool profile_changed;
+        bool thread_started;
+        pthread_t thread;
+        int timer;                      /* libvirt timeout: runs watch_process() */
+
+        /* watcher thread only */
+        virConnectPtr conn;
+        int lifecycle_id;
+        bool conn_lost;                 /* set by the close callback */
+        unsigned reconnect_delay_ms;
+        uint64_t reconnect_at_ms;
+        bool reconnect_logged;
+        Pending *pending;
+        size_t n_pending;
+};
+
+static pthread_once_t event_impl_once = PTHREAD_ONCE_INIT;
+static int event_impl_result;
+
+static void event_impl_register(void) {
+        event_impl_result = virEventRegisterDefaultImpl();
+}
+
+static void libvirt_error_quiet(void *userdata, virErrorPtr error) {
+        (void) userdata;
+        (void) error;   /* reported by the caller, with context */
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+}
+
+static const char *last_error(void) {
+        const char *m = virGetLastErrorMessage();
+        return m ? m : "unknown libvirt error";
+}
+
+/* ---- the record ---- */
+
+static int read_machine_id(char **ret) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char line[64];
+
+        f = fopen("/etc/machine-id", "re");
+        if (!f || !fgets(line, sizeof(line), f))
+                return -ENOENT;
+        line[strcspn(line, "\n")] = '\0';
+        if (!*line)
+                return -ENOENT;
+        *ret = strdup(line);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* The record says which host it describes; a profile read from a file may not. */
+static int record_set_identity(Profile *record) {
+        if (!record->hostname) {
+                char name[HOST_NAME_MAX + 1] = "";
+
+                if (gethostname(name, sizeof(name) - 1) < 0)
+                        return -errno;
+                record->hostname = strdup(name);
+                if (!record->hostname)
+                        return -ENOMEM;
+        }
+        if (!record->machine_id) {
+                int r = read_machine_id(&record->machine_id);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        return 0;
+}
+
+static void regvalues_set(RegValue *v, size_t n, uint64_t id, uint64_t value) {
+        for (size_t i = 0; i < n; i++)
+                if (v[i].id == id) {
+                        v[i].value = value;
+                        return;
+                }
+}
+
+/*
+ * The guest's vCPU already holds carried's ID, invariant and firmware values: QEMU wrote
+ * them when the migration loaded, and the kernel took them or the migration would have
+ * failed. Keep each one this host's kernel accepts (on kernels with writable ID
+ * registers, the source's values; before 6.7 only equal ones pass), so that the next
+ * destination is asked about what the guest really has.
+ */
+static size_t record_keep_values(Profile *record, const Profile *host, const VcpuConfig *host_config,
+                                 const VcpuConfig *carried) {
+        VcpuConfig *c = &record->configs[0];
+        size_t kept = 0;
+        RegValue *sets[2] = { c->id_regs, c->fw_regs };
+        size_t counts[2] = { c->n_id_regs, c->n_fw_regs };
+
+        for (size_t s = 0; s < ELEMENTSOF(sets); s++)
+                for (size_t i = 0; i < counts[s]; i++) {
+                        uint64_t value;
+
+                        if (!vcpu_config_get_value(carried, sets[s][i].id, &value) ||
+                            value == sets[s][i].value ||
+                            !rules_kernel_accepts(host, host_config, sets[s][i].id, value, NULL))
+                                continue;
+                        sets[s][i].value = value;
+                        regvalues_set(c->values, c->n_values, sets[s][i].id, value);
+                        kept++;
+                }
+        return kept;
+}
+
+typedef struct Stamp {
+        char *json;
+        char config[64];
+        char digest[PROFILE_DIGEST_HEX + 1];
+        char carried_from[64];          /* the host the kept values came from, or "" */
+        size_t kept;
+} Stamp;
+
+/*
+ * The record for a domain on this host. kind STAMP_KEEP with a record in the XML: the
+ * configuration with the record's vCPU features (QEMU here was started to match them,
+ * or the migration would not have loaded) and its values where accepted. Otherwise the
+ * configuration QEMU builds here from the XML, with this host's values. -ENOENT: the host
+ * has no configuration for the domain (*ret_why says why).
+ */
+static int record_build(const Profile *host, const DomainXml *dx, const char *dom_uuid, StampKind kind,
+                        Stamp *ret, const char **ret_why) {
+        _cleanup_(profile_freep) Profile *carried = NULL;
+        _cleanup_(profile_freep) Profile *record = NULL;
+        const VcpuConfig *config = NULL;
+        Stamp stamp = {};
+        int r;
+
+        if (kind == STAMP_KEEP && dx->record_json && dx->record_domain_uuid &&
+            strcmp(dx->record_domain_uuid, dom_uuid) == 0) {
+                ProfileError e;
+
+                r = profile_parse(dx->record_json, strlen(dx->record_json), &carried, &e);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 || carried->n_configs != 1) {
+                        fprintf(stderr, SD_WARNING "kvmregsd: %s: ignoring its kvmregs record: %s%s%s\n",
+                                dx->name, r < 0 ? e.path : "", r < 0 ? ": " : "",
+                                r < 0 ? e.message : "not exactly one configuration");
+                        carried = profile_free(carried);
+                }
+        }
+        if (carried) {
+                const VcpuConfig *c = &carried->configs[0];
+                config = profile_find_config_by_features(host, c->init_features0,
+                                                         vcpu_config_has_feature(c, "mte_vm_cap"));
+                if (!config)
+                        fprintf(stderr, SD_WARNING "kvmregsd: %s: this host has no configuration with the "
+                                "features of its record's (%s, 0x%" PRIx32 "); using the domain XML's\n",
+                                dx->name, c->name, c->init_features0);
+        }
+        if (!config)
+                config = domxml_host_config(dx, host);
+        if (!config) {
+                *ret_why = "this host offers no vCPU configuration for the domain's CPU";
+                return -ENOENT;
+        }
+
+        r = profile_extract_config(host, config->name, &record);
+        if (r == -EINVAL || r == -ENOENT) {
+                *ret_why = "this host cannot run the domain's vCPU configuration";
+                return -ENOENT;
+        }
+        if (r < 0)
+                return r;
+        r = record_set_identity(record);
+        if (r < 0)
+                return r;
+        if (carried) {
+                stamp.kept = record_keep_values(record, host, config, &carried->configs[0]);
+                snprintf(stamp.carried_from, sizeof(stamp.carried_from), "%s",
+                         carried->hostname ? carried->hostname : "unknown host");
+        }
+        profile_update_digest(record);
+
+        stamp.json = profile_to_json(record, false);
+        if (!stamp.json)
+                return -ENOMEM;
+        snprintf(stamp.config, sizeof(stamp.config), "%s", config->name);
+        memcpy(stamp.digest, record->digest, sizeof(stamp.digest));
+        *ret = stamp;
+        return 0;
+}
+
+/* ---- pending stamps ---- */
+
+static void pending_add(Watch *w, const char *uuid, StampKind kind, uint64_t due_ms) {
+        for (size_t i = 0; i < w->n_pending; i++)
+                if (strcmp(w->pending[i].uuid, uuid) == 0) {
+                        /* the latest event says what happened to the vCPU */
+                        w->pending[i] = (Pending) { .kind = kind, .due_ms = due_ms };
+                        memcpy(w->pending[i].uuid, uuid, sizeof(w->pending[i].uuid));
+                        return;
+                }
+        if (w->n_pending >= PENDING_MAX) {
+                fprintf(stderr, SD_WARNING "kvmregsd: more than %u domains waiting for a record; %s left out\n",
+                        PENDING_MAX, uuid);
+                return;
+        }
+        if (w->n_pending % 16 == 0) {
+                Pending *p = realloc(w->pending, (w->n_pending + 16) * sizeof(*p));
+                if (!p) {
+                        fprintf(stderr, SD_ERR "kvmregsd: out of memory; %s not stamped\n", uuid);
+                        return;
+                }
+                w->pending = p;
+        }
+        Pending *p = &w->pending[w->n_pending++];
+        *p = (Pending) { .kind = kind, .due_ms = due_ms };
+        snprintf(p->uuid, sizeof(p->uuid), "%s", uuid);
+}
+
+static void pending_remove(Watch *w, size_t i) {
+        memmove(&w->pending[i], &w->pending[i + 1], (w->n_pending - i - 1) * sizeof(*w->pending));
+        w->n_pending--;
+}
+
+static void wake(Watch *w, uint64_t delay_ms) {
+        virEventUpdateTimeout(w->timer, (int) (delay_ms > INT_MAX ? INT_MAX : delay_ms));
+}
+
+typedef enum StampResult {
+        STAMP_DONE,
+        STAMP_RETRY,
+} StampResult;
+
+/* Not while libvirt still has a job on the domain (an incoming migration): our metadata
+ * call would wait for it and hold up the watcher. */
+static bool domain_is_settled(virDomainPtr dom) {
+        virDomainJobInfo job;
+
+        if (virDomainGetJobInfo(dom, &job) < 0)
+                return true;    /* let the stamp itself say what is wrong */
+        return job.type == VIR_DOMAIN_JOB_NONE;
+}
+
+static StampResult stamp_domain(Watch *w, const Pending *p) {
+        _cleanup_(domxml_freep) DomainXml *dx = NULL;
+        _cleanup_free_ char *xml = NULL, *element = NULL, *why = NULL;
+        Stamp stamp = {};
+        const char *no_config = NULL;
+        virDomainPtr dom;
+        unsigned flags = VIR_DOMAIN_AFFECT_LIVE;
+        int r, state, reason;
+
+        dom = virDomainLookupByUUIDString(w->conn, p->uuid);
+        if (!dom)
+                return STAMP_DONE;      /* gone: a failed incoming migration, destroyed */
+        if (virDomainGetState(dom, &state, &reason, 0) < 0 || state == VIR_DOMAIN_SHUTOFF ||
+            state == VIR_DOMAIN_CRASHED) {
+                virDomainFree(dom);
+                return STAMP_DONE;
+        }
+        if (!domain_is_settled(dom)) {
+                virDomainFree(dom);
+                return STAMP_RETRY;
+        }
+
+        xml = virDomainGetXMLDesc(dom, 0);
+        if (!xml) {
+                fprintf(stderr, SD_WARNING "kvmregsd: %s: cannot read the domain XML: %s\n", p->uuid, last_error());
+                virDomainFree(dom);
+                return STAMP_RETRY;
+        }
+        r = domxml_parse(xml, strlen(xml), &dx, &why);
+        if (r < 0) {
+                fprintf(stderr, SD_WARNING "kvmregsd: %s: domain XML not understood: %s\n", p->uuid,
+                        why ? why : strerror(-r));
+                virDomainFree(dom);
+                return STAMP_DONE;
+        }
+        if (!dx->arch || strcmp(dx->arch, "aarch64") != 0) {
+                virDomainFree(dom);
+                return STAMP_DONE;      /* not an arm64 guest: nothing kvmregs can say */
+        }
+
+        pthread_mutex_lock(&w->shared->lock);
+        if (w->shared->profile)
+                r = record_build(w->shared->profile, dx, p->uuid, p->kind, &stamp, &no_config);
+        else
+                r = -EAGAIN;
+        pthread_mutex_unlock(&w->shared->lock);
+        if (r == -EAGAIN) {
+                /* no profile yet: the daemon is still probing or loading */
+                virDomainFree(dom);
+                return STAMP_RETRY;
+        }
+        if (r < 0) {
+                fprintf(stderr, SD_WARNING "kvmregsd: %s: no record: %s\n", dx->name,
+                        r == -ENOENT ? no_config : strerror(-r));
+                virDomainFree(dom);
+                return r == -ENOMEM ? STAMP_RETRY : STAMP_DONE;
+        }
+
+        if (dx->record_json && dx->record_domain_uuid && strcmp(dx->record_domain_uuid, p->uuid) == 0 &&
+            strcmp(dx->record_json, stamp.json) == 0) {
+                free(stamp.json);
+                virDomainFree(dom);
+                return STAMP_DONE;      /* already current */
+        }
+
+        element = domxml_record_element(p->uuid, stamp.json);
+        free(stamp.json);
+        if (!element) {
+                virDomainFree(dom);
+                return STAMP_RETRY;
+        }
+        if (virDomainIsPersistent(dom) == 1)
+                flags |= VIR_DOMAIN_AFFECT_CONFIG;
+        if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, element, KVMREGS_METADATA_PREFIX,
+                                 KVMREGS_METADATA_NS, flags) < 0) {
+                virErrorPtr e = virGetLastError();
+                bool transient = e && (e->code == VIR_ERR_OPERATION_TIMEOUT || e->code == VIR_ERR_OPERATION_INVALID ||
+                                       e->code == VIR_ERR_SYSTEM_ERROR || e->code == VIR_ERR_RPC);
+
+                if (!transient || p->attempts + 1 >= RETRY_MAX)
+                        fprintf(stderr, SD_WARNING "kvmregsd: %s: cannot stamp its record: %s\n", dx->name,
+                                last_error());
+                virDomainFree(dom);
+                return transient ? STAMP_RETRY : STAMP_DONE;
+        }
+        virDomainFree(dom);
+
+        if (stamp.carried_from[0])
+                fprintf(stderr, SD_INFO "kvmregsd: stamped %s: config %s, digest %s, %zu value%s kept from %s\n",
+                        dx->name, stamp.config, stamp.digest, stamp.kept, stamp.kept == 1 ? "" : "s",
+                        stamp.carried_from);
+        else
+                fprintf(stderr, SD_INFO "kvmregsd: stamped %s: config %s, digest %s\n", dx->name, stamp.config,
+                        stamp.digest);
+        return STAMP_DONE;
+}
+
+/* Every running domain: after (re)connecting, and when the profile changed. */
+static void queue_running(Watch *w) {
+        virDomainPtr *domains = NULL;
+        int n;
+
+        n = virConnectListAllDomains(w->conn, &domains, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+        if (n < 0) {
+                fprintf(stderr, SD_WARNING "kvmregsd: cannot list domains: %s\n", last_error());
+                return;
+        }
+        for (int i = 0; i < n; i++) {
+                char uuid[VIR_UUID_STRING_BUFLEN];
+
+                if (virDomainGetUUIDString(domains[i], uuid) == 0)
+                        pending_add(w, uuid, STAMP_KEEP, 0);
+                virDomainFree(domains[i]);
+        }
+        free(domains);
+}
+
+/* ---- the connection ---- */
+
+static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque) {
+        Watch *w = opaque;
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        StampKind kind;
+
+        (void) conn;
+        if (event == VIR_DOMAIN_EVENT_STARTED && detail == VIR_DOMAIN_EVENT_STARTED_BOOTED)
+                kind = STAMP_FRESH;
+        else if ((event == VIR_DOMAIN_EVENT_STARTED &&
+                  (detail == VIR_DOMAIN_EVENT_STARTED_MIGRATED || detail == VIR_DOMAIN_EVENT_STARTED_RESTORED ||
+                   detail == VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT)) ||
+                 (event == VIR_DOMAIN_EVENT_RESUMED && detail == VIR_DOMAIN_EVENT_RESUMED_MIGRATED))
+                kind = STAMP_KEEP;
+        else
+                return 0;
+        if (virDomainGetUUIDString(dom, uuid) < 0)
+                return 0;
+        pending_add(w, uuid, kind, 0);
+        wake(w, 0);
+        return 0;
+}
+
+static void on_close(virConnectPtr conn, int reason, void *opaque) {
+        Watch *w = opaque;
+
+        (void) conn;
+        fprintf(stderr, SD_WARNING "kvmregsd: lost the connection to libvirt (%s); reconnecting\n",
+                reason == VIR_CONNECT_CLOSE_REASON_EOF ? "libvirtd went away" :
+                reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE ? "libvirtd stopped answering" : "error");
+        /* closing the connection from its own close callback is not allowed: watch_process does it */
+        w->conn_lost = true;
+        wake(w, 0);
+}
+
+static void disconnect(Watch *w) {
+        if (!w->conn)
+                return;
+        if (w->lifecycle_id >= 0)
+                virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
+        virConnectUnregisterCloseCallback(w->conn, on_close);
+        virConnectClose(w->conn);
+        w->conn = NULL;
+        w->lifecycle_id = -1;
+}
+
+static void connect_libvirt(Watch *w) {
+        virConnectPtr conn;
+
+        conn = virConnectOpen(w->uri);
+        if (!conn) {
+                if (!w->reconnect_logged || w->reconnect_delay_ms >= RECONNECT_MAX_MS)
+                        fprintf(stderr, SD_WARNING "kvmregsd: cannot connect to %s: %s; retrying in %u s\n",
+                                w->uri ? w->uri : "qemu:///system", last_error(),
+                                (w->reconnect_delay_ms + 999) / 1000);
+                w->reconnect_logged = true;
+                w->reconnect_at_ms = now_ms() + w->reconnect_delay_ms;
+                w->reconnect_delay_ms = w->reconnect_delay_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS :
+                                                                                      w->reconnect_delay_ms * 2;
+                return;
+        }
+        w->conn = conn;
+        w->conn_lost = false;
+        (void) virConnectSetKeepAlive(conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
+        if (virConnectRegisterCloseCallback(conn, on_close, w, NULL) < 0 ||
+            (w->lifecycle_id = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                                                VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
+                                                                w, NULL)) < 0) {
+                fprintf(stderr, SD_WARNING "kvmregsd: cannot follow %s's domain events: %s\n",
+                        w->uri ? w->uri : "qemu:///system", last_error());
+                disconnect(w);
+                w->reconnect_at_ms = now_ms() + w->reconnect_delay_ms;
+                return;
+        }
+        fprintf(stderr, SD_INFO "kvmregsd: following libvirt at %s\n", w->uri ? w->uri : "qemu:///system");
+        w->reconnect_delay_ms = RECONNECT_MIN_MS;
+        w->reconnect_logged = false;
+        /* domains that started or arrived while we were not connected */
+        queue_running(w);
+}
+
+/* The timer callback: connection upkeep, profile changes, due stamps; then re-arms. */
+static void watch_process(int timer, void *opaque) {
+        Watch *w = opaque;
+        uint64_t now, next = UINT64_MAX;
+        bool changed, quit;
+
+        (void) timer;
+        pthread_mutex_lock(&w->lock);
+        quit = w->quit;
+        changed = w->profile_changed;
+        w->profile_changed = false;
+        pthread_mutex_unlock(&w->lock);
+        if (quit)
+                return;
+
+        if (w->conn && w->conn_lost)
+                disconnect(w);
+        if (!w->conn && now_ms() >= w->reconnect_at_ms) {
+                w->n_pending = 0;       /* the scan after connecting finds them again */
+                connect_libvirt(w);
+        } else if (w->conn && changed) {
+                queue_running(w);
+        }
+
+        now = now_ms();
+        for (size_t i = 0; w->conn && !w->conn_lost && i < w->n_pending;) {
+                Pending *p = &w->pending[i];
+
+                if (p->due_ms > now) {
+                        next = p->due_ms < next ? p->due_ms : next;
+                        i++;
+                        continue;
+                }
+                if (stamp_domain(w, p) == STAMP_RETRY && ++p->attempts < RETRY_MAX) {
+                        p->due_ms = now + RETRY_MS;
+                        next = p->due_ms < next ? p->due_ms : next;
+                        i++;
+                        continue;
+                }
+                pending_remove(w, i);
+        }
+        if (!w->conn || w->conn_lost)
+                next = w->reconnect_at_ms;
+
+        now = now_ms();
+        if (next == UINT64_MAX)
+                virEventUpdateTimeout(w->timer, -1);    /* until an event or a wake() */
+        else
+                wake(w, next > now ? next - now : 0);
+}
+
+static void *watch_thread(void *userdata) {
+        Watch *w = userdata;
+
+        for (;;) {
+                bool quit;
+
+                pthread_mutex_lock(&w->lock);
+                quit = w->quit;
+                pthread_mutex_unlock(&w->lock);
+                if (quit)
+                        break;
+                if (virEventRunDefaultImpl() < 0) {
+                        fprintf(stderr, SD_ERR "kvmregsd: libvirt event loop failed: %s\n", last_error());
+                        break;
+                }
+        }
+        disconnect(w);
+        return NULL;
+}
+
+static void on_profile_changed(void *userdata) {
+        watch_profile_changed(userdata);
+}
+
+void watch_profile_changed(Watch *w) {
+        if (!w)
+                return;
+        pthread_mutex_lock(&w->lock);
+        w->profile_changed = true;
+        pthread_mutex_unlock(&w->lock);
+        wake(w, 0);
+}
+
+int watch_new(const char *uri, SharedProfile *shared, Watch **ret) {
+        _cleanup_(watch_freep) Watch *w = NULL;
+        int r;
+
+        if (!shared || !ret)
+                return -EINVAL;
+
+        pthread_once(&event_impl_once, event_impl_register);
+        if (event_impl_result < 0)
+                return -EIO;
+        virSetErrorFunc(NULL, libvirt_error_quiet);
+
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        pthread_mutex_init(&w->lock, NULL);
+        w->shared = shared;
+        w->lifecycle_id = -1;
+        w->timer = -1;
+        w->reconnect_delay_ms = RECONNECT_MIN_MS;
+        if (uri) {
+                w->uri = strdup(uri);
+                if (!w->uri)
+                        return -ENOMEM;
+        }
+
+        /* fires at once: the first connection attempt */
+        w->timer = virEventAddTimeout(0, watch_process, w, NULL);
+        if (w->timer < 0)
+                return -EIO;
+
+        pthread_mutex_lock(&shared->lock);
+        shared->changed = on_profile_changed;
+        shared->changed_userdata = w;
+        pthread_mutex_unlock(&shared->lock);
+
+        r = -pthread_create(&w->thread, NULL, watch_thread, w);
+        if (r < 0)
+                return r;
+        w->thread_started = true;
+
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+Watch *watch_free(Watch *w) {
+        if (!w)
+                return NULL;
+
+        if (w->shared) {
+                pthread_mutex_lock(&w->shared->lock);
+                if (w->shared->changed_userdata == w) {
+                        w->shared->changed = NULL;
+                        w->shared->changed_userdata = NULL;
+                }
+                pthread_mutex_unlock(&w->shared->lock);
+        }
+        pthread_mutex_lock(&w->lock);
+        w->quit = true;
+        pthread_mutex_unlock(&w->lock);
+        if (w->thread_started) {
+                wake(w, 0);     /* interrupts the loop's poll */
+                pthread_join(w->thread, NULL);
+        } else {
+                disconnect(w);
+        }
+        if (w->timer >= 0)
+                virEventRemoveTimeout(w->timer);
+        pthread_mutex_destroy(&w->lock);
+        free(w->pending);
+        free(w->uri);
+        free(w);
+        return NULL;
+}
