@@ -81,6 +81,8 @@ bool reg_id_sysreg(uint64_t id, unsigned *ret_op0, unsigned *ret_op1, unsigned *
                    unsigned *ret_crm, unsigned *ret_op2);
 /* Feature ID space KVM exposes and masks: op0=3, op1=0, CRn=0, CRm 0-7 (any op2). */
 bool reg_id_is_feature_id(uint64_t id);
+/* The cache a CCSIDR demux id describes (its CSSELR value): level 1-7, instruction or data/unified. */
+bool reg_id_ccsidr_cache(uint64_t id, unsigned *ret_level, bool *ret_instruction);
 
 /*
  * The register's name into buf (at least REG_NAME_MAX bytes): the architectural name
@@ -121,6 +123,8 @@ typedef struct IdRegDesc {
 
 /* Field table of an ID/invariant register (feature ID space, CTR_EL0, CLIDR_EL1, MIDR_EL1...), or NULL. */
 const IdRegDesc *id_reg_lookup(uint64_t id);
+/* Every register id_reg_lookup() knows, in the order of its table. */
+const IdRegDesc *id_reg_table(size_t *ret_n);
 /* Field value, sign-extended for signed fields. */
 int64_t id_field_get(const IdField *f, uint64_t value);
 uint64_t id_field_mask(const IdField *f);
