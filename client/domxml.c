@@ -44,6 +44,15 @@ static void set_error(char **ret_error, char *msg) {
                 free(msg);
 }
 
+/* Stops the parser at a DOCTYPE, before any entity declaration is even read. */
+static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                               const xmlChar *system_id) {
+        xmlParserCtxt *ctxt = ctx;
+
+        ctxt->_private = (void *) 1;
+        xmlStopParser(ctxt);
+}
+
 /* The document, or -EINVAL/-E2BIG with why. Any DOCTYPE is refused: libvirt never writes one,
  * and it is where entity bombs and external entities live. */
 static int parse_document(const char *xml, size_t size, xmlDoc **ret, char **ret_error) {
@@ -71,7 +80,12 @@ static int parse_document(const char *xml, size_t size, xmlDoc **ret, char **ret
         ctxt = xmlNewParserCtxt();
         if (!ctxt)
                 return -ENOMEM;
+        ctxt->sax->internalSubset = on_internal_subset;
         doc = xmlCtxtReadMemory(ctxt, xml, (int) size, "domain.xml", NULL, PARSE_OPTIONS);
+        if (ctxt->_private || (doc && (doc->intSubset || doc->extSubset))) {
+                set_error(ret_error, errorf("domain XML has a DOCTYPE (entity declarations are refused)"));
+                return -EINVAL;
+        }
         if (!doc || !ctxt->wellFormed) {
                 const xmlError *e = xmlCtxtGetLastError(ctxt);
                 char *msg = e && e->message ? strndup(e->message, 512) : NULL;
@@ -86,11 +100,6 @@ static int parse_document(const char *xml, size_t size, xmlDoc **ret, char **ret
                 free(msg);
                 return -EINVAL;
         }
-        if (doc->intSubset || doc->extSubset) {
-                set_error(ret_error, errorf("domain XML has a DOCTYPE (entity declarations are refused)"));
-                return -EINVAL;
-        }
-
         xmlNode *root = xmlDocGetRootElement(doc);
         if (!root || !xmlStrEqual(root->name, BAD_CAST "domain") || root->ns) {
                 set_error(ret_error, errorf("not a libvirt domain: the root element is not <domain>"));
