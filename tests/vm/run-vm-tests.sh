@@ -57,7 +57,7 @@ mkdir -p "$out" || fail "cannot create $out"
 
 # The programs that run inside the guest kernels: static aarch64 binaries.
 root=$cache/arm64-root
-CROSS_CFLAGS="-static -O2 -std=gnu11 -Wall -Wextra -I$root/usr/include -I$srcdir/lib -I$srcdir/daemon"
+CROSS_CFLAGS="-static -O2 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes -Wshadow -Wformat=2 -Wstrict-prototypes -I$root/usr/include -I$srcdir/lib -I$srcdir/daemon"
 JSONC_A=$root/usr/lib/aarch64-linux-gnu/libjson-c.a
 bin=$out/bin
 mkdir -p "$bin"
@@ -67,8 +67,9 @@ aarch64-linux-gnu-gcc $CROSS_CFLAGS -o "$bin/kvmregs-replay" "$srcdir/tests/vm/r
 probe_built=0
 # The probe: daemon/probe.c and the core library, as the daemon uses them.
 # shellcheck disable=SC2086
-if aarch64-linux-gnu-gcc $CROSS_CFLAGS -include "$srcdir/tests/vm/cross-config.h" -o "$bin/kvmregs-probe" \
-        "$srcdir/tests/vm/probe-main.c" "$srcdir/daemon/probe.c" "$srcdir"/lib/*.c "$JSONC_A" \
+if aarch64-linux-gnu-gcc $CROSS_CFLAGS -o "$bin/kvmregs-probe" \
+        "$srcdir/tests/vm/probe-main.c" "$srcdir/daemon/probe.c" \
+        "$srcdir/lib/profile.c" "$srcdir/lib/regnames.c" "$srcdir/lib/sha256.c" "$srcdir/lib/idregs.c" "$JSONC_A" \
         >"$out/build-probe.log" 2>&1; then
         probe_built=1
 else
