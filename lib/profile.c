@@ -893,6 +893,49 @@ static int document_parse(json_object *root, Profile *p, ProfileError *e) {
         return 0;
 }
 
+/*
+ * Strict UTF-8 (RFC 3629): json-c's own check lets overlong forms such as C0 AF
+ * through. Returns the offset of the first byte that is not UTF-8, or size.
+ */
+static size_t utf8_invalid_offset(const char *data, size_t size) {
+        const unsigned char *s = (const unsigned char *) data;
+        size_t i = 0;
+
+        while (i < size) {
+                unsigned char c = s[i];
+                unsigned char lo = 0x80, hi = 0xbf;
+                size_t n;
+
+                if (c < 0x80) {
+                        i++;
+                        continue;
+                }
+                if (c >= 0xc2 && c <= 0xdf)
+                        n = 1;
+                else if (c >= 0xe0 && c <= 0xef) {
+                        n = 2;
+                        if (c == 0xe0)
+                                lo = 0xa0;      /* overlong */
+                        else if (c == 0xed)
+                                hi = 0x9f;      /* UTF-16 surrogates */
+                } else if (c >= 0xf0 && c <= 0xf4) {
+                        n = 3;
+                        if (c == 0xf0)
+                                lo = 0x90;      /* overlong */
+                        else if (c == 0xf4)
+                                hi = 0x8f;      /* above U+10FFFF */
+                } else
+                        return i;
+                if (i + n >= size || s[i + 1] < lo || s[i + 1] > hi)
+                        return i;
+                for (size_t k = 2; k <= n; k++)
+                        if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+                                return i;
+                i += n + 1;
+        }
+        return size;
+}
+
 int profile_parse(const char *data, size_t size, Profile **ret, ProfileError *ret_error) {
         _cleanup_(profile_freep) Profile *p = NULL;
         ProfileError scratch;
@@ -902,6 +945,7 @@ int profile_parse(const char *data, size_t size, Profile **ret, ProfileError *re
         json_object *root;
         size_t end;
         const char *nul;
+        size_t bad;
         int r;
 
         memset(e, 0, sizeof(*e));
@@ -913,6 +957,9 @@ int profile_parse(const char *data, size_t size, Profile **ret, ProfileError *re
         nul = memchr(data, '\0', size);
         if (nul)
                 return error_set(e, -EINVAL, "", "NUL byte at offset %zu", (size_t) (nul - data));
+        bad = utf8_invalid_offset(data, size);
+        if (bad < size)
+                return error_set(e, -EINVAL, "", "not UTF-8 at offset %zu", bad);
 
         tok = json_tokener_new_ex(PROFILE_MAX_DEPTH);
         if (!tok)
