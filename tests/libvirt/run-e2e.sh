@@ -1,0 +1,332 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# End-to-end: kvmregsd + kvmregs-hook (+ kvmregsctl) with two real libvirtd hosts and real
+# live migrations of an aarch64 TCG guest. Each host has its own system bus, its own kvmregsd
+# serving a recorded profile from tests/data, and the hook installed before libvirtd starts.
+# Cases and what they assert: docs/libvirt-integration.md.
+#
+# exit: 0 all cases passed, 1 a case failed, 77 a prerequisite is missing (root, libvirt,
+# QEMU, the guest download) unless KVMREGS_REQUIRE_ALL=1, which turns that into a failure.
+# KVMREGS_E2E_KEEP_LOGS=1 keeps the lab folder of a failed run; KVMREGS_E2E_CACHE names where
+# the guest kernel is cached (default: $top_builddir/tests/libvirt/cache).
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$PWD}"
+# shellcheck source=e2e-lib.sh
+. "$top_srcdir/tests/libvirt/e2e-lib.sh"
+
+KVMREGSD=$top_builddir/kvmregsd
+HOOK=$top_builddir/kvmregs-hook
+KVMREGSCTL=$top_builddir/kvmregsctl
+DATA=$top_srcdir/tests/data
+NS=http://kvmregs.org/xmlns/record/1
+HOOK_TIMEOUT_MS=1500
+# ID_AA64DFR0_EL1 (op0 3, op1 0, CRn 0, CRm 5, op2 0): 6.1 caps DebugVer lower than 6.12
+ID_AA64DFR0=0x603000000013c028
+
+e2e_check_prerequisites ssh sshd ssh-keygen busctl systemd-stdio-bridge
+for b in "$KVMREGSD" "$HOOK" "$KVMREGSCTL"; do
+        [ -x "$b" ] || { echo "FAIL: $b not built (make kvmregsd kvmregs-hook kvmregsctl)" >&2; exit 1; }
+done
+
+# The hook reads SYSCONFDIR/kvmregs/kvmregs.conf: each host gets its own, bind-mounted there.
+sysconfdir=$(sed -n 's/^S\["sysconfdir"\]="\(.*\)"$/\1/p' "$top_builddir/config.status")
+prefix=$(sed -n 's/^S\["prefix"\]="\(.*\)"$/\1/p' "$top_builddir/config.status")
+sysconfdir=${sysconfdir//\$\{prefix\}/$prefix}
+export KVMREGS_E2E_CONFDIR="$sysconfdir/kvmregs"
+created_confdir=
+if [ ! -d "$KVMREGS_E2E_CONFDIR" ]; then
+        mkdir -p "$KVMREGS_E2E_CONFDIR" && created_confdir=$KVMREGS_E2E_CONFDIR
+fi
+cleanup() {
+        local rc=$?
+        [ -n "$created_confdir" ] && rmdir "$created_confdir" 2>/dev/null
+        (exit "$rc"); e2e_cleanup
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+e2e_lab
+e2e_fetch_guest
+e2e_write_emulator
+mkdir -p "$LAB/profiles"
+P61=$DATA/6.1-cortex-a57.json
+P612=$DATA/6.12-cortex-a57.json
+# A host whose KVM offers no PMU, derived from the 6.12 cortex-a57 recording: the PMU cap is
+# 0 and every configuration with pmu_v3 is one the host cannot run (a PMU-less vCPU's
+# registers are the recorded base configuration's).
+P612_NOPMU=$LAB/profiles/6.12-cortex-a57-nopmu.json
+jq '.label = "6.12-cortex-a57 without PMU (derived)"
+    | .caps.KVM_CAP_ARM_PMU_V3 = 0
+    | .configs |= map(if (.features | index("pmu_v3")) then
+          {name, features, init_features0, skipped: "derived: KVM offers no PMU"} else . end)' \
+        "$P612" >"$P612_NOPMU" || { echo "FAIL: cannot derive the PMU-less profile" >&2; exit 1; }
+
+ssh-keygen -q -t ed25519 -N '' -f "$LAB/client_key" || e2e_skip "ssh-keygen failed"
+cp "$LAB/client_key.pub" "$LAB/authorized_keys"
+
+for h in hostA hostB; do
+        host_prepare "$h"
+        dir=$(host_dir "$h")
+        cp "$top_srcdir/dbus/org.kvmregs.Profile1.conf" "$dir/dbus-policy/"
+        # installed before libvirtd starts: it caches whether hooks exist
+        install -m 0755 "$HOOK" "$dir/etc/hooks/qemu.d/50-kvmregs"
+        ssh-keygen -q -t ed25519 -N '' -f "$dir/ssh_host_ed25519_key"
+        cat >"$dir/sshd_config" <<CONF
+ListenAddress $(host_addr "$h"):2222
+HostKey $dir/ssh_host_ed25519_key
+PidFile $dir/sshd.pid
+AuthorizedKeysFile $LAB/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+CONF
+done
+
+# hook_conf HOST KEY=VALUE...: the host's kvmregs.conf (the hook reads it on every run)
+hook_conf() {
+        local h=$1; shift
+        {
+                echo "mode = enforce"
+                echo "timeout_ms = $HOOK_TIMEOUT_MS"
+                echo "cache_dir = /var/cache/libvirt/kvmregs"
+                echo "log_file = /var/log/libvirt/kvmregs-hook.log"
+                local kv; for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
+        } >"$(host_dir "$h")/kvmregs-etc/kvmregs.conf"
+}
+hook_conf hostA on_daemon_error=refuse on_missing_record=refuse
+hook_conf hostB on_daemon_error=refuse on_missing_record=refuse
+
+host_start hostA || exit 1
+host_start hostB || exit 1
+mkdir -p /run/sshd
+for h in hostA hostB; do
+        host_exec "$h" /usr/sbin/sshd -f "$(host_dir "$h")/sshd_config" -E "$(host_dir "$h")/sshd.log" ||
+                e2e_skip "cannot start sshd in $h"
+done
+e2e_log "hosts up"
+
+# ---- kvmregsd per host ----
+
+daemon_start() {
+        local h=$1 profile=$2 dir i
+        dir=$(host_dir "$h")
+        host_exec "$h" "$KVMREGSD" --profile-file "$profile" >>"$dir/kvmregsd.log" 2>&1 </dev/null &
+        echo $! >"$dir/kvmregsd.pid"
+        for i in $(seq 100); do
+                host_exec "$h" busctl --system --timeout=1 get-property org.kvmregs.Profile1 \
+                        /org/kvmregs/Profile1 org.kvmregs.Profile1 Digest >/dev/null 2>&1 && return 0
+                kill -0 "$(cat "$dir/kvmregsd.pid")" 2>/dev/null || break
+                sleep 0.1
+        done
+        fail "kvmregsd on $h did not come up"; tail -n 20 "$dir/kvmregsd.log" >&2
+        return 1
+}
+daemon_stop() {
+        local h=$1 pid
+        pid=$(cat "$(host_dir "$h")/kvmregsd.pid" 2>/dev/null) || return 0
+        pid_is "$pid" kvmregsd || return 0
+        kill -CONT "$pid"; kill -TERM "$pid"
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        rm -f "$(host_dir "$h")/kvmregsd.pid"
+}
+daemon_pid() { cat "$(host_dir "$1")/kvmregsd.pid"; }
+
+# ---- records ----
+
+# record_of HOST DOMAIN: the record's JSON from the live domain XML ("" when none)
+record_of() {
+        virsh_on "$1" metadata "$2" "$NS" 2>/dev/null | xmllint --xpath 'string(/*)' - 2>/dev/null
+}
+# wait_record HOST DOMAIN HOSTNAME: until the domain's record says it was stamped on HOSTNAME
+wait_record() {
+        local i
+        for i in $(seq 100); do
+                [ "$(record_of "$1" "$2" | jq -r '.host.hostname // empty' 2>/dev/null)" = "$3" ] && return 0
+                sleep 0.1
+        done
+        return 1
+}
+# config_of PROFILE CONFIG FILTER: jq FILTER applied to one recorded configuration
+config_of() { jq -S --arg c "$2" ".configs[] | select(.name == \$c) | $3" "$1"; }
+rec() { record_of "$1" "$2" | jq -S "$3"; }
+# QEMU's cpreg list from a recorded KVM_GET_REG_LIST: U32/U64 only (size nibble 2 or 3),
+# no core (class 0x0010) or SVE (0x0015) registers, ascending
+CPREGS='[.reg_list[] | ascii_downcase | select(.[0:5] == "0x603" or .[0:5] == "0x602")
+         | select(.[10:14] != "0010" and .[10:14] != "0015")] | sort'
+
+
+# expect_record HOST DOMAIN HOSTNAME PROFILE CONFIG: stamped on HOSTNAME with PROFILE's CONFIG:
+# the same cpreg list, and the same firmware values
+expect_record() {
+        local h=$1 d=$2 hn=$3 p=$4 c=$5
+        wait_record "$h" "$d" "$hn" || { fail "$d on $h: no record stamped by $hn: $(record_of "$h" "$d" | head -c 300)"; return; }
+        expect "$d on $h: record's configuration is $c" [ "$(rec "$h" "$d" '.configs[0].name' )" = "\"$c\"" ]
+        expect "$d on $h: record's features are $(basename "$p")'s $c" \
+                [ "$(rec "$h" "$d" '.configs[0].features')" = "$(config_of "$p" "$c" '.features')" ]
+        expect "$d on $h: record's register list is $(basename "$p")'s $c cpreg list" \
+                [ "$(rec "$h" "$d" '.configs[0].reg_list | map(ascii_downcase) | sort')" = "$(config_of "$p" "$c" "$CPREGS")" ]
+        expect "$d on $h: record's firmware values are $(basename "$p")'s $c" \
+                [ "$(rec "$h" "$d" '.configs[0].fw_regs')" = "$(config_of "$p" "$c" '.fw_regs')" ]
+}
+reg_in_record() { rec "$1" "$2" ".configs[0].id_regs[\"$3\"] // .configs[0].id_regs[\"$(echo "$3" | tr a-f A-F | sed 's/^0X/0x/')\"]" | tr -d '"' | tr A-F a-f; }
+reg_in_profile() { config_of "$1" "$2" ".id_regs[\"$3\"]" | tr -d '"' | tr A-F a-f; }
+
+# migrate FROM TO DOMAIN: runs virsh migrate --live (persistent, source undefined) from FROM;
+# sets MIGRATE_RC, MIGRATE_OUT (stderr+stdout) and MIGRATE_SECONDS
+migrate() {
+        local t0=$EPOCHREALTIME
+        MIGRATE_OUT=$(virsh -c "$(host_uri "$1")" migrate --live --persistent --undefinesource "$3" \
+                      "$(host_uri "$2")" 2>&1)
+        MIGRATE_RC=$?
+        MIGRATE_SECONDS=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+        e2e_log "migrate $3 $1 -> $2: rc $MIGRATE_RC in ${MIGRATE_SECONDS}s"
+}
+is_running() { [ "$(virsh_on "$1" domstate "$2" 2>/dev/null | head -n1)" = running ]; }
+not_on() { ! virsh_on "$1" list --all --name 2>/dev/null | grep -qx "$2"; }
+contains() { case $1 in *"$2"*) return 0;; esac; return 1; }
+within() { awk -v s="$1" -v m="$2" 'BEGIN { exit !(s <= m) }'; }
+
+# expect_stays HOST DOMAIN OTHER: a refused migration left DOMAIN running on HOST, its console
+# still ticking, and nothing of it on OTHER
+expect_stays() {
+        local t
+        t=$(last_tick "$1" "$2")
+        expect "$2 still running on $1" is_running "$1" "$2"
+        expect "$2's console on $1 still ticks" wait_tick "$1" "$2" "${t:-0}" 8
+        expect "nothing of $2 left on $3" not_on "$3" "$2"
+}
+
+# expect_moved FROM TO DOMAIN TICK: a completed migration: running on TO, gone from FROM,
+# and the console continues on TO after TICK (same guest, not a reboot)
+expect_moved() {
+        local up
+        expect "$3 migrated $1 -> $2 (virsh rc 0)" [ "$MIGRATE_RC" = 0 ]
+        [ "$MIGRATE_RC" = 0 ] || echo "$MIGRATE_OUT" >&2
+        expect "$3 running on $2" is_running "$2" "$3"
+        expect "$3 gone from $1" not_on "$1" "$3"
+        expect "$3's console continues on $2 after tick $4" wait_tick "$2" "$3" "$4" 8
+        up=$(grep -c 'GUEST UP' "$(host_dir "$2")/log/qemu/$3-serial.log" 2>/dev/null)
+        expect "$3 did not boot again on $2" [ "${up:-0}" = 0 ]
+}
+
+start_guest() {
+        local h=$1 name=$2 uuid=$3
+        guest_xml "$name" "$uuid" >"$LAB/$name.xml"
+        virsh_on "$h" define "$LAB/$name.xml" >/dev/null && virsh_on "$h" start "$name" >/dev/null ||
+                { fail "cannot start $name on $h"; return 1; }
+}
+
+# ctl_check FROM_HOST DOMAIN TO_HOST: kvmregsctl on FROM_HOST's side, the destination's daemon
+# reached over ssh + systemd-stdio-bridge. Sets CTL_RC and CTL_OUT.
+ctl_check() {
+        CTL_OUT=$(host_exec "$1" "$KVMREGSCTL" check "$2" --to "$3" --from "$(host_uri "$1")" \
+                  --ssh-option "-p" --ssh-option "2222" --ssh-option "-i" --ssh-option "$LAB/client_key" \
+                  --ssh-option "-oUserKnownHostsFile=/dev/null" --ssh-option "-oStrictHostKeyChecking=no" \
+                  --ssh-option "-oLogLevel=ERROR" --ssh-option "-oBatchMode=yes" 2>&1)
+        CTL_RC=$?
+}
+
+# ==== the cases ====
+
+daemon_start hostA "$P61" || exit 1
+daemon_start hostB "$P612" || exit 1
+
+start_guest hostA g1 7e57c0de-0000-4000-8000-000000000001 || exit 1
+expect_record hostA g1 hostA "$P61" pmu
+expect "g1 boots on hostA" wait_tick hostA g1 0 40
+e2e_log "g1 up on hostA"
+
+# -- 1. compatible (6.1 -> 6.12, same CPU model): the verdict from hostA's side over ssh,
+#       then the migration; hostB's record keeps the carried ID values its kernel accepts
+ctl_check hostA g1 hostB
+expect "kvmregsctl check g1 --to hostB: compatible (rc 0)" [ "$CTL_RC" = 0 ]
+expect "kvmregsctl check g1 --to hostB says compatible" contains "$CTL_OUT" compatible
+[ "$CTL_RC" = 0 ] || echo "$CTL_OUT" >&2
+t=$(last_tick hostA g1)
+migrate hostA hostB g1
+expect_moved hostA hostB g1 "${t:-0}"
+expect_record hostB g1 hostB "$P612" pmu
+expect "g1 on hostB: record keeps 6.1's ID_AA64DFR0_EL1 (DebugVer lower, writable on 6.12)" \
+        [ "$(reg_in_record hostB g1 $ID_AA64DFR0)" = "$(reg_in_profile "$P61" pmu $ID_AA64DFR0)" ]
+expect "6.1 and 6.12 really differ in ID_AA64DFR0_EL1" \
+        [ "$(reg_in_profile "$P61" pmu $ID_AA64DFR0)" != "$(reg_in_profile "$P612" pmu $ID_AA64DFR0)" ]
+grep -q 'stamped g1: config pmu' "$(host_dir hostB)/kvmregsd.log"
+expect "hostB's kvmregsd logged the stamp" [ $? = 0 ]
+
+# -- 2. incompatible (6.12 -> 6.1): refused by hostA's hook naming the registers; kvmregsctl
+#       from hostB's side gives the same verdict
+ctl_check hostB g1 hostA
+expect "kvmregsctl check g1 --to hostA: refused (rc != 0)" [ "$CTL_RC" != 0 ]
+expect "kvmregsctl check g1 --to hostA names TCR2_EL1" contains "$CTL_OUT" TCR2_EL1
+migrate hostB hostA g1
+expect "migration 6.12 -> 6.1 refused" [ "$MIGRATE_RC" != 0 ]
+expect "virsh shows the hook's refusal naming TCR2_EL1" contains "$MIGRATE_OUT" TCR2_EL1
+expect "the refusal comes from the kvmregs hook" contains "$MIGRATE_OUT" 50-kvmregs
+expect "the refusal is quick (${MIGRATE_SECONDS}s)" within "$MIGRATE_SECONDS" 5
+expect_stays hostB g1 hostA
+echo "$MIGRATE_OUT" | tail -n 3
+
+# -- 3. the destination's kvmregsd stopped (SIGSTOP, hangs) / not running: on_daemon_error=refuse
+#       is honoured within the hook's timeout
+kill -STOP "$(daemon_pid hostA)"
+migrate hostB hostA g1
+kill -CONT "$(daemon_pid hostA)"
+expect "hung daemon, on_daemon_error=refuse: refused" [ "$MIGRATE_RC" != 0 ]
+expect "hung daemon: refused within the timeout (${MIGRATE_SECONDS}s)" within "$MIGRATE_SECONDS" 6
+expect_stays hostB g1 hostA
+daemon_stop hostA
+migrate hostB hostA g1
+expect "no daemon, on_daemon_error=refuse: refused" [ "$MIGRATE_RC" != 0 ]
+expect "no daemon: refused quickly (${MIGRATE_SECONDS}s)" within "$MIGRATE_SECONDS" 5
+expect_stays hostB g1 hostA
+
+# -- 4. fixable: hostA's KVM has no PMU (its QEMU builds cortex-a57 with pmu=off); hostB's
+#       default vCPU would have one. hostB's hook pins it off with -global; the guest runs on.
+echo "-global cortex-a57-arm-cpu.pmu=off" >"$(host_dir hostA)/etc/kvmregs-e2e-qemu-args"
+daemon_start hostA "$P612_NOPMU" || exit 1
+start_guest hostA g2 7e57c0de-0000-4000-8000-000000000002 || exit 1
+expect_record hostA g2 hostA "$P612_NOPMU" base
+expect "g2 boots on hostA" wait_tick hostA g2 0 40
+t=$(last_tick hostA g2)
+migrate hostA hostB g2
+expect_moved hostA hostB g2 "${t:-0}"
+xml=$(virsh_on hostB dumpxml g2)
+expect "hostB's g2 XML carries -global cortex-a57-arm-cpu.pmu=off" \
+        [ "$(echo "$xml" | xmllint --xpath "count(//*[local-name()='commandline']/*[@value='cortex-a57-arm-cpu.pmu=off'])" -)" = 1 ]
+expect_record hostB g2 hostB "$P612" base
+
+# -- 5. a domain without a record (its host's kvmregsd was down when it started):
+#       on_missing_record=refuse, then allow (with a warning) and hostB stamps it on arrival
+daemon_stop hostA
+: >"$(host_dir hostA)/etc/kvmregs-e2e-qemu-args"
+start_guest hostA g3 7e57c0de-0000-4000-8000-000000000003 || exit 1
+expect "g3 has no record" [ -z "$(record_of hostA g3)" ]
+migrate hostA hostB g3
+expect "no record, on_missing_record=refuse: refused" [ "$MIGRATE_RC" != 0 ]
+expect "the refusal says the record is missing" contains "$MIGRATE_OUT" record
+expect "nothing of g3 on hostB" not_on hostB g3
+hook_conf hostB on_daemon_error=refuse on_missing_record=allow
+expect "g3 boots on hostA" wait_tick hostA g3 0 40
+t=$(last_tick hostA g3)
+migrate hostA hostB g3
+expect_moved hostA hostB g3 "${t:-0}"
+expect_record hostB g3 hostB "$P612" pmu
+
+# -- 6. on_daemon_error=allow with a hung destination daemon: allowed after the timeout
+#       (g2 carries -global ...pmu=off in its XML now, so it loads on hostA's plain QEMU)
+hook_conf hostA on_daemon_error=allow on_missing_record=refuse
+daemon_start hostA "$P612" || exit 1
+kill -STOP "$(daemon_pid hostA)"
+t=$(last_tick hostB g2)
+migrate hostB hostA g2
+kill -CONT "$(daemon_pid hostA)"
+expect_moved hostB hostA g2 "${t:-0}"
+expect "hung daemon, on_daemon_error=allow: allowed after the timeout (${MIGRATE_SECONDS}s)" \
+        within "$(awk -v t=$HOOK_TIMEOUT_MS 'BEGIN { print t / 1000 }')" "$MIGRATE_SECONDS"
+
+e2e_log "done: $E2E_FAILED failure(s)"
+[ "$E2E_FAILED" = 0 ]
