@@ -428,7 +428,7 @@ char *domxml_qemu_cpu_type(const DomainXml *d) {
 }
 
 /* "prop=value", both plain identifiers (the report comes over the bus: trust nothing). */
-static bool adjustment_is_valid(const char *a) {
+bool domxml_adjustment_is_valid(const char *a) {
         const char *eq = a ? strchr(a, '=') : NULL;
         size_t n;
 
@@ -492,7 +492,7 @@ int domxml_apply_adjustments(const char *xml, size_t size, const char *cpu_type,
                 return -EINVAL;
         }
         for (size_t i = 0; i < n_adjustments; i++)
-                if (!adjustment_is_valid(adjustments[i])) {
+                if (!domxml_adjustment_is_valid(adjustments[i])) {
                         set_error(ret_error, errorf("invalid adjustment \"%.*s\": expected prop=value",
                                                     (int) ADJUSTMENT_MAX,
                                                     adjustments[i] ? adjustments[i] : "(null)"));

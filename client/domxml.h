@@ -52,6 +52,9 @@ char *domxml_record_element(const char *domain_uuid, const char *record_json);
 /* QEMU's CPU type for -global: "host-arm-cpu", "max-arm-cpu", "cortex-a57-arm-cpu". */
 char *domxml_qemu_cpu_type(const DomainXml *d);
 
+/* An adjustment QEMU can take as -global TYPE.ADJUSTMENT: "prop=value", plain words only. */
+bool domxml_adjustment_is_valid(const char *adjustment);
+
 /*
  * The domain XML with adjustments applied as QEMU arguments
  * (<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='TYPE.PROP=VAL'/>),

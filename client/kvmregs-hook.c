@@ -700,17 +700,20 @@ static int adjust(const DomainXml *d, const char *xml, size_t size, json_object 
         if (!json_object_object_get_ex(report, "adjustments", &list) || !json_object_is_type(list, json_type_array) ||
             (n = json_object_array_length(list)) == 0 || n > 64)
                 return on_policy(conf.refuse_on_daemon_error, "garbage",
-                                 strdup_printf("refusing migration of %s: kvmregsd said compatible-after-adjustment "
-                                               "without a usable list of adjustments", d->name));
+                                 strdup_printf("%s migration of %s: kvmregsd said compatible-after-adjustment "
+                                               "without a usable list of adjustments",
+                                               conf.refuse_on_daemon_error ? "refusing" : "allowing unadjusted",
+                                               d->name));
         adjustments = calloc(n, sizeof(char *));
         if (!adjustments)
                 return on_policy(true, "error", strdup("out of memory"));
         for (size_t i = 0; i < n; i++) {
                 json_object *a = json_object_array_get_idx(list, i);
-                if (!json_object_is_type(a, json_type_string))
+                if (!json_object_is_type(a, json_type_string) || !domxml_adjustment_is_valid(json_object_get_string(a)))
                         return on_policy(conf.refuse_on_daemon_error, "garbage",
-                                         strdup_printf("refusing migration of %s: kvmregsd sent a non-string "
-                                                       "adjustment", d->name));
+                                         strdup_printf("%s migration of %s: kvmregsd sent an adjustment that is not "
+                                                       "prop=value", conf.refuse_on_daemon_error ? "refusing" :
+                                                       "allowing unadjusted", d->name));
                 adjustments[i] = (char *) json_object_get_string(a);
         }
 

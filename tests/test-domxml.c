@@ -342,6 +342,12 @@ static void test_adjustments(void) {
                 CHECK(e && strstr(e, "invalid adjustment"));
                 free(e);
         }
+        CHECK(domxml_adjustment_is_valid("pmu=off"));
+        CHECK(domxml_adjustment_is_valid("x-mig-hidden-regs=0x603000000013c103,0x603000000013c104"));
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                CHECK(!domxml_adjustment_is_valid(bad[i]));
+        CHECK(!domxml_adjustment_is_valid(NULL));
+
         char *o = NULL;
         CHECK_INT(domxml_apply_adjustments(xml, size, "host,x", adj, 1, &o, NULL), -EINVAL);
         CHECK_INT(domxml_apply_adjustments(xml, size, "host-arm-cpu", adj, 0, &o, NULL), -EINVAL);
