@@ -1,3 +1,1237 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: being written */
+/*
+ * The migration rules. One comparison is a merge walk over the two sorted cpreg
+ * lists (QEMU's cpu_post_load), with the destination's reset values ("limits") and
+ * writable masks walked alongside, so a register costs a few compares unless its
+ * value differs. Findings are collected as data first; their text is written once,
+ * at the end, into one block with the findings array (see report_free()).
+ *
+ * Kernel behaviour modelled here is documented, with its sources, in docs/rules.md.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "rules.h"
+#include "util.h"
+
+#define KV(major, minor) ((major) * 1000u + (minor))
+
+/* Why a finding was made: selects its message and remedy. */
+typedef enum Reason {
+        REASON_NONE = 0,
+        REASON_CONFIG_SKIPPED,       /* destination recorded the configuration as impossible */
+        REASON_CONFIG_MISSING,       /* no destination configuration with the source's features */
+        REASON_SOURCE_SKIPPED,
+        REASON_SVE_LENGTHS,          /* destination cannot offer the source's SVE vector lengths */
+        REASON_FEATURES_DIFFER,
+        REASON_COUNT,
+        REASON_NOT_ON_DEST,
+        REASON_DROPPED,
+        REASON_DEST_ONLY,
+        REASON_BAD_SIZE,
+        REASON_IMP_ID,               /* MIDR/REVIDR/AIDR: invariant */
+        REASON_ID_EQUAL,             /* no writable mask: the value must be the destination's */
+        REASON_ID_NO_TABLE,          /* masked kernel without a feature table for it: must be equal */
+        REASON_ID_FIELD_UNSAFE,      /* writable field, but the safe rule picks another value */
+        REASON_ID_NOT_WRITABLE,      /* differing bits outside the writable fields */
+        REASON_ID_RAZ,               /* register reads as zero for this vCPU: only 0 is accepted */
+        REASON_DEBUGVER,             /* ID_AA64DFR0_EL1.DebugVer / ID_DFR0_EL1.CopDbg below Armv8 */
+        REASON_PERFMON,              /* ID_DFR0_EL1.PerfMon neither 0 nor PMUv3+ */
+        REASON_PMU_MISMATCH,         /* 6.2-6.6: PMUVer/PerfMon disagrees with the vCPU's PMU */
+        REASON_CSV,                  /* ID_AA64PFR0_EL1.CSV2/CSV3 promises more than the host has */
+        REASON_CACHE_EQUAL,          /* CLIDR/CCSIDR/CTR invariant on this kernel */
+        REASON_CLIDR_INVALID,
+        REASON_CCSIDR_LINE,
+        REASON_PSCI,
+        REASON_WORKAROUND,
+        REASON_BMAP,
+        REASON_NK_PMU_PAIR,
+        REASON_NK_AARCH32,
+        REASON_NK_WORKAROUND,
+        REASON_NK_PMUVER_IMPDEF,
+} Reason;
+
+typedef struct Pending {
+        Finding f;                   /* message and remedy are written at the end */
+        Reason reason;
+        uint64_t extra;              /* reason-specific: differing bits, the other register of a pair */
+} Pending;
+
+typedef struct Collector {
+        Pending *items;
+        size_t n, allocated;
+} Collector;
+
+/* What the destination is, precomputed once per comparison. */
+typedef struct Dest {
+        const Profile *profile;
+        const VcpuConfig *config;
+        unsigned kernel;
+        bool has_masks;
+        bool has_pmu, has_sve;
+        bool aarch64_only;           /* no AArch32 at EL0: the AArch32 ID registers are RAZ/WI */
+        bool psci_0_2;
+        uint64_t ctr;                /* CTR_EL0 (cache line sizes, IDC) */
+        uint64_t pmu_counter_mask;   /* cycle counter | event counters from PMCR_EL0.N */
+        uint64_t pmuver, perfmon, csv2, csv3;
+} Dest;
+
+enum {
+        PMUVER_IMP_DEF = 0xf,
+        DEBUGVER_IMP = 6,            /* Armv8 debug: the lowest KVM accepts */
+        PERFMON_PMUV3 = 3,
+};
+
+#define REG_PMCR_EL0          SYSREG_ID(3, 3, 9, 12, 0)
+#define REG_PMCNTENSET_EL0    SYSREG_ID(3, 3, 9, 12, 1)
+#define REG_PMCNTENCLR_EL0    SYSREG_ID(3, 3, 9, 12, 2)
+#define REG_PMOVSCLR_EL0      SYSREG_ID(3, 3, 9, 12, 3)
+#define REG_PMINTENSET_EL1    SYSREG_ID(3, 0, 9, 14, 1)
+#define REG_PMINTENCLR_EL1    SYSREG_ID(3, 0, 9, 14, 2)
+#define REG_PMOVSSET_EL0      SYSREG_ID(3, 3, 9, 14, 3)
+#define REG_ID_DFR0_EL1       SYSREG_ID(3, 0, 0, 1, 2)
+#define REG_ID_AA64SMFR0_EL1  SYSREG_ID(3, 0, 0, 4, 5)
+
+static inline uint64_t bits(unsigned shift, unsigned width) {
+        return (width >= 64 ? UINT64_MAX : ((UINT64_C(1) << width) - 1)) << shift;
+}
+
+static inline uint64_t ufield(uint64_t v, unsigned shift, unsigned width) {
+        return (v & bits(shift, width)) >> shift;
+}
+
+/* ---- collecting findings ---- */
+
+static Pending *collector_add(Collector *c, FindingKind kind, Severity severity, uint64_t reg, Reason reason) {
+        if (c->n == c->allocated) {
+                size_t n = c->allocated ? c->allocated * 2 : 32;
+                Pending *p;
+
+                /* Two lists of at most KVMREGS_MAX_REGS each, plus a few global findings. */
+                if (n > KVMREGS_MAX_REGS * 4u)
+                        return NULL;
+                p = realloc(c->items, n * sizeof(Pending));
+                if (!p)
+                        return NULL;
+                c->items = p;
+                c->allocated = n;
+        }
+        Pending *p = &c->items[c->n++];
+        *p = (Pending) {
+                .f = { .kind = kind, .severity = severity, .reg = reg },
+                .reason = reason,
+        };
+        return p;
+}
+
+static int collector_add_global(Collector *c, FindingKind kind, Severity severity, Reason reason) {
+        return collector_add(c, kind, severity, 0, reason) ? 0 : -ENOMEM;
+}
+
+static void pending_values(Pending *p, bool has_src, uint64_t src, bool has_dst, uint64_t dst) {
+        p->f.has_src_value = has_src;
+        p->f.src_value = src;
+        p->f.has_dst_value = has_dst;
+        p->f.dst_value = dst;
+}
+
+static void pending_field(Pending *p, const IdField *field, FieldRule rule, uint64_t src, uint64_t dst) {
+        p->f.field = field->name;
+        p->f.field_shift = field->shift;
+        p->f.field_width = field->width;
+        p->f.rule = rule;
+        p->f.src_field = id_field_get(field, src);
+        p->f.dst_field = id_field_get(field, dst);
+}
+
+static const IdField *field_by_name(const IdRegDesc *desc, const char *name) {
+        if (!desc)
+                return NULL;
+        for (size_t i = 0; i < desc->n_fields; i++)
+                if (strcmp(desc->fields[i].name, name) == 0)
+                        return &desc->fields[i];
+        return NULL;
+}
+
+/* The lowest described field with a bit in `differing`, or NULL. */
+static const IdField *first_differing_field(const IdRegDesc *desc, uint64_t differing) {
+        if (!desc)
+                return NULL;
+        for (size_t i = 0; i < desc->n_fields; i++)
+                if (differing & id_field_mask(&desc->fields[i]))
+                        return &desc->fields[i];
+        return NULL;
+}
+
+/* ---- the destination kernel's KVM_SET_ONE_REG ---- */
+
+typedef enum Outcome {
+        OUTCOME_ACCEPTED,
+        OUTCOME_NOT_KEPT,
+        OUTCOME_REFUSED,
+} Outcome;
+
+typedef struct Check {
+        Outcome outcome;
+        Reason reason;
+        const IdField *field;        /* for ID rules */
+        FieldRule rule;
+        uint64_t extra;              /* refused: differing bits; not kept: the value read back */
+} Check;
+
+static Check refused(Reason reason, const IdField *field, FieldRule rule, uint64_t extra) {
+        return (Check) { OUTCOME_REFUSED, reason, field, rule, extra };
+}
+
+static Check not_kept(Reason reason, uint64_t readback) {
+        return (Check) { OUTCOME_NOT_KEPT, reason, NULL, FIELD_RULE_NONE, readback };
+}
+
+static const Check ACCEPTED = { OUTCOME_ACCEPTED, REASON_NONE, NULL, FIELD_RULE_NONE, 0 };
+
+static bool is_aarch32_id_reg(uint64_t reg) {
+        unsigned op0, op1, crn, crm, op2;
+
+        if (!reg_id_sysreg(reg, &op0, &op1, &crn, &crm, &op2))
+                return false;
+        return op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 3;
+}
+
+static bool is_imp_id_reg(uint64_t reg) {
+        return reg == REG_ID_MIDR_EL1 || reg == REG_ID_REVIDR_EL1 || reg == REG_ID_AIDR_EL1;
+}
+
+/* The kernel's arm64_ftr_safe_value() for one field. */
+static int64_t safe_value(const IdField *f, int64_t value, int64_t limit) {
+        switch (f->rule) {
+        case FIELD_RULE_EXACT:
+                return f->safe_val;
+        case FIELD_RULE_LOWER_SAFE:
+                return value < limit ? value : limit;
+        case FIELD_RULE_HIGHER_OR_ZERO_SAFE:
+                if (value == 0 || limit == 0)
+                        return 0;
+                __attribute__((fallthrough));
+        case FIELD_RULE_HIGHER_SAFE:
+                return value > limit ? value : limit;
+        case FIELD_RULE_NONE:
+        default:
+                return limit;
+        }
+}
+
+/*
+ * arm64_check_features() of kernels with writable masks: every described field that
+ * lies wholly inside the writable mask may differ as its safe rule allows; every other
+ * bit must be the limit's.
+ */
+static Check check_id_masked(uint64_t reg, uint64_t value, uint64_t limit, uint64_t writable) {
+        const IdRegDesc *desc = id_reg_lookup(reg);
+        uint64_t described = 0;
+
+        if (value == limit)
+                return ACCEPTED;
+        if (!desc)
+                return refused(REASON_ID_NO_TABLE, NULL, FIELD_RULE_NONE, value ^ limit);
+
+        for (size_t i = 0; i < desc->n_fields; i++) {
+                const IdField *f = &desc->fields[i];
+                uint64_t m = id_field_mask(f);
+                int64_t fv, fl;
+
+                if (f->rule == FIELD_RULE_NONE || (m & writable) != m)
+                        continue;
+                described |= m;
+                fv = id_field_get(f, value);
+                fl = id_field_get(f, limit);
+                if (fv != fl && safe_value(f, fv, fl) != fv)
+                        return refused(REASON_ID_FIELD_UNSAFE, f, f->rule, 0);
+        }
+        if ((value & ~described) != (limit & ~described)) {
+                uint64_t differing = (value ^ limit) & ~described;
+                return refused(REASON_ID_NOT_WRITABLE, first_differing_field(desc, differing),
+                               FIELD_RULE_NONE, differing);
+        }
+        return ACCEPTED;
+}
+
+static Check check_equal(Reason reason, uint64_t reg, uint64_t value, uint64_t limit) {
+        if (value == limit)
+                return ACCEPTED;
+        return refused(reason, first_differing_field(id_reg_lookup(reg), value ^ limit), FIELD_RULE_NONE,
+                       value ^ limit);
+}
+
+/* Kernels before writable masks: ID registers are invariant, with a few userspace-lowerable fields. */
+static Check check_id_unmasked(const Dest *d, uint64_t reg, uint64_t value, uint64_t limit) {
+        const IdRegDesc *desc = id_reg_lookup(reg);
+        uint64_t free_bits = 0;
+
+        if (reg == REG_ID_ID_AA64PFR0_EL1 && d->kernel >= KV(5, 13)) {
+                /* set_id_aa64pfr0_el1(): CSV2/CSV3 may be 0, or 1 where the host is unaffected. */
+                uint64_t csv2 = ufield(value, 56, 4), csv3 = ufield(value, 60, 4);
+                if (csv2 > 1 || (csv2 && d->csv2 != 1))
+                        return refused(REASON_CSV, field_by_name(desc, "CSV2"), FIELD_RULE_NONE, csv2);
+                if (csv3 > 1 || (csv3 && d->csv3 != 1))
+                        return refused(REASON_CSV, field_by_name(desc, "CSV3"), FIELD_RULE_NONE, csv3);
+                free_bits = bits(56, 4) | bits(60, 4);
+        } else if (reg == REG_ID_ID_AA64DFR0_EL1 && d->kernel >= KV(6, 2)) {
+                /* 6.2-6.6 set_id_aa64dfr0_el1(): PMUVer up to the host's, matching the vCPU's PMU. */
+                uint64_t pmuver = ufield(value, 8, 4);
+                bool valid_pmu = pmuver != 0 && pmuver != PMUVER_IMP_DEF;
+                if (pmuver != PMUVER_IMP_DEF && d->has_pmu && pmuver > d->pmuver)
+                        return refused(REASON_ID_FIELD_UNSAFE, field_by_name(desc, "PMUVer"),
+                                       FIELD_RULE_LOWER_SAFE, 0);
+                if (valid_pmu != d->has_pmu)
+                        return refused(REASON_PMU_MISMATCH, field_by_name(desc, "PMUVer"), FIELD_RULE_NONE, 0);
+                free_bits = bits(8, 4);
+        } else if (reg == REG_ID_DFR0_EL1 && d->kernel >= KV(6, 2)) {
+                uint64_t perfmon = ufield(value, 24, 4);
+                bool valid_pmu = perfmon != 0 && perfmon != PMUVER_IMP_DEF;
+                if (perfmon != PMUVER_IMP_DEF && d->has_pmu && perfmon > d->perfmon)
+                        return refused(REASON_ID_FIELD_UNSAFE, field_by_name(desc, "PerfMon"),
+                                       FIELD_RULE_LOWER_SAFE, 0);
+                if (perfmon != 0 && perfmon != PMUVER_IMP_DEF && perfmon < PERFMON_PMUV3)
+                        return refused(REASON_PERFMON, field_by_name(desc, "PerfMon"), FIELD_RULE_NONE, 0);
+                if (valid_pmu != d->has_pmu)
+                        return refused(REASON_PMU_MISMATCH, field_by_name(desc, "PerfMon"), FIELD_RULE_NONE, 0);
+                free_bits = bits(24, 4);
+        }
+        return check_equal(REASON_ID_EQUAL, reg, value & ~free_bits, limit & ~free_bits);
+}
+
+static Check check_feature_id(const Dest *d, uint64_t reg, uint64_t value, uint64_t limit,
+                              bool has_mask, uint64_t mask) {
+        const IdRegDesc *desc;
+        bool rewritten = false;
+
+        /* The AArch32 ID registers of a 64-bit-only host are RAZ/WI: writes are ignored. */
+        if (d->aarch64_only && is_aarch32_id_reg(reg))
+                return value == limit ? ACCEPTED : not_kept(REASON_NK_AARCH32, limit);
+
+        if (!d->has_masks)
+                return check_id_unmasked(d, reg, value, limit);
+
+        /* Hidden for this vCPU: the kernel accepts only zero (sysreg_visible_as_raz). */
+        if ((reg == REG_ID_ID_AA64ZFR0_EL1 && !d->has_sve) || (reg == REG_ID_AA64SMFR0_EL1 && limit == 0))
+                return value == 0 ? ACCEPTED : refused(REASON_ID_RAZ, NULL, FIELD_RULE_NONE, value);
+
+        desc = id_reg_lookup(reg);
+        if (reg == REG_ID_ID_AA64DFR0_EL1) {
+                /* set_id_aa64dfr0_el1(): IMP_DEF PMUVer becomes 0; DebugVer below Armv8 is refused. */
+                if (ufield(value, 8, 4) == PMUVER_IMP_DEF) {
+                        value &= ~bits(8, 4);
+                        rewritten = true;
+                }
+                if (ufield(value, 0, 4) < DEBUGVER_IMP)
+                        return refused(REASON_DEBUGVER, field_by_name(desc, "DebugVer"), FIELD_RULE_NONE, 0);
+        } else if (reg == REG_ID_DFR0_EL1) {
+                uint64_t perfmon = ufield(value, 24, 4);
+                if (perfmon == PMUVER_IMP_DEF) {
+                        value &= ~bits(24, 4);
+                        perfmon = 0;
+                        rewritten = true;
+                }
+                if (perfmon != 0 && perfmon < PERFMON_PMUV3)
+                        return refused(REASON_PERFMON, field_by_name(desc, "PerfMon"), FIELD_RULE_NONE, 0);
+                if (ufield(value, 0, 4) < DEBUGVER_IMP)
+                        return refused(REASON_DEBUGVER, field_by_name(desc, "CopDbg"), FIELD_RULE_NONE, 0);
+        }
+
+        Check v = check_id_masked(reg, value, limit, has_mask ? mask : 0);
+        if (v.outcome == OUTCOME_ACCEPTED && rewritten)
+                return not_kept(REASON_NK_PMUVER_IMPDEF, value);
+        return v;
+}
+
+static Check check_clidr(const Dest *d, uint64_t value, uint64_t limit) {
+        uint64_t loc, louis, louu;
+        bool needs_idc;
+
+        if (d->kernel < KV(6, 3))
+                return check_equal(REASON_CACHE_EQUAL, REG_ID_CLIDR_EL1, value, limit);
+        /* set_clidr(): no RES0 bits, and a hierarchy claiming no cleaning needs CTR_EL0.IDC. */
+        louis = ufield(value, 21, 3);
+        loc = ufield(value, 24, 3);
+        louu = ufield(value, 27, 3);
+        needs_idc = loc == 0 || (louis == 0 && louu == 0);
+        if ((value & bits(47, 17)) || (needs_idc && !(d->ctr & (UINT64_C(1) << 28))))
+                return refused(REASON_CLIDR_INVALID, NULL, FIELD_RULE_NONE, value & bits(47, 17));
+        return ACCEPTED;
+}
+
+static Check check_ccsidr(const Dest *d, uint64_t reg, uint64_t value, uint64_t limit) {
+        unsigned csselr = (unsigned) (reg & 0xff);
+        unsigned line, min_line;
+
+        if (d->kernel < KV(6, 3))
+                return check_equal(REASON_CACHE_EQUAL, reg, value, limit);
+        /* set_ccsidr(): the line may not be shorter than the host's minimum (CTR_EL0, log2 words). */
+        line = (unsigned) ufield(value, 0, 3) + 4;
+        min_line = (unsigned) ufield(d->ctr, (csselr & 1) ? 0 : 16, 4) + 2;
+        if (line < min_line || (value >> 32))
+                return refused(REASON_CCSIDR_LINE, NULL, FIELD_RULE_NONE, min_line);
+        return ACCEPTED;
+}
+
+static bool psci_version_known(uint64_t v) {
+        return v == 0x2 || v == 0x10000 || v == 0x10001 || v == 0x10002 || v == 0x10003;
+}
+
+static Check check_fw(const Dest *d, uint64_t reg, uint64_t value, uint64_t limit) {
+        if (reg == REG_ID_PSCI_VERSION) {
+                /* kvm_arm_set_fw_reg(): a version this kernel implements; 0.1 only without PSCI 0.2. */
+                bool ok = value == 0 ? !d->psci_0_2
+                                     : d->psci_0_2 && psci_version_known(value) && value <= limit;
+                return ok ? ACCEPTED : refused(REASON_PSCI, NULL, FIELD_RULE_NONE, 0);
+        }
+        if (reg == REG_ID_SMCCC_ARCH_WORKAROUND_1 || reg == REG_ID_SMCCC_ARCH_WORKAROUND_3) {
+                /* Levels 0 not available, 1 available, 2 not required: no better than the host's. */
+                if ((value & ~UINT64_C(0xf)) || value > limit)
+                        return refused(REASON_WORKAROUND, NULL, FIELD_RULE_NONE, 0);
+                return not_kept(REASON_NK_WORKAROUND, limit);
+        }
+        if (reg == REG_ID_SMCCC_ARCH_WORKAROUND_2) {
+                uint64_t level = value & 0xf, wanted;
+
+                /* Bit 4 (enabled) only with level 1 (available); levels fold to 0 or 3 (not required). */
+                if ((value & ~UINT64_C(0x1f)) || ((value & 0x10) && level != 1))
+                        return refused(REASON_WORKAROUND, NULL, FIELD_RULE_NONE, 0);
+                if (level == 0 || level == 2)
+                        wanted = 0;
+                else if (level == 1 || level == 3)
+                        wanted = 3;
+                else
+                        return refused(REASON_WORKAROUND, NULL, FIELD_RULE_NONE, 0);
+                if ((limit & 0xf) < wanted)
+                        return refused(REASON_WORKAROUND, NULL, FIELD_RULE_NONE, 0);
+                return not_kept(REASON_NK_WORKAROUND, limit);
+        }
+        /* Unknown firmware registers: no rule known; treated as accepted (docs/rules.md). */
+        return ACCEPTED;
+}
+
+/*
+ * One register, one value: what the destination kernel does with QEMU's
+ * KVM_SET_ONE_REG. `limit` is the destination's own (reset) value.
+ */
+static Check check_register(const Dest *d, uint64_t reg, uint64_t value, uint64_t limit,
+                            bool has_mask, uint64_t mask) {
+        if (value == limit)
+                return ACCEPTED;
+        switch (reg_id_class(reg)) {
+        case REG_CLASS_FW:
+                return check_fw(d, reg, value, limit);
+        case REG_CLASS_FW_FEAT_BMAP:
+                /* kvm_arm_set_fw_reg_bmap(): no service bit the destination does not offer. */
+                return (value & ~limit) ? refused(REASON_BMAP, NULL, FIELD_RULE_NONE, value & ~limit) : ACCEPTED;
+        case REG_CLASS_DEMUX:
+                return check_ccsidr(d, reg, value, limit);
+        case REG_CLASS_SYSREG:
+                break;
+        default:
+                return ACCEPTED;
+        }
+        if (is_imp_id_reg(reg))
+                /* Invariant unless the VMM enables KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, which QEMU does not. */
+                return check_equal(REASON_IMP_ID, reg, value, limit);
+        if (reg == REG_ID_CLIDR_EL1)
+                return check_clidr(d, value, limit);
+        if (reg == REG_ID_CTR_EL0) {
+                if (d->has_masks && d->kernel >= KV(6, 10))
+                        return check_id_masked(reg, value, limit, has_mask ? mask : 0);
+                return check_equal(REASON_CACHE_EQUAL, reg, value, limit);
+        }
+        if (reg_id_is_feature_id(reg))
+                return check_feature_id(d, reg, value, limit, has_mask, mask);
+        /* Ordinary registers are guest state: accepted. */
+        return ACCEPTED;
+}
+
+/* From 6.7 until the 2025 fix (7.2 has it): PM*SET/CLR writes act like guest writes. */
+static bool dest_has_pmu_setclr_bug(const Dest *d) {
+        return d->kernel >= KV(6, 7) && d->kernel < KV(7, 0);
+}
+
+static void dest_init(Dest *d, const Profile *p, const VcpuConfig *c) {
+        uint64_t v;
+
+        *d = (Dest) {
+                .profile = p,
+                .config = c,
+                .kernel = profile_kernel_version(p),
+                .has_masks = c->has_masks,
+                .has_pmu = (c->init_features0 & VCPU_FEATURE_PMU_V3) != 0,
+                .has_sve = (c->init_features0 & VCPU_FEATURE_SVE) != 0,
+                .psci_0_2 = (c->init_features0 & VCPU_FEATURE_PSCI_0_2) != 0,
+        };
+        if (vcpu_config_get_value(c, REG_ID_ID_AA64PFR0_EL1, &v)) {
+                d->aarch64_only = ufield(v, 0, 4) == 1;
+                d->csv2 = ufield(v, 56, 4);
+                d->csv3 = ufield(v, 60, 4);
+        }
+        if (vcpu_config_get_value(c, REG_ID_ID_AA64DFR0_EL1, &v))
+                d->pmuver = ufield(v, 8, 4);
+        if (vcpu_config_get_value(c, REG_ID_DFR0_EL1, &v))
+                d->perfmon = ufield(v, 24, 4);
+        if (vcpu_config_get_value(c, REG_ID_CTR_EL0, &v))
+                d->ctr = v;
+        d->pmu_counter_mask = UINT64_C(1) << 31;
+        if (vcpu_config_get_value(c, REG_PMCR_EL0, &v) && ufield(v, 11, 5) > 0)
+                d->pmu_counter_mask |= bits(0, (unsigned) ufield(v, 11, 5));
+}
+
+bool rules_kernel_accepts(const Profile *dst, const VcpuConfig *d, uint64_t reg, uint64_t value,
+                          Finding *ret_finding) {
+        Dest dest;
+        uint64_t limit = 0, mask = 0;
+        bool has_mask;
+        Check v;
+
+        if (!dst || !d || !vcpu_config_has_cpreg(d, reg)) {
+                if (ret_finding)
+                        *ret_finding = (Finding) { .kind = FINDING_NOT_ON_DEST, .severity = SEVERITY_FATAL, .reg = reg,
+                                                   .has_src_value = true, .src_value = value };
+                return false;
+        }
+        if (!vcpu_config_get_value(d, reg, &limit))
+                return true;    /* guest state the profile does not record: an ordinary register */
+        dest_init(&dest, dst, d);
+        has_mask = vcpu_config_get_mask(d, reg, &mask);
+
+        v = check_register(&dest, reg, value, limit, has_mask, mask);
+        if (v.outcome != OUTCOME_REFUSED)
+                return true;
+        if (ret_finding) {
+                Pending p = { .f = { .kind = FINDING_VALUE_REFUSED, .severity = SEVERITY_FATAL, .reg = reg } };
+                pending_values(&p, true, value, true, limit);
+                if (v.field)
+                        pending_field(&p, v.field, v.rule, value, limit);
+                *ret_finding = p.f;
+        }
+        return false;
+}
+
+/* ---- one like-for-like load ---- */
+
+/* The CLR register of a SET register, and whether QEMU writes SET first (ascending ids). */
+static bool pmu_pair_clr(uint64_t set, uint64_t *ret_clr, bool *ret_set_first) {
+        static const uint64_t pairs[][2] = {
+                { REG_PMCNTENSET_EL0, REG_PMCNTENCLR_EL0 },
+                { REG_PMINTENSET_EL1, REG_PMINTENCLR_EL1 },
+                { REG_PMOVSSET_EL0, REG_PMOVSCLR_EL0 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(pairs); i++)
+                if (pairs[i][0] == set) {
+                        *ret_clr = pairs[i][1];
+                        *ret_set_first = pairs[i][0] < pairs[i][1];
+                        return true;
+                }
+        return false;
+}
+
+/*
+ * The PMU set/clear pairs on an affected kernel: QEMU writes the same value v to both
+ * registers of a pair; SET ORs it in, CLR clears it, so what remains is not v.
+ * Reported on the SET register. Without a recorded value (a guest record) the
+ * outcome depends on the guest, and the warning says so.
+ */
+static int check_pmu_pair(Collector *c, const Dest *d, const VcpuConfig *s, uint64_t set,
+                          const RegValue *sv, const RegValue *dv) {
+        uint64_t clr, restored = 0, mask = d->pmu_counter_mask, dst_reset = dv ? dv->value : 0;
+        bool set_first;
+        Pending *p;
+
+        if (!pmu_pair_clr(set, &clr, &set_first) || !vcpu_config_has_cpreg(s, clr) ||
+            !vcpu_config_has_cpreg(d->config, clr))
+                return 0;
+        if (sv) {
+                uint64_t v = sv->value & mask;
+                restored = set_first ? (dst_reset & ~v) & mask : (dst_reset | v) & mask;
+                if (restored == sv->value)
+                        return 0;
+        }
+        p = collector_add(c, FINDING_VALUE_NOT_KEPT, SEVERITY_WARNING, set, REASON_NK_PMU_PAIR);
+        if (!p)
+                return -ENOMEM;
+        pending_values(p, sv != NULL, sv ? sv->value : 0, sv != NULL, restored);
+        p->extra = clr;
+        return 0;
+}
+
+static int compare_values(Collector *c, const Dest *d, const VcpuConfig *s, uint64_t reg,
+                          const RegValue *sv, const RegValue *dv, const RegValue *dm) {
+        Check v;
+        Pending *p;
+
+        if ((reg == REG_PMCNTENSET_EL0 || reg == REG_PMINTENSET_EL1 || reg == REG_PMOVSSET_EL0) &&
+            dest_has_pmu_setclr_bug(d))
+                return check_pmu_pair(c, d, s, reg, sv, dv);
+        if (!sv || !dv || sv->value == dv->value)
+                return 0;       /* equal, or guest state the profiles do not record: accepted */
+
+        v = check_register(d, reg, sv->value, dv->value, dm != NULL, dm ? dm->value : 0);
+        if (v.outcome == OUTCOME_ACCEPTED)
+                return 0;
+        if (v.outcome == OUTCOME_REFUSED)
+                p = collector_add(c, FINDING_VALUE_REFUSED, SEVERITY_FATAL, reg, v.reason);
+        else
+                p = collector_add(c, FINDING_VALUE_NOT_KEPT, SEVERITY_WARNING, reg, v.reason);
+        if (!p)
+                return -ENOMEM;
+        pending_values(p, true, sv->value, true, v.outcome == OUTCOME_NOT_KEPT ? v.extra : dv->value);
+        if (v.outcome == OUTCOME_REFUSED)
+                p->extra = v.extra;
+        if (v.field)
+                pending_field(p, v.field, v.rule, sv->value, dv->value);
+        return 0;
+}
+
+/* QEMU's kvm_arm_init_cpreg_list() refuses to run a vCPU with another size in its cpreg list. */
+static int check_sizes(Collector *c, const VcpuConfig *cfg, bool source) {
+        for (size_t i = 0; i < cfg->n_cpregs; i++) {
+                uint64_t size = cfg->cpregs[i] & REG_SIZE_MASK;
+                Pending *p;
+
+                if (size == REG_SIZE_U32 || size == REG_SIZE_U64)
+                        continue;
+                p = collector_add(c, FINDING_BAD_REGISTER, SEVERITY_FATAL, cfg->cpregs[i], REASON_BAD_SIZE);
+                if (!p)
+                        return -ENOMEM;
+                p->extra = source;
+        }
+        return 0;
+}
+
+/* Advances a sorted RegValue cursor to id; returns the entry for id or NULL. */
+static inline const RegValue *cursor_seek(const RegValue **cur, const RegValue *end, uint64_t id) {
+        while (*cur < end && (*cur)->id < id)
+                (*cur)++;
+        return *cur < end && (*cur)->id == id ? *cur : NULL;
+}
+
+static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
+        const VcpuConfig *dc = d->config;
+        const uint64_t *sp = s->cpregs, *se = s->cpregs + s->n_cpregs;
+        const uint64_t *dp = dc->cpregs, *de = dc->cpregs + dc->n_cpregs;
+        const RegValue *sv = s->values, *sve = s->values + s->n_values;
+        const RegValue *dv = dc->values, *dve = dc->values + dc->n_values;
+        const RegValue *dm = dc->masks, *dme = dc->masks + dc->n_masks;
+        uint64_t dst_max = dc->n_cpregs ? de[-1] : 0;
+        Pending *p;
+        int r;
+
+        if (s->n_cpregs > dc->n_cpregs) {
+                /* cpreg_vmstate_array_len is VMSTATE_INT32_POSITIVE_LE: at most the destination's count */
+                p = collector_add(c, FINDING_COUNT, SEVERITY_FATAL, 0, REASON_COUNT);
+                if (!p)
+                        return -ENOMEM;
+                pending_values(p, true, s->n_cpregs, true, dc->n_cpregs);
+        }
+
+        while (sp < se || dp < de) {
+                if (dp == de || (sp < se && *sp < *dp)) {
+                        /* Only the source has it: fails cpu_post_load, unless past the end of its walk. */
+                        bool dropped = dc->n_cpregs == 0 || *sp > dst_max;
+                        const RegValue *v = cursor_seek(&sv, sve, *sp);
+
+                        p = collector_add(c, dropped ? FINDING_DROPPED : FINDING_NOT_ON_DEST,
+                                          dropped ? SEVERITY_WARNING : SEVERITY_FATAL, *sp,
+                                          dropped ? REASON_DROPPED : REASON_NOT_ON_DEST);
+                        if (!p)
+                                return -ENOMEM;
+                        pending_values(p, v != NULL, v ? v->value : 0, false, 0);
+                        sp++;
+                } else if (sp == se || *dp < *sp) {
+                        /* Only the destination has it: QEMU writes back its own reset value. */
+                        const RegValue *v = cursor_seek(&dv, dve, *dp);
+
+                        p = collector_add(c, FINDING_DEST_ONLY, SEVERITY_INFO, *dp, REASON_DEST_ONLY);
+                        if (!p)
+                                return -ENOMEM;
+                        pending_values(p, false, 0, v != NULL, v ? v->value : 0);
+                        dp++;
+                } else {
+                        uint64_t reg = *sp;
+
+                        r = compare_values(c, d, s, reg, cursor_seek(&sv, sve, reg), cursor_seek(&dv, dve, reg),
+                                           dm ? cursor_seek(&dm, dme, reg) : NULL);
+                        if (r < 0)
+                                return r;
+                        sp++, dp++;
+                }
+        }
+        return 0;
+}
+
+/* ---- text ---- */
+
+typedef struct Text {
+        char *p, *end;
+} Text;
+
+static void text_put(Text *t, const char *s) {
+        while (*s && t->p < t->end - 1)
+                *t->p++ = *s++;
+}
+
+static void text_hex(Text *t, uint64_t v) {
+        char buf[19], *q = buf + sizeof(buf);
+
+        *--q = 0;
+        do {
+                *--q = "0123456789abcdef"[v & 0xf];
+                v >>= 4;
+        } while (v);
+        *--q = 'x';
+        *--q = '0';
+        text_put(t, q);
+}
+
+static void text_dec(Text *t, int64_t v) {
+        char buf[24], *q = buf + sizeof(buf);
+        uint64_t u = v < 0 ? -(uint64_t) v : (uint64_t) v;
+
+        *--q = 0;
+        do {
+                *--q = (char) ('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--q = '-';
+        text_put(t, q);
+}
+
+static void text_kernel(Text *t, unsigned k) {
+        text_dec(t, k / 1000);
+        text_put(t, ".");
+        text_dec(t, k % 1000);
+}
+
+static void text_reg(Text *t, uint64_t reg) {
+        char name[REG_NAME_MAX];
+
+        text_put(t, reg_id_name(reg, name, sizeof(name)));
+        if (strncmp(name, "0x", 2) != 0) {
+                text_put(t, " (");
+                text_hex(t, reg);
+                text_put(t, ")");
+        }
+}
+
+static void text_end(Text *t) {
+        *t->p = 0;
+}
+
+typedef struct TextContext {
+        unsigned src_kernel, dst_kernel;
+        const VcpuConfig *s, *d;
+} TextContext;
+
+static void text_values(Text *t, const Finding *f) {
+        if (f->has_src_value) {
+                text_put(t, "source ");
+                text_hex(t, f->src_value);
+        }
+        if (f->has_dst_value) {
+                text_put(t, f->has_src_value ? ", destination " : "destination ");
+                text_hex(t, f->dst_value);
+        }
+}
+
+static void text_field(Text *t, const Finding *f) {
+        text_put(t, f->field);
+        text_put(t, " ");
+        text_dec(t, f->src_field);
+        text_put(t, " (destination ");
+        text_dec(t, f->dst_field);
+        text_put(t, ")");
+}
+
+static bool is_vh_field(const Finding *f) {
+        return f->field && f->reg == REG_ID_ID_AA64MMFR1_EL1 && strcmp(f->field, "VH") == 0;
+}
+
+static const char *const REMEDY_KVM_MODE =
+        "the hosts run KVM in different modes (VHE and nVHE): boot both with the same kvm-arm.mode";
+
+static void describe(const Pending *pd, const TextContext *x, Text *m, Text *rem) {
+        const Finding *f = &pd->f;
+        bool dst_older = x->dst_kernel && x->src_kernel && x->dst_kernel < x->src_kernel;
+
+        if (f->reg) {
+                text_reg(m, f->reg);
+                text_put(m, ": ");
+        }
+        switch (pd->reason) {
+        case REASON_CONFIG_SKIPPED:
+        case REASON_CONFIG_MISSING:
+                text_put(m, "the destination cannot run the source's vCPU configuration '");
+                text_put(m, x->s ? x->s->name : "?");
+                text_put(m, pd->reason == REASON_CONFIG_SKIPPED ? "' (the destination recorded it as impossible: "
+                                                                : "' (no destination configuration has its features");
+                if (pd->reason == REASON_CONFIG_SKIPPED && x->d && x->d->skipped)
+                        text_put(m, x->d->skipped);
+                text_put(m, ")");
+                text_put(rem, "migrate to a host whose CPU and kernel offer the guest's vCPU features, "
+                              "or start the guest with those features off");
+                break;
+        case REASON_SOURCE_SKIPPED:
+                text_put(m, "the source itself cannot run this vCPU configuration");
+                text_put(rem, "compare a configuration the source host can run");
+                break;
+        case REASON_SVE_LENGTHS:
+                text_put(m, "the destination does not offer every SVE vector length the guest uses");
+                text_put(rem, "migrate to a host with the same SVE vector lengths (same CPU model), "
+                              "or start the guest with fewer vector lengths");
+                break;
+        case REASON_FEATURES_DIFFER:
+                text_put(m, "QEMU's -cpu host on the destination would build other vCPU features (");
+                text_put(m, x->d ? x->d->name : "?");
+                text_put(m, ") than the source's (");
+                text_put(m, x->s ? x->s->name : "?");
+                text_put(m, ")");
+                text_put(rem, "pin the destination's vCPU features to the source's with the -cpu properties listed "
+                              "under adjustments (the kvmregs hook applies them)");
+                break;
+        case REASON_COUNT:
+                text_put(m, "the source sends ");
+                text_dec(m, (int64_t) f->src_value);
+                text_put(m, " cpreg entries, the destination has ");
+                text_dec(m, (int64_t) f->dst_value);
+                text_put(m, ": QEMU fails with 'Failed to load cpu:cpreg_vmstate_array_len'");
+                text_put(rem, "migrate to a host with the same kernel series (or a newer one) and the same vCPU features");
+                break;
+        case REASON_NOT_ON_DEST:
+                text_put(m, "the destination kernel does not list this register: QEMU's cpu_post_load fails");
+                if (dst_older) {
+                        text_put(rem, "upgrade the destination kernel to at least ");
+                        text_kernel(rem, x->src_kernel);
+                        text_put(rem, " so that the register exists, or migrate to a host with the same kernel series");
+                } else
+                        text_put(rem, "migrate to a host with the same kernel series and vCPU features");
+                break;
+        case REASON_DROPPED:
+                text_put(m, "above the destination's highest register: QEMU drops it silently and the guest loses its value");
+                text_put(rem, "migrate to a host with the same kernel series if the guest depends on this register");
+                break;
+        case REASON_DEST_ONLY:
+                text_put(m, "only the destination has it: it keeps the destination's reset value");
+                if (f->has_dst_value) {
+                        text_put(m, " ");
+                        text_hex(m, f->dst_value);
+                }
+                text_put(rem, "none needed");
+                break;
+        case REASON_BAD_SIZE:
+                text_put(m, "QEMU cannot carry a register of this size (only U32/U64) and refuses to run the vCPU on the ");
+                text_put(m, pd->extra ? "source" : "destination");
+                text_put(rem, "use a QEMU and kernel pair that support this vCPU configuration");
+                break;
+        case REASON_IMP_ID:
+                text_put(m, "invariant on the destination (");
+                text_values(m, f);
+                text_put(m, "): KVM_SET_ONE_REG refused");
+                text_put(rem, "the CPUs differ (MIDR): migrate only between hosts of the same CPU model");
+                break;
+        case REASON_ID_EQUAL:
+        case REASON_ID_NO_TABLE:
+        case REASON_CACHE_EQUAL:
+                text_put(m, "the destination kernel takes only its own value (");
+                text_values(m, f);
+                if (f->field) {
+                        text_put(m, "; ");
+                        text_field(m, f);
+                }
+                text_put(m, "): KVM_SET_ONE_REG refused");
+                if (is_vh_field(f))
+                        text_put(rem, REMEDY_KVM_MODE);
+                else if (pd->reason == REASON_CACHE_EQUAL)
+                        text_put(rem, "the cache description differs: migrate between hosts of the same CPU model and kernel "
+                                      "series (kernels from 6.3 accept other cache geometries)");
+                else if (dst_older)
+                        text_put(rem, "migrate to a host with the same kernel series and CPU model (newer kernels "
+                                      "accept lower ID values), or pin the guest's CPU features");
+                else
+                        text_put(rem, "migrate only between hosts of the same CPU model and kernel series, "
+                                      "or pin the guest's CPU features");
+                break;
+        case REASON_ID_FIELD_UNSAFE:
+        case REASON_ID_NOT_WRITABLE:
+                text_put(m, "the destination refuses ");
+                if (f->field) {
+                        text_field(m, f);
+                        if (pd->reason == REASON_ID_FIELD_UNSAFE) {
+                                text_put(m, ": the field is ");
+                                text_put(m, field_rule_name(f->rule));
+                        } else
+                                text_put(m, ": not writable there");
+                } else {
+                        text_put(m, "differing bits ");
+                        text_hex(m, pd->extra);
+                        text_put(m, " outside its writable fields");
+                }
+                text_put(m, " (");
+                text_values(m, f);
+                text_put(m, ")");
+                if (is_vh_field(f))
+                        text_put(rem, REMEDY_KVM_MODE);
+                else if (pd->reason == REASON_ID_FIELD_UNSAFE)
+                        text_put(rem, "the guest saw a feature the destination CPU lacks: migrate to a host of the same "
+                                      "or a newer CPU model, or pin the guest's CPU features");
+                else
+                        text_put(rem, "the destination kernel cannot change this field: migrate between hosts of the same "
+                                      "CPU model, or upgrade the destination kernel to one that makes the field writable");
+                break;
+        case REASON_ID_RAZ:
+                text_put(m, "hidden (reads as zero) for the destination vCPU, which accepts only 0 (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "give the destination vCPU the same features (e.g. SVE) or migrate to a host that has them");
+                break;
+        case REASON_DEBUGVER:
+                text_put(m, "a debug architecture below Armv8 is refused (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "the source state is not valid for KVM: re-create the guest on a supported host");
+                break;
+        case REASON_PERFMON:
+        case REASON_PMU_MISMATCH:
+                text_put(m, "the PMU version does not match the destination vCPU's PMU (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "give the source and the destination vCPU the same PMU setting (pmu=on/off)");
+                break;
+        case REASON_CSV:
+                text_put(m, "promises a Spectre/Meltdown immunity (CSV2/CSV3) the destination host lacks (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "migrate to a host of the same CPU model");
+                break;
+        case REASON_CLIDR_INVALID:
+                text_put(m, "a cache hierarchy the destination refuses (RES0 bits, or no IDC on the host) (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "migrate between hosts of the same CPU model");
+                break;
+        case REASON_CCSIDR_LINE:
+                text_put(m, "a cache line shorter than the destination's minimum (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "migrate between hosts of the same CPU model");
+                break;
+        case REASON_PSCI:
+                text_put(m, "the destination kernel does not implement this PSCI version (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "upgrade the destination kernel to a series at least as new as the source's, "
+                              "or migrate to a host with the same kernel series");
+                break;
+        case REASON_WORKAROUND:
+                text_put(m, "the guest was promised a better Spectre mitigation state than the destination host has (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "migrate to a host of the same CPU model (the mitigation state follows the CPU)");
+                break;
+        case REASON_BMAP:
+                text_put(m, "hypercall services the destination kernel does not offer: bits ");
+                text_hex(m, pd->extra);
+                text_put(m, " (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "upgrade the destination kernel, or clear those bits on the source before the guest starts");
+                break;
+        case REASON_NK_PMU_PAIR:
+                text_put(m, "accepted, but this kernel applies the PMU SET/CLR pair like guest writes: ");
+                if (f->has_src_value) {
+                        text_put(m, "written ");
+                        text_hex(m, f->src_value);
+                        text_put(m, ", restored ");
+                        text_hex(m, f->dst_value);
+                } else
+                        text_put(m, "the guest's counter enables/overflow flags do not survive");
+                text_put(rem, "upgrade the destination kernel to one with the PMU set/clear fix (as 7.2 has); "
+                              "a guest not using the PMU is unaffected");
+                break;
+        case REASON_NK_AARCH32:
+                text_put(m, "accepted but ignored: the destination CPU has no AArch32 and its AArch32 ID registers read as zero (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "none for 64-bit guests; a guest using AArch32 needs a host with AArch32");
+                break;
+        case REASON_NK_WORKAROUND:
+                text_put(m, "accepted, but reads back the destination's own mitigation state (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "none needed: the guest sees the destination host's state");
+                break;
+        case REASON_NK_PMUVER_IMPDEF:
+                text_put(m, "accepted, with the IMPLEMENTATION DEFINED PMU version rewritten to 0 (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "none needed");
+                break;
+        case REASON_NONE:
+        default:
+                text_values(m, f);
+                text_put(rem, "none");
+                break;
+        }
+        text_end(m);
+        text_end(rem);
+}
+
+/* ---- building the report ---- */
+
+#define MESSAGE_MAX 384
+#define REMEDY_MAX 256
+
+static int pending_cmp(const void *a, const void *b) {
+        const Pending *x = a, *y = b;
+
+        if (x->f.severity != y->f.severity)
+                return x->f.severity > y->f.severity ? -1 : 1;
+        if (x->f.reg != y->f.reg)
+                return x->f.reg < y->f.reg ? -1 : 1;
+        return (int) x->f.kind - (int) y->f.kind;
+}
+
+/* Moves the findings into r: one allocation holds the array and every message and remedy. */
+static int report_take_findings(Report *r, Collector *c, const TextContext *x) {
+        Finding *block;
+        char *text;
+
+        if (c->n > 1)
+                qsort(c->items, c->n, sizeof(Pending), pending_cmp);
+        block = malloc(c->n * (sizeof(Finding) + MESSAGE_MAX + REMEDY_MAX) + 1);
+        if (!block)
+                return -ENOMEM;
+        text = (char *) (block + c->n);
+        for (size_t i = 0; i < c->n; i++) {
+                Text m = { text, text + MESSAGE_MAX }, rem = { text + MESSAGE_MAX, text + MESSAGE_MAX + REMEDY_MAX };
+
+                block[i] = c->items[i].f;
+                describe(&c->items[i], x, &m, &rem);
+                block[i].message = text;
+                block[i].remedy = text + MESSAGE_MAX;
+                text += MESSAGE_MAX + REMEDY_MAX;
+        }
+        free(r->findings);
+        r->findings = block;
+        r->n_findings = c->n;
+        return 0;
+}
+
+static Verdict verdict_of(const Collector *c) {
+        Verdict v = VERDICT_COMPATIBLE;
+
+        for (size_t i = 0; i < c->n; i++) {
+                if (c->items[i].f.severity == SEVERITY_FATAL)
+                        return VERDICT_INCOMPATIBLE;
+                if (c->items[i].f.severity == SEVERITY_ADJUST)
+                        v = VERDICT_ADJUSTED;
+        }
+        return v;
+}
+
+static Report *report_new(const Profile *src, const VcpuConfig *s, const Profile *dst, const VcpuConfig *d) {
+        Report *r = calloc(1, sizeof(Report));
+
+        if (!r)
+                return NULL;
+        r->config = strdup(s->name);
+        r->dst_config = strdup(d ? d->name : s->name);
+        if (!r->config || !r->dst_config)
+                return report_free(r);
+        r->src_count = s->n_cpregs;
+        r->dst_count = d ? d->n_cpregs : 0;
+        memcpy(r->src_digest, src->digest, sizeof(r->src_digest));
+        memcpy(r->dst_digest, dst->digest, sizeof(r->dst_digest));
+        r->src_digest[PROFILE_DIGEST_HEX] = r->dst_digest[PROFILE_DIGEST_HEX] = 0;
+        return r;
+}
+
+static int collect_like_for_like(Collector *c, const VcpuConfig *s, const Profile *dst, const VcpuConfig *d) {
+        Dest dest;
+        int r;
+
+        dest_init(&dest, dst, d);
+        r = check_sizes(c, s, true);
+        if (r < 0)
+                return r;
+        r = check_sizes(c, d, false);
+        if (r < 0)
+                return r;
+        return compare_walk(c, s, &dest);
+}
+
+static int report_finish(Report *r, Collector *c, const Profile *src, const VcpuConfig *s, const Profile *dst,
+                         const VcpuConfig *d) {
+        TextContext x = {
+                .src_kernel = profile_kernel_version(src),
+                .dst_kernel = profile_kernel_version(dst),
+                .s = s,
+                .d = d,
+        };
+
+        r->verdict = verdict_of(c);
+        return report_take_findings(r, c, &x);
+}
+
+int vcpu_config_compare(const Profile *src, const VcpuConfig *s, const Profile *dst, const VcpuConfig *d,
+                        Report **ret) {
+        _cleanup_(report_freep) Report *r = NULL;
+        Collector c = {};
+        int k;
+
+        if (!src || !s || !dst || !d || !ret)
+                return -EINVAL;
+        r = report_new(src, s, dst, d);
+        if (!r)
+                return -ENOMEM;
+        k = collect_like_for_like(&c, s, dst, d);
+        if (k >= 0)
+                k = report_finish(r, &c, src, s, dst, d);
+        free(c.items);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+/* ---- features and adjustments ---- */
+
+static bool config_has_mte(const VcpuConfig *c) {
+        return vcpu_config_has_feature(c, "mte_vm_cap");
+}
+
+static bool same_features(const VcpuConfig *a, const VcpuConfig *b) {
+        return a->init_features0 == b->init_features0 && config_has_mte(a) == config_has_mte(b);
+}
+
+static bool same_sve_lengths(const VcpuConfig *a, const VcpuConfig *b) {
+        return !a->has_sve_vls || !b->has_sve_vls || memcmp(a->sve_vls, b->sve_vls, sizeof(a->sve_vls)) == 0;
+}
+
+static int adjustments_add(Report *r, const char *s) {
+        char **a;
+
+        a = realloc(r->adjustments, (r->n_adjustments + 1) * sizeof(char *));
+        if (!a)
+                return -ENOMEM;
+        r->adjustments = a;
+        a[r->n_adjustments] = strdup(s);
+        if (!a[r->n_adjustments])
+                return -ENOMEM;
+        r->n_adjustments++;
+        return 0;
+}
+
+/* QEMU -cpu properties that give the destination the source's features. */
+static int adjustments_for_features(Report *r, uint32_t src, uint32_t dst) {
+        static const struct {
+                uint32_t bits;
+                const char *on, *off;
+        } props[] = {
+                { VCPU_FEATURE_PMU_V3, "pmu=on", "pmu=off" },
+                { VCPU_FEATURE_SVE, "sve=on", "sve=off" },
+                { VCPU_FEATURE_PTRAUTH_ADDRESS | VCPU_FEATURE_PTRAUTH_GENERIC, "pauth=on", "pauth=off" },
+                { VCPU_FEATURE_EL1_32BIT, "aarch64=off", "aarch64=on" },
+        };
+        int k;
+
+        for (size_t i = 0; i < ELEMENTSOF(props); i++) {
+                bool in_src = (src & props[i].bits) != 0, in_dst = (dst & props[i].bits) != 0;
+
+                if (in_src == in_dst)
+                        continue;
+                k = adjustments_add(r, in_src ? props[i].on : props[i].off);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+/* 0 or an adjustment added; -EOPNOTSUPP: the destination lacks one of the source's lengths. */
+static int adjust_sve_lengths(Report *r, const VcpuConfig *s, const VcpuConfig *d) {
+        char buf[16 * 16];
+        Text t = { buf, buf + sizeof(buf) };
+
+        if (same_sve_lengths(s, d))
+                return 0;
+        for (unsigned w = 0; w < 8; w++)
+                if (s->sve_vls[w] & ~d->sve_vls[w])
+                        return -EOPNOTSUPP;
+        /* QEMU names vector lengths in bits: VQ n (bit n-1) is n*128 bits; QEMU stops at 2048. */
+        for (unsigned vq = 1; vq <= 16; vq++) {
+                unsigned w = (vq - 1) / 64, b = (vq - 1) % 64;
+
+                if (!(d->sve_vls[w] >> b & 1))
+                        continue;
+                if (t.p != buf)
+                        text_put(&t, ",");
+                text_put(&t, "sve");
+                text_dec(&t, vq * 128);
+                text_put(&t, (s->sve_vls[w] >> b & 1) ? "=on" : "=off");
+        }
+        text_end(&t);
+        return adjustments_add(r, buf);
+}
+
+int profile_compare(const Profile *src, const char *src_config, const Profile *dst, const char *dst_config,
+                    Report **ret) {
+        _cleanup_(report_freep) Report *r = NULL;
+        const VcpuConfig *s, *d, *like;
+        Collector c = {};
+        int k;
+
+        if (!src || !src_config || !dst || !ret)
+                return -EINVAL;
+        s = profile_get_config(src, src_config);
+        if (!s)
+                return -ENOENT;
+        d = profile_get_config(dst, dst_config ? dst_config : src_config);
+        if (d && d->skipped)
+                d = NULL;
+
+        /* Like for like when the destination's QEMU builds the source's features; else look for them. */
+        like = d && same_features(s, d) ? d : profile_find_config_by_features(dst, s->init_features0, config_has_mte(s));
+        r = report_new(src, s, dst, like ? like : d);
+        if (!r)
+                return -ENOMEM;
+
+        if (s->skipped)
+                k = collector_add_global(&c, FINDING_CONFIG_UNSUPPORTED, SEVERITY_FATAL, REASON_SOURCE_SKIPPED);
+        else if (!like)
+                k = collector_add_global(&c, FINDING_CONFIG_UNSUPPORTED, SEVERITY_FATAL,
+                                         profile_get_config(dst, dst_config ? dst_config : src_config)
+                                                 ? REASON_CONFIG_SKIPPED : REASON_CONFIG_MISSING);
+        else {
+                k = d && d != like ? adjustments_for_features(r, s->init_features0, d->init_features0) : 0;
+                if (k >= 0)
+                        k = adjust_sve_lengths(r, s, like);
+                if (k == -EOPNOTSUPP)
+                        k = collector_add_global(&c, FINDING_CONFIG_UNSUPPORTED, SEVERITY_FATAL, REASON_SVE_LENGTHS);
+                else if (k >= 0) {
+                        if (r->n_adjustments > 0) {
+                                Pending *p = collector_add(&c, FINDING_FEATURES_DIFFER, SEVERITY_ADJUST, 0,
+                                                           REASON_FEATURES_DIFFER);
+                                if (!p)
+                                        return -ENOMEM;
+                                pending_values(p, true, s->init_features0, true, (d ? d : like)->init_features0);
+                        }
+                        k = collect_like_for_like(&c, s, dst, like);
+                }
+        }
+        if (k >= 0) {
+                const VcpuConfig *shown = d ? d : profile_get_config(dst, dst_config ? dst_config : src_config);
+                k = report_finish(r, &c, src, s, dst, shown ? shown : like);
+        }
+        free(c.items);
+        if (k < 0)
+                return k;
+        *ret = TAKE_PTR(r);
+        return 0;
+}
