@@ -199,13 +199,29 @@ static bool is_aarch32_id_reg(uint64_t reg) {
         return op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 3;
 }
 
+/* The feature registers (CRm 1-7); CRm 0 holds MIDR/REVIDR (invariant) and MPIDR (guest state). */
+static bool is_feature_id_reg(uint64_t reg) {
+        unsigned crm;
+
+        return reg_id_is_feature_id(reg) && reg_id_sysreg(reg, NULL, NULL, NULL, &crm, NULL) && crm >= 1;
+}
+
 static bool is_imp_id_reg(uint64_t reg) {
         return reg == REG_ID_MIDR_EL1 || reg == REG_ID_REVIDR_EL1 || reg == REG_ID_AIDR_EL1;
 }
 
+/* KVM's kvm_arm64_ftr_safe_value(): a few fields are lower-safe for guests, not exact as for the host. */
+static FieldRule kvm_field_rule(uint64_t reg, const IdField *f) {
+        if (reg == REG_ID_ID_AA64DFR0_EL1 && (f->shift == 8 || f->shift == 0))     /* PMUVer, DebugVer */
+                return FIELD_RULE_LOWER_SAFE;
+        if (reg == REG_ID_DFR0_EL1 && f->shift == 24)                             /* PerfMon */
+                return FIELD_RULE_LOWER_SAFE;
+        return f->rule;
+}
+
 /* The kernel's arm64_ftr_safe_value() for one field. */
-static int64_t safe_value(const IdField *f, int64_t value, int64_t limit) {
-        switch (f->rule) {
+static int64_t safe_value(const IdField *f, FieldRule rule, int64_t value, int64_t limit) {
+        switch (rule) {
         case FIELD_RULE_EXACT:
                 return f->safe_val;
         case FIELD_RULE_LOWER_SAFE:
@@ -239,6 +255,7 @@ static Check check_id_masked(uint64_t reg, uint64_t value, uint64_t limit, uint6
         for (size_t i = 0; i < desc->n_fields; i++) {
                 const IdField *f = &desc->fields[i];
                 uint64_t m = id_field_mask(f);
+                FieldRule rule;
                 int64_t fv, fl;
 
                 if (f->rule == FIELD_RULE_NONE || (m & writable) != m)
@@ -246,8 +263,11 @@ static Check check_id_masked(uint64_t reg, uint64_t value, uint64_t limit, uint6
                 described |= m;
                 fv = id_field_get(f, value);
                 fl = id_field_get(f, limit);
-                if (fv != fl && safe_value(f, fv, fl) != fv)
-                        return refused(REASON_ID_FIELD_UNSAFE, f, f->rule, 0);
+                if (fv == fl)
+                        continue;
+                rule = kvm_field_rule(reg, f);
+                if (safe_value(f, rule, fv, fl) != fv)
+                        return refused(REASON_ID_FIELD_UNSAFE, f, rule, 0);
         }
         if ((value & ~described) != (limit & ~described)) {
                 uint64_t differing = (value ^ limit) & ~described;
@@ -444,7 +464,7 @@ static Check check_register(const Dest *d, uint64_t reg, uint64_t value, uint64_
                         return check_id_masked(reg, value, limit, has_mask ? mask : 0);
                 return check_equal(REASON_CACHE_EQUAL, reg, value, limit);
         }
-        if (reg_id_is_feature_id(reg))
+        if (is_feature_id_reg(reg))
                 return check_feature_id(d, reg, value, limit, has_mask, mask);
         /* Ordinary registers are guest state: accepted. */
         return ACCEPTED;
