@@ -124,8 +124,8 @@ static const IdField id_aa64pfr1[] = {
         U("MTEX", 52, 4, EQ), U("DF2", 56, 4, LO), U("PFAR", 60, 4, EQ),
 };
 static const IdField id_aa64pfr2[] = {
-        U("MTEPERM", 0, 4, EQ), U("MTESTOREONLY", 4, 4, LO), U("MTEFAR", 8, 4, LO), U("UINJ", 16, 4, EQ),
-        U("FPMR", 32, 4, LO),
+        U("MTEPERM", 0, 4, EQ), U("MTESTOREONLY", 4, 4, LO), U("MTEFAR", 8, 4, LO), U("GCIE", 12, 4, EQ),
+        U("UINJ", 16, 4, EQ), U("FPMR", 32, 4, LO),
 };
 static const IdField id_aa64zfr0[] = {
         U("SVEver", 0, 4, LO), U("AES", 4, 4, LO), U("EltPerm", 12, 4, LO), U("BitPerm", 16, 4, LO),
@@ -226,13 +226,14 @@ static const IdField midr[] = {
 };
 static const IdField mpidr[] = {
         U("Aff0", 0, 8, EQ), U("Aff1", 8, 8, EQ), U("Aff2", 16, 8, EQ), U("MT", 24, 1, EQ),
-        U("U", 30, 1, EQ), U("Aff3", 32, 8, EQ),
+        U("U", 30, 1, EQ), U("RES1", 31, 1, EQ), U("Aff3", 32, 8, EQ),
 };
+/* IMPLEMENTATION DEFINED as a whole; KVM 7.2 reports all 64 bits writable with WRITABLE_IMP_ID_REGS. */
 static const IdField revidr[] = {
-        U("IMPDEF", 0, 32, EQ),
+        U("IMPDEF", 0, 64, EQ),
 };
 static const IdField aidr[] = {
-        U("IMPDEF", 0, 32, EQ),
+        U("IMPDEF", 0, 64, EQ),
 };
 static const IdField ccsidr[] = {
         U("LineSize", 0, 3, EQ), U("Associativity", 3, 10, EQ), U("NumSets", 13, 15, EQ),
