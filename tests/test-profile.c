@@ -570,6 +570,8 @@ static void test_digest(void) {
         json_object_put(root);
 }
 
+static char *minimal_with(const char *from, const char *to);
+
 /* The digest is the SHA-256 of the canonical text docs/profile-format.md defines. */
 static const char minimal_profile[] =
         "{\"probe_version\": 1, \"label\": \"mini\", \"kernel\": \"6.12.117+deb12-arm64\", \"api\": 12,"
@@ -619,6 +621,63 @@ static void test_digest_definition(void) {
         CHECK_INT(p->configs[0].n_values, 4);
         CHECK_INT(profile_get_cap(p, "ARM_PMU_V3", -1), 1);
         CHECK_STR(p->caps[0].name, "KVM_CAP_ARM_PMU_V3");
+}
+
+/* Where the KVM mode comes from: host.kvm_mode, else the kernel's boot message, else the mode asked for. */
+static void test_kvm_mode(void) {
+        static const struct {
+                const char *host_and_qemu;
+                const char *mode;
+        } cases[] = {
+                { "\"host\": {\"kvm_mode\": \"protected\"}, \"qemu\": {\"kvm_init\": \"VHE mode initialized successfully\"},",
+                  "protected" },
+                { "\"qemu\": {\"kvm_arm_mode\": \"nvhe\", \"kvm_init\": \"VHE mode initialized successfully\"},", "vhe" },
+                { "\"qemu\": {\"kvm_init\": \"Protected nVHE mode initialized successfully\"},", "protected" },
+                { "\"qemu\": {\"kvm_arm_mode\": \"nvhe\", \"kvm_init\": \"Hyp mode initialized successfully\"},", "nvhe" },
+                { "\"qemu\": {\"kvm_arm_mode\": \"protected\"},", "protected" },
+                { "\"qemu\": {\"kvm_arm_mode\": null},", NULL },
+                { "", NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *doc = minimal_with("\"host\": {\"hostname\": \"h1\", \"kvm_mode\": \"vhe\"},",
+                                                        cases[i].host_and_qemu);
+                _cleanup_(profile_freep) Profile *p = NULL;
+                ProfileError e;
+
+                CHECK_INT(doc ? parse_string(doc, &p, &e) : -ENOMEM, 0);
+                if (!p)
+                        continue;
+                if (cases[i].mode)
+                        CHECK_STR(p->kvm_mode, cases[i].mode);
+                else
+                        CHECK(p->kvm_mode == NULL);
+        }
+}
+
+/* What the format allows that the real files do not show. */
+static void test_format_allowances(void) {
+        _cleanup_free_ char *unlisted_mask = NULL, *unknown_feature = NULL, *upper_hex = NULL;
+        _cleanup_(profile_freep) Profile *a = NULL, *b = NULL, *c = NULL;
+        ProfileError e;
+        uint64_t v;
+
+        /* Masks may name registers outside reg_list: KVM answers for its whole feature-ID range. */
+        unlisted_mask = minimal_with("\"writable_masks\": {", "\"writable_masks\": {\"0x603000000013c03f\": \"0xf\", ");
+        CHECK_INT(parse_string(unlisted_mask, &a, &e), 0);
+        CHECK(a && vcpu_config_get_mask(&a->configs[0], 0x603000000013c03fULL, &v) && v == 0xf);
+        CHECK(a && !vcpu_config_has_cpreg(&a->configs[0], 0x603000000013c03fULL));
+        /* Feature names the parser does not know are kept, for newer probes. */
+        unknown_feature = minimal_with("\"pmu_v3\",", "\"pmu_v3\", \"some_future_feature\",");
+        CHECK_INT(parse_string(unknown_feature, &b, &e), 0);
+        CHECK(b && vcpu_config_has_feature(&b->configs[0], "some_future_feature"));
+        /* Upper-case hex digits and short numbers. */
+        upper_hex = minimal_with("\"0x410fd083\"", "\"0x410FD083\"");
+        CHECK_INT(parse_string(upper_hex, &c, &e), 0);
+        CHECK(c && c->midr == 0x410fd083);
+        CHECK(profile_to_json(NULL, true) == NULL);
+        CHECK(profile_get_config(NULL, "base") == NULL);
+        CHECK(!vcpu_config_get_value(NULL, REG_ID_MIDR_EL1, &v));
 }
 
 /* ---- guest records ---- */
@@ -942,6 +1001,8 @@ int main(void) {
         test_round_trip();
         test_digest();
         test_digest_definition();
+        test_kvm_mode();
+        test_format_allowances();
         test_extract_config();
         test_bad_files();
         test_generated_bad_input();
