@@ -25,6 +25,13 @@ static const char *const kvm_modes[] = { "nvhe", "vhe", "protected" };
 static int error_set(ProfileError *e, int r, const char *path, const char *format, ...)
         __attribute__((format(printf, 4, 5)));
 
+/* Text from the document ends up in errors: no control characters reach a terminal. */
+static void control_chars_replace(char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        *s = '?';
+}
+
 static int error_set(ProfileError *e, int r, const char *path, const char *format, ...) {
         va_list ap;
 
@@ -32,6 +39,8 @@ static int error_set(ProfileError *e, int r, const char *path, const char *forma
         va_start(ap, format);
         vsnprintf(e->message, sizeof(e->message), format, ap);
         va_end(ap);
+        control_chars_replace(e->path);
+        control_chars_replace(e->message);
         return r;
 }
 
@@ -45,8 +54,26 @@ static void path_mark_truncated(char buf[PATH_SIZE], int n) {
                 memcpy(buf + PATH_SIZE - 4, "...", 4);
 }
 
+/* parent + "/" + key, the key escaped as JSON pointers do (RFC 6901: "~" → "~0", "/" → "~1"). */
 static void path_key(char buf[PATH_SIZE], const char *parent, const char *key) {
-        path_mark_truncated(buf, snprintf(buf, PATH_SIZE, "%s/%s", parent, key));
+        int n = snprintf(buf, PATH_SIZE, "%s/", parent);
+        size_t k;
+
+        if (n < 0 || (size_t) n >= PATH_SIZE) {
+                path_mark_truncated(buf, n);
+                return;
+        }
+        k = (size_t) n;
+        for (; *key && k + 2 < PATH_SIZE; key++) {
+                if (*key == '~' || *key == '/') {
+                        buf[k++] = '~';
+                        buf[k++] = *key == '~' ? '0' : '1';
+                } else
+                        buf[k++] = *key;
+        }
+        buf[k] = '\0';
+        if (*key)
+                path_mark_truncated(buf, -1);
 }
 
 static void path_index(char buf[PATH_SIZE], const char *parent, size_t i) {

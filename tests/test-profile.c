@@ -984,6 +984,18 @@ static void test_generated_bad_input(void) {
                         expect_error("too many registers", doc, strlen(doc), -E2BIG, "/configs/0/reg_list");
         }
 
+        {
+                /* Keys in error paths are escaped as JSON pointers; control characters never come out. */
+                _cleanup_free_ char *slash = minimal_with("\"KVM_CAP_STEAL_TIME\": 1", "\"a/b~c\": \"1\"");
+                _cleanup_free_ char *esc = minimal_with("\"vhe\"", "\"\\u001b[31mvhe\"");
+                if (slash)
+                        expect_error("key with a slash", slash, strlen(slash), -EINVAL, "/caps/a~1b~0c");
+                if (esc) {
+                        expect_error("control character", esc, strlen(esc), -EINVAL, "/host/kvm_mode");
+                        CHECK_INT(profile_parse(esc, strlen(esc), &p, &e), -EINVAL);
+                        CHECK(strchr(e.message, '\x1b') == NULL && strstr(e.message, "?[31mvhe") != NULL);
+                }
+        }
         expect_error("empty", "", 0, -EINVAL, "");
         expect_error("only whitespace", "  \n", 3, -EINVAL, "");
         expect_error("number as hex", "{\"probe_version\": 0x1}", 22, -EINVAL, "");
