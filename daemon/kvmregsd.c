@@ -1,3 +1,357 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* placeholder: being written */
-int main(void) { return 0; }
+/*
+ * kvmregsd: serves this host's arm64 KVM register profile on D-Bus
+ * (org.kvmregs.Profile1) and keeps running libvirt domains stamped with it.
+ * Options, signals and exit statuses: docs/kvmregsd.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <dbus/dbus.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "bus.h"
+#include "probe.h"
+#include "profile.h"
+#include "shared-profile.h"
+#include "util.h"
+#include "watch.h"
+
+enum {
+        EXIT_STOPPED = 0,        /* SIGTERM/SIGINT */
+        EXIT_STARTUP = 1,        /* no bus, name taken, unreadable profile file, ... */
+        EXIT_USAGE = 2,          /* bad command line */
+        EXIT_BUS_LOST = 3,       /* the bus went away (systemd restarts the service) */
+};
+
+typedef struct Options {
+        const char *bus_address;
+        bool session;
+        const char *profile_file;
+        const char *kvm_device;
+        const char *libvirt_uri;
+        bool libvirt;
+} Options;
+
+typedef struct Daemon {
+        const Options *options;
+        sd_event *event;
+        SharedProfile shared;
+        Bus *bus;
+        Watch *watch;
+} Daemon;
+
+static void log_message(int level, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* journald reads the "<level>" prefix; a terminal gets plain lines. */
+static void log_message(int level, const char *format, ...) {
+        static int journal = -1;
+        va_list ap;
+
+        if (journal < 0)
+                journal = getenv("JOURNAL_STREAM") != NULL;
+        if (journal)
+                fprintf(stderr, "<%d>", level);
+        else
+                fputs("kvmregsd: ", stderr);
+        va_start(ap, format);
+        vfprintf(stderr, format, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+#define log_error(...) log_message(3, __VA_ARGS__)
+#define log_warning(...) log_message(4, __VA_ARGS__)
+#define log_info(...) log_message(6, __VA_ARGS__)
+
+static void notify_status(const char *extra, const char *state) {
+        (void) sd_notifyf(false, "%sSTATUS=%s", extra, state);
+}
+
+/* Reads the profile file or probes the device. On failure *ret_message says why. */
+static int daemon_read_profile(Daemon *d, Profile **ret, char **ret_message) {
+        ProfileError error = {};
+        int r;
+
+        if (!d->options->profile_file)
+                return probe_host(d->options->kvm_device, ret, ret_message);
+
+        r = profile_load(d->options->profile_file, ret, &error);
+        if (r < 0 && asprintf(ret_message, "%s: %s%s%s", d->options->profile_file,
+                              error.message[0] ? error.path : strerror(-r),
+                              error.message[0] && error.path[0] ? ": " : "", error.message) < 0)
+                *ret_message = NULL;
+        return r;
+}
+
+static char *state_ready(const Profile *p) {
+        char *status;
+
+        if (asprintf(&status, "ready: %s, kernel %s, digest %.12s", p->label ? p->label : "unlabelled profile",
+                     p->kernel ? p->kernel : "unknown", p->digest) < 0)
+                return NULL;
+        return status;
+}
+
+/*
+ * Replaces the served profile with a fresh reading. A failed reading keeps the last good
+ * profile; with none yet, State tells why and the methods answer NotReady.
+ */
+static int daemon_refresh(Daemon *d, char **ret_message) {
+        _cleanup_(profile_freep) Profile *fresh = NULL;
+        _cleanup_free_ char *message = NULL, *status = NULL;
+        Profile *old;
+        bool digest_changed;
+        int r;
+
+        r = daemon_read_profile(d, &fresh, &message);
+        if (r < 0) {
+                if (!d->shared.profile && d->bus)
+                        (void) bus_set_state(d->bus, message ? message : strerror(-r));
+                if (ret_message)
+                        *ret_message = TAKE_PTR(message);
+                return r;
+        }
+
+        pthread_mutex_lock(&d->shared.lock);
+        old = d->shared.profile;
+        d->shared.profile = TAKE_PTR(fresh);
+        pthread_mutex_unlock(&d->shared.lock);
+        digest_changed = !old || strcmp(old->digest, d->shared.profile->digest) != 0;
+        profile_free(old);
+
+        status = state_ready(d->shared.profile);
+        if (!status)
+                return -ENOMEM;
+        if (d->bus) {
+                r = bus_profile_changed(d->bus);
+                if (r >= 0)
+                        r = bus_set_state(d->bus, "ready");
+                if (r < 0)
+                        return r;
+        }
+        if (digest_changed && d->watch)
+                watch_profile_changed(d->watch);
+        notify_status("", status);
+        return 0;
+}
+
+static uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+/* SIGHUP and Refresh(): systemd sees a reload from RELOADING=1 to READY=1. */
+static int daemon_reload(Daemon *d, char **ret_message) {
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Refreshing the profile",
+                          now_monotonic_usec());
+        r = daemon_refresh(d, &message);
+        if (r < 0) {
+                log_error("Refresh failed, keeping the last profile: %s", message ? message : strerror(-r));
+                notify_status("READY=1\n", "refresh failed, serving the last profile");
+        } else
+                (void) sd_notify(false, "READY=1");
+        if (ret_message)
+                *ret_message = TAKE_PTR(message);
+        return r;
+}
+
+static int on_bus_refresh(void *userdata, char **ret_message) {
+        return daemon_reload(userdata, ret_message);
+}
+
+static void on_bus_disconnected(void *userdata) {
+        Daemon *d = userdata;
+
+        log_error("Lost the connection to the bus, exiting");
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Lost the bus");
+        (void) sd_event_exit(d->event, EXIT_BUS_LOST);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) daemon_reload(userdata, NULL);
+        return 0;
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Daemon *d = userdata;
+
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        (void) sd_event_exit(d->event, EXIT_STOPPED);
+        return 0;
+}
+
+static void daemon_done(Daemon *d) {
+        watch_free(d->watch);
+        bus_free(d->bus);
+        profile_free(d->shared.profile);
+        pthread_mutex_destroy(&d->shared.lock);
+        sd_event_unref(d->event);
+}
+
+static int daemon_start(Daemon *d) {
+        _cleanup_free_ char *message = NULL, *status = NULL;
+        static const BusCallbacks callbacks = {
+                .refresh = on_bus_refresh,
+                .disconnected = on_bus_disconnected,
+        };
+        static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
+        sigset_t mask;
+        int r;
+
+        /* Signals arrive through the event loop, not as interruptions. */
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(signals); i++)
+                sigaddset(&mask, signals[i]);
+        if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
+                return -errno;
+
+        r = sd_event_default(&d->event);
+        if (r < 0) {
+                log_error("Cannot create the event loop: %s", strerror(-r));
+                return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
+                r = sd_event_add_signal(d->event, NULL, signals[i], signals[i] == SIGHUP ? on_sighup : on_sigterm, d);
+                if (r < 0) {
+                        log_error("Cannot watch signal %d: %s", signals[i], strerror(-r));
+                        return r;
+                }
+        }
+        /* Pings WATCHDOG=1 when the service has WatchdogSec=. */
+        r = sd_event_set_watchdog(d->event, true);
+        if (r < 0) {
+                log_error("Cannot set up the watchdog: %s", strerror(-r));
+                return r;
+        }
+
+        r = bus_new(d->event, d->options->bus_address, d->options->session, &d->shared, &callbacks, d, &d->bus,
+                    &message);
+        if (r < 0) {
+                log_error("Cannot connect to the bus: %s", message ? message : strerror(-r));
+                return r;
+        }
+
+        notify_status("", d->options->profile_file ? "reading the profile" : "probing");
+        (void) bus_set_state(d->bus, "probing");
+        r = daemon_refresh(d, &message);
+        if (r < 0 && d->options->profile_file) {
+                log_error("Cannot read the profile: %s", message ? message : strerror(-r));
+                return r;
+        }
+        if (r < 0)
+                log_warning("No profile: %s", message ? message : strerror(-r));
+
+        r = bus_request_name(d->bus, &message);
+        if (r < 0) {
+                log_error("Cannot own " BUS_NAME ": %s", message ? message : strerror(-r));
+                return r;
+        }
+
+        if (d->options->libvirt) {
+                r = watch_new(d->options->libvirt_uri, &d->shared, &d->watch);
+                if (r < 0)
+                        log_warning("Not following libvirt: %s", strerror(-r));
+        }
+
+        status = d->shared.profile ? state_ready(d->shared.profile) : strdup(message ? message : "no profile");
+        notify_status("READY=1\n", status ? status : "ready");
+        return 0;
+}
+
+static void help(void) {
+        printf("Usage: kvmregsd [OPTION]...\n"
+               "Serves this host's arm64 KVM register profile on D-Bus as " BUS_NAME ".\n\n"
+               "  --bus-address ADDR    connect to this D-Bus address instead of the system bus\n"
+               "  --session             use the session bus\n"
+               "  --profile-file FILE   serve a recorded profile instead of probing\n"
+               "  --kvm-device PATH     the device to probe (default /dev/kvm)\n"
+               "  --libvirt-uri URI     libvirt to follow (default qemu:///system)\n"
+               "  --no-libvirt          do not follow libvirt\n"
+               "  --help, --version\n\n"
+               "Exit status: 0 stopped by a signal, 1 start-up failure, 2 usage, 3 the bus went away.\n");
+}
+
+static int parse_options(int argc, char **argv, Options *o) {
+        enum { OPT_BUS_ADDRESS = 256, OPT_SESSION, OPT_PROFILE_FILE, OPT_KVM_DEVICE, OPT_LIBVIRT_URI,
+               OPT_NO_LIBVIRT, OPT_HELP, OPT_VERSION };
+        static const struct option options[] = {
+                { "bus-address", required_argument, NULL, OPT_BUS_ADDRESS },
+                { "session", no_argument, NULL, OPT_SESSION },
+                { "profile-file", required_argument, NULL, OPT_PROFILE_FILE },
+                { "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+                { "libvirt-uri", required_argument, NULL, OPT_LIBVIRT_URI },
+                { "no-libvirt", no_argument, NULL, OPT_NO_LIBVIRT },
+                { "help", no_argument, NULL, OPT_HELP },
+                { "version", no_argument, NULL, OPT_VERSION },
+                {}
+        };
+        int c;
+
+        *o = (Options) { .kvm_device = "/dev/kvm", .libvirt = true };
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case OPT_BUS_ADDRESS: o->bus_address = optarg; break;
+                case OPT_SESSION: o->session = true; break;
+                case OPT_PROFILE_FILE: o->profile_file = optarg; break;
+                case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
+                case OPT_LIBVIRT_URI: o->libvirt_uri = optarg; break;
+                case OPT_NO_LIBVIRT: o->libvirt = false; break;
+                case OPT_HELP: help(); return 0;
+                case OPT_VERSION: puts(PACKAGE_STRING); return 0;
+                default: return -EINVAL;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "kvmregsd: unexpected argument \"%s\"\n", argv[optind]);
+                return -EINVAL;
+        }
+        if (o->bus_address && o->session) {
+                fputs("kvmregsd: --bus-address and --session exclude each other\n", stderr);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+int main(int argc, char **argv) {
+        Options options;
+        Daemon d = { .options = &options, .shared.lock = PTHREAD_MUTEX_INITIALIZER };
+        int r;
+
+        r = parse_options(argc, argv, &options);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        if (!dbus_threads_init_default()) {
+                log_error("Out of memory");
+                return EXIT_STARTUP;
+        }
+
+        r = daemon_start(&d);
+        if (r < 0) {
+                (void) sd_notifyf(false, "STATUS=Failed to start: %s", strerror(-r));
+                daemon_done(&d);
+                return EXIT_STARTUP;
+        }
+        r = sd_event_loop(d.event);
+        daemon_done(&d);
+        /* Free libdbus's caches so that valgrind sees every allocation returned. */
+        dbus_shutdown();
+        if (r < 0) {
+                log_error("Event loop failed: %s", strerror(-r));
+                return EXIT_STARTUP;
+        }
+        return r;
+}

@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# kvmregsd on a private system-type bus with the real policy (dbus/org.kvmregs.Profile1.conf),
+# serving recorded profiles, queried with busctl, dbus-send and gdbus: introspection,
+# properties, GetProfile, GetConfig, Compare (the library's verdict and report), limits,
+# malformed input, the policy for nobody, a caller leaving mid-call.
+. "$(dirname "$0")/test-daemon-common.sh"
+
+start_bus A real
+start_daemon A --profile-file "$DATA/6.1-cortex-a72.json"
+start_bus B real
+start_daemon B --profile-file "$DATA/6.12-cortex-a72.json"
+
+# Introspection: the interface served is the file's, byte for byte, plus the standard ones.
+served=$(busctl --address "$BUS_A" introspect --xml-interface $IFACE $OBJ)
+iface_xml() { sed -n '/<interface name="org.kvmregs.Profile1">/,/<\/interface>/p'; }
+check_eq "served interface equals dbus/org.kvmregs.Profile1.xml" \
+        "$(echo "$served" | iface_xml)" "$(iface_xml < "$top_srcdir/dbus/org.kvmregs.Profile1.xml")"
+for i in org.freedesktop.DBus.Properties org.freedesktop.DBus.Introspectable org.freedesktop.DBus.Peer; do
+        check "introspection lists $i" grep -q "<interface name=\"$i\">" <<< "$served"
+done
+check_eq "interfaces served" "$(grep -c '<interface name=' <<< "$served")" 4
+check_eq "gdbus sees the same methods" \
+        "$(gdbus introspect --address "$BUS_A" --dest $IFACE --object-path $OBJ | grep -cE '^ +(GetProfile|GetConfig|Compare|Refresh)\(')" 4
+check "Peer.Ping answers" busctl --address "$BUS_A" call $IFACE $OBJ org.freedesktop.DBus.Peer Ping
+
+# Properties and GetProfile against the library's own reading of the same file.
+{ read -r digest_61; read -r json_61; } < <("$CALL" --local-profile "$DATA/6.1-cortex-a72.json")
+{ read -r digest_612; read -r _; } < <("$CALL" --local-profile "$DATA/6.12-cortex-a72.json")
+check_eq "Digest is the library's digest" "$(property "$BUS_A" Digest)" "\"$digest_61\""
+check_eq "the two hosts differ" "$([ "$digest_61" != "$digest_612" ] && echo yes)" yes
+check_eq "KernelRelease" "$(property "$BUS_A" KernelRelease)" '"6.1.0-56-arm64"'
+check_eq "KernelRelease B" "$(property "$BUS_B" KernelRelease)" '"6.12.117+deb12-arm64"'
+check_eq "State" "$(property "$BUS_A" State)" '"ready"'
+expected_configs=$(jq -c '[.configs[] | select(has("skipped") | not) | .name]' "$DATA/6.1-cortex-a72.json")
+check_eq "Configs are the runnable configurations" "$(property "$BUS_A" Configs)" "$expected_configs"
+check_eq "GetAll" "$(busctl --address "$BUS_A" --json=short call $IFACE $OBJ org.freedesktop.DBus.Properties GetAll s $IFACE |
+        jq -c '.data[0] | to_entries | map(.key) | sort')" '["Configs","Digest","KernelRelease","State"]'
+check_eq "GetProfile is the library's serialisation" "$(call_s "$BUS_A" GetProfile)" "$json_61"
+check_match "GetProfile via gdbus" \
+        "$(gdbus call --address "$BUS_A" --dest $IFACE --object-path $OBJ --method $IFACE.GetProfile)" \
+        "('{\"probe_version\":1,\"label\":\"6.1-cortex-a72\",*"
+check_eq "Set is refused" "$(dbus-send --bus="$BUS_A" --print-reply --dest=$IFACE $OBJ \
+        org.freedesktop.DBus.Properties.Set string:$IFACE string:State variant:string:x 2>&1 |
+        sed -n 's/^Error \([^:]*\):.*/\1/p')" org.freedesktop.DBus.Error.PropertyReadOnly
+check_eq "unknown property" "$(busctl --address "$BUS_A" get-property $IFACE $OBJ $IFACE NoSuch 2>&1)" \
+        "Failed to get property NoSuch on interface org.kvmregs.Profile1: No property NoSuch"
+
+# GetConfig: a record, as the library extracts it; unknown and oversized names.
+record_61=$(call_s "$BUS_A" GetConfig s base)
+check_eq "GetConfig base is the library's record" "$record_61" "$("$CALL" --local-record "$DATA/6.1-cortex-a72.json" base)"
+check_eq "GetConfig unknown" "$(error_name "$BUS_A" GetConfig string:no-such-config)" "$IFACE.Error.UnknownConfig"
+skipped=$(jq -r '[.configs[] | select(has("skipped")) | .name][0]' "$DATA/6.1-cortex-a72.json")
+check_eq "GetConfig of a configuration the host cannot run ($skipped)" \
+        "$(error_name "$BUS_A" GetConfig "string:$skipped")" "$IFACE.Error.UnknownConfig"
+check_eq "GetConfig name over 64 bytes" "$(error_name "$BUS_A" GetConfig "string:$(printf 'a%.0s' $(seq 65))")" \
+        "$IFACE.Error.TooLarge"
+check_eq "GetConfig wrong signature" "$(error_name "$BUS_A" GetConfig int32:1)" org.freedesktop.DBus.Error.InvalidArgs
+
+# Compare: a 6.12 host's record sent to the 6.1 host (busctl), the same record to itself (gdbus),
+# whole profiles (too long for a command line: the helper). The answers are the library's.
+record_612=$(call_s "$BUS_B" GetConfig s base)
+printf '%s' "$record_612" > "$WORK/record-612.json"
+printf '%s' "$record_61" > "$WORK/record-61.json"
+answer=$(busctl --address "$BUS_A" --json=short call $IFACE $OBJ $IFACE Compare ss "$record_612" base | jq -r '.data[]')
+check_eq "Compare 6.12 record on the 6.1 host" "$answer" \
+        "$("$CALL" --local-compare "$WORK/record-612.json" "$DATA/6.1-cortex-a72.json" base)"
+check_eq "verdict 6.12 → 6.1" "$(head -n 1 <<< "$answer")" incompatible
+answer=$("$CALL" "$BUS_A" Compare "@$WORK/record-612.json" "")
+check_eq "a record's only configuration is the default" "$(head -n 1 <<< "$answer")" incompatible
+# The registers the 6.1 kernel does not list are exactly those the 6.12 base list has beyond it.
+"$CALL" --cpreg-diff "$DATA/6.12-cortex-a72.json" "$DATA/6.1-cortex-a72.json" base | sort > "$WORK/missing.expected"
+check "6.12 has registers 6.1 lacks" test -s "$WORK/missing.expected"
+tail -n 1 <<< "$answer" | jq -r '.findings[] | select(.kind == "not-on-destination" or .kind == "dropped") | .register' |
+        sort > "$WORK/missing.reported"
+check "reported missing registers = the 6.12 cpregs 6.1 lacks" cmp -s "$WORK/missing.expected" "$WORK/missing.reported"
+
+answer=$(gdbus call --address "$BUS_A" --dest $IFACE --object-path $OBJ --method $IFACE.Compare "$record_61" base)
+check_match "identical: compatible (gdbus)" "$answer" "('compatible', *"
+answer=$("$CALL" "$BUS_A" Compare "@$DATA/6.12-cortex-a72.json" base)
+check_eq "Compare whole 6.12 profile on 6.1" "$answer" \
+        "$("$CALL" --local-compare "$DATA/6.12-cortex-a72.json" "$DATA/6.1-cortex-a72.json" base)"
+answer=$("$CALL" "$BUS_B" Compare "@$DATA/6.1-cortex-a72.json" pmu)
+check_eq "Compare whole 6.1 profile on 6.12 (pmu)" "$answer" \
+        "$("$CALL" --local-compare "$DATA/6.1-cortex-a72.json" "$DATA/6.12-cortex-a72.json" pmu)"
+answer=$("$CALL" "$BUS_A" Compare "@$DATA/6.1-cortex-a72.json" all)
+check_eq "identical whole profile (all)" "$(head -n 1 <<< "$answer")" compatible
+
+# Bad input: a D-Bus error with a documented name, and the daemon still serves.
+check_eq "source over 4 MiB" "$("$CALL" "$BUS_A" Compare %4194305 base | cut -d: -f1)" "ERROR $IFACE.Error.TooLarge"
+check_eq "not JSON" "$(error_name "$BUS_A" Compare 'string:{"probe_version": 1,' string:base)" "$IFACE.Error.InvalidProfile"
+check_eq "JSON, not a profile" "$(error_name "$BUS_A" Compare 'string:[1,2,3]' string:base)" "$IFACE.Error.InvalidProfile"
+check_eq "empty" "$(error_name "$BUS_A" Compare string: string:base)" "$IFACE.Error.InvalidProfile"
+check_eq "source lacks the configuration" "$(error_name "$BUS_A" Compare "string:$record_612" string:sve)" \
+        "$IFACE.Error.UnknownConfig"
+check_eq "config name over 64 bytes" \
+        "$(error_name "$BUS_A" Compare "string:$record_612" "string:$(printf 'b%.0s' $(seq 65))")" "$IFACE.Error.TooLarge"
+check_eq "Compare wrong signature" "$(error_name "$BUS_A" Compare string:x)" org.freedesktop.DBus.Error.InvalidArgs
+check_eq "unknown method" "$(error_name "$BUS_A" Frobnicate)" org.freedesktop.DBus.Error.UnknownMethod
+
+# The policy: nobody may read and compare, not Refresh; root may.
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+check_eq "nobody reads the Digest" "$(as_nobody busctl --address "$BUS_A" --json=short get-property $IFACE $OBJ $IFACE Digest |
+        jq -r .data)" "$digest_61"
+check_match "nobody compares" "$(as_nobody gdbus call --address "$BUS_A" --dest $IFACE --object-path $OBJ \
+        --method $IFACE.Compare "$record_61" base)" "('compatible', *"
+check_eq "nobody cannot Refresh (bus policy)" \
+        "$(as_nobody dbus-send --bus="$BUS_A" --print-reply --dest=$IFACE $OBJ $IFACE.Refresh 2>&1 | sed -n 's/^Error \([^:]*\):.*/\1/p')" \
+        org.freedesktop.DBus.Error.AccessDenied
+check_eq "root may Refresh" "$(error_name "$BUS_A" Refresh)" ok
+check_eq "nobody cannot own the name" "$(as_nobody dbus-send --bus="$BUS_A" --print-reply --dest=org.freedesktop.DBus \
+        /org/freedesktop/DBus org.freedesktop.DBus.RequestName string:$IFACE uint32:4 2>&1 |
+        sed -n 's/^Error \([^:]*\):.*/\1/p')" org.freedesktop.DBus.Error.AccessDenied
+
+# Callers that leave mid-call: the daemon answers the next caller as before.
+for _ in 1 2 3 4 5; do
+        "$CALL" "$BUS_A" --no-reply Compare "@$DATA/6.12-max.json" all
+        "$CALL" "$BUS_A" --no-reply GetProfile
+done
+timeout 5 busctl --address "$BUS_A" call $IFACE $OBJ $IFACE GetProfile > /dev/null & wait_pid=$!
+sleep 0.01; kill $wait_pid 2>/dev/null; wait $wait_pid 2>/dev/null
+check_eq "serves after callers left" "$(property "$BUS_A" Digest)" "\"$digest_61\""
+check "kvmregsd A still running" kill -0 "$DAEMON_PID"
+
+finish

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# kvmregsd's life under a (test-made) systemd: sd_notify datagrams on a real NOTIFY_SOCKET
+# (READY=1, STATUS=, WATCHDOG=1, RELOADING=1, STOPPING=1), ProfileChanged only when the
+# digest changes (SIGHUP, Refresh), its own root check for Refresh, failed refreshes, the
+# bus going away, and start-up failures with their documented exit statuses.
+. "$(dirname "$0")/test-daemon-common.sh"
+need dbus-monitor
+
+start_bus C open
+cp "$DATA/6.1-cortex-a72.json" "$WORK/profile.json"
+{ read -r digest_61; read -r _; } < <("$CALL" --local-profile "$DATA/6.1-cortex-a72.json")
+{ read -r digest_612; read -r _; } < <("$CALL" --local-profile "$DATA/6.12-cortex-a72.json")
+
+"$NOTIFY" "$WORK/notify.sock" 120 > "$WORK/notify.log" &
+pids="$pids $!"
+wait_for_socket() { for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.02; done; return 1; }
+wait_for_socket "$WORK/notify.sock" || { echo "FAIL: notify helper"; exit 1; }
+dbus-monitor --address "$BUS_C" "type='signal',path='$OBJ'" "type='signal',interface='org.kvmregs.Test'" \
+        > "$WORK/monitor.log" 2>&1 &
+pids="$pids $!"
+
+NOTIFY_SOCKET=$WORK/notify.sock WATCHDOG_USEC=200000 start_daemon C --profile-file "$WORK/profile.json"
+daemon=$DAEMON_PID
+count() { grep -c -x -- "$2" "$1" 2>/dev/null || true; }
+check "READY=1" wait_for_line "$WORK/notify.log" '^READY=1$'
+check_eq "one READY=1 at start" "$(count "$WORK/notify.log" READY=1)" 1
+check "STATUS= names the profile" grep -q "^STATUS=ready: 6.1-cortex-a72, kernel 6.1.0-56-arm64, digest ${digest_61:0:12}$" "$WORK/notify.log"
+check "WATCHDOG=1 pings (WATCHDOG_USEC=200000)" wait_for_line "$WORK/notify.log" '^WATCHDOG=1$' 3
+
+# marker: once the monitor shows it, it has shown every earlier signal of the daemon,
+# because a method reply (the barrier) follows the daemon's signals on its connection.
+markers=0
+settle() {
+        markers=$((markers + 1))
+        busctl --address "$BUS_C" call $IFACE $OBJ org.freedesktop.DBus.Peer Ping
+        dbus-send --bus="$BUS_C" --type=signal /org/kvmregs/Test org.kvmregs.Test.Marker "uint32:$markers"
+        wait_for_line "$WORK/monitor.log" "uint32 $markers$" || fail "marker $markers not seen"
+}
+profile_changed() { grep -c 'member=ProfileChanged' "$WORK/monitor.log"; }
+readies() { count "$WORK/notify.log" READY=1; }
+wait_readies() { for _ in $(seq 100); do [ "$(readies)" -ge "$1" ] && return 0; sleep 0.05; done; return 1; }
+
+# SIGHUP, same file: a reload, no ProfileChanged.
+settle
+kill -HUP "$daemon"
+check "READY=1 after the first SIGHUP" wait_readies 2
+check_eq "RELOADING=1 once" "$(count "$WORK/notify.log" RELOADING=1)" 1
+check "MONOTONIC_USEC with RELOADING" grep -q '^MONOTONIC_USEC=[0-9]\+$' "$WORK/notify.log"
+settle
+check_eq "no ProfileChanged when the file did not change" "$(profile_changed)" 0
+
+# SIGHUP after the file changed: ProfileChanged with the new digest, PropertiesChanged too.
+cp "$DATA/6.12-cortex-a72.json" "$WORK/profile.json"
+kill -HUP "$daemon"
+check "READY=1 after the second SIGHUP" wait_readies 3
+settle
+check_eq "one ProfileChanged after the change" "$(profile_changed)" 1
+check_eq "ProfileChanged carries the new digest" \
+        "$(grep -A1 'member=ProfileChanged' "$WORK/monitor.log" | sed -n 's/^ *string "\(.*\)"$/\1/p')" "$digest_612"
+check "PropertiesChanged carries the Digest" grep -q "string \"$digest_612\"" \
+        <(sed -n '/member=PropertiesChanged/,/^signal/p' "$WORK/monitor.log")
+check_eq "Digest property follows" "$(property "$BUS_C" Digest)" "\"$digest_612\""
+check_eq "KernelRelease follows" "$(property "$BUS_C" KernelRelease)" '"6.12.117+deb12-arm64"'
+
+# Refresh: root only, checked by the daemon itself (this bus lets anyone call it).
+check_eq "Refresh by nobody" "$(setpriv --reuid=nobody --regid=nogroup --clear-groups dbus-send --bus="$BUS_C" \
+        --print-reply --dest=$IFACE $OBJ $IFACE.Refresh 2>&1 | sed -n 's/^Error \([^:]*\):.*/\1/p')" \
+        "$IFACE.Error.AccessDenied"
+check_eq "Refresh by root, unchanged" "$(error_name "$BUS_C" Refresh)" ok
+settle
+check_eq "no ProfileChanged after an unchanged Refresh" "$(profile_changed)" 1
+echo '{"probe_version": 1, "configs": 7}' > "$WORK/profile.json"
+check_eq "Refresh with a broken file" "$(error_name "$BUS_C" Refresh)" "$IFACE.Error.RefreshFailed"
+check_eq "the last good profile stays" "$(property "$BUS_C" Digest)" "\"$digest_612\""
+check_eq "State stays ready" "$(property "$BUS_C" State)" '"ready"'
+cp "$DATA/6.1-cortex-a72.json" "$WORK/profile.json"
+check_eq "Refresh by root, changed back" "$(error_name "$BUS_C" Refresh)" ok
+settle
+check_eq "ProfileChanged after the changing Refresh" "$(profile_changed)" 2
+check_eq "RELOADING=1 for each SIGHUP and Refresh" "$(count "$WORK/notify.log" RELOADING=1)" 5
+
+# SIGTERM: STOPPING=1 and exit status 0.
+kill -TERM "$daemon"
+wait "$daemon"
+check_eq "exit status after SIGTERM" $? 0
+check "STOPPING=1" wait_for_line "$WORK/notify.log" '^STOPPING=1$'
+
+# The bus goes away: a clean exit with status 3 (systemd restarts the service).
+start_daemon C --profile-file "$WORK/profile.json"
+daemon=$DAEMON_PID
+kill "$(cat "$WORK/C.buspid")"
+timeout 10 tail --pid="$daemon" -f /dev/null
+wait "$daemon"
+check_eq "exit status when the bus goes away" $? 3
+check "says so" grep -q 'Lost the connection to the bus' "$WORK/C.daemon.log"
+
+# Start-up failures.
+start_bus D open
+"$KVMREGSD" --bus-address "$BUS_D" --no-libvirt --profile-file "$WORK/no-such-file.json" 2> "$WORK/err.log"
+check_eq "missing profile file: exit status" $? 1
+check "missing profile file: message" grep -q 'no-such-file.json' "$WORK/err.log"
+"$KVMREGSD" --bus-address "$BUS_D" --no-libvirt --profile-file "$DATA/README.md" 2> "$WORK/err.log"
+check_eq "not a profile: exit status" $? 1
+"$KVMREGSD" --no-such-option 2> /dev/null
+check_eq "bad option: exit status" $? 2
+"$KVMREGSD" --bus-address "unix:path=$WORK/nothing-here" --no-libvirt --profile-file "$WORK/profile.json" 2> "$WORK/err.log"
+check_eq "no bus: exit status" $? 1
+start_daemon D --profile-file "$WORK/profile.json"
+"$KVMREGSD" --bus-address "$BUS_D" --no-libvirt --profile-file "$WORK/profile.json" 2> "$WORK/err.log"
+check_eq "name already owned: exit status" $? 1
+check "name already owned: message" grep -q 'owned by another process' "$WORK/err.log"
+# Without --profile-file it probes; with no arm64 KVM it still serves, and says why.
+kill "$DAEMON_PID"; wait "$DAEMON_PID"
+start_daemon D --kvm-device "$WORK/no-kvm"
+check_match "State without KVM" "$(property "$BUS_D" State)" '"no arm64 KVM here: *"'
+check_eq "Digest without a profile" "$(property "$BUS_D" Digest)" '""'
+check_eq "Configs without a profile" "$(property "$BUS_D" Configs)" '[]'
+check_eq "GetProfile without a profile" "$(error_name "$BUS_D" GetProfile)" "$IFACE.Error.NotReady"
+check_eq "GetConfig without a profile" "$(error_name "$BUS_D" GetConfig string:base)" "$IFACE.Error.NotReady"
+check_eq "Compare without a profile" "$(error_name "$BUS_D" Compare string:x string:base)" "$IFACE.Error.NotReady"
+check_eq "Refresh without KVM" "$(error_name "$BUS_D" Refresh)" "$IFACE.Error.RefreshFailed"
+
+finish
