@@ -257,6 +257,10 @@ static void log_decision(void) {
                              decision.message ? " message=" : "", decision.message ? decision.message : "");
         if (!line)
                 return;
+        /* one line, whatever the message */
+        for (char *p = line; *p; p++)
+                if (*p == '\n')
+                        *p = ' ';
         syslog(decision.refuse ? LOG_ERR : LOG_INFO, "%s", line);
         if (conf.log_file) {
                 _cleanup_close_ int fd = open(conf.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
@@ -424,16 +428,25 @@ static const char *json_text(json_object *o, const char *key, char *buf, size_t 
         return NULL;
 }
 
-/* Everything that makes the migration fail, one finding after the other, as one paragraph:
- * register (name and encoding), both values, the field and its rule, what happens, what to do. */
+/* Everything that makes the migration fail, one finding a line: the register (name and
+ * encoding), both values, field and rule (kvmregsd's message says most of it; what it leaves
+ * out is added), then each distinct remedy once. */
 static char *refusal_text(json_object *report) {
         json_object *findings;
-        char *text = NULL;
-        size_t size = 0, fatal = 0, shown = 0;
+        char *text = NULL, *remedies = NULL;
+        size_t size = 0, remedies_size = 0, fatal = 0, shown = 0;
         FILE *f = open_memstream(&text, &size);
+        FILE *todo = open_memstream(&remedies, &remedies_size);
 
-        if (!f)
+        if (!f || !todo) {
+                if (f)
+                        fclose(f);
+                if (todo)
+                        fclose(todo);
+                free(text);
+                free(remedies);
                 return NULL;
+        }
         if (json_object_object_get_ex(report, "findings", &findings) &&
             json_object_is_type(findings, json_type_array)) {
                 size_t n = json_object_array_length(findings);
@@ -451,8 +464,6 @@ static char *refusal_text(json_object *report) {
                                 continue;
                         shown++;
                         reg = json_str(x, "register");
-                        if (!reg)
-                                reg = json_str(x, "name");
                         id = json_text(x, "id", b1, sizeof(b1));
                         sv = json_text(x, "src_value", b2, sizeof(b2));
                         dv = json_text(x, "dst_value", b3, sizeof(b3));
@@ -460,32 +471,39 @@ static char *refusal_text(json_object *report) {
                         rule = json_str(x, "rule");
                         msg = json_str(x, "message");
                         remedy = json_str(x, "remedy");
+                        if (msg && !*msg)
+                                msg = NULL;
 
-                        fprintf(f, "%s[%zu]", shown > 1 ? "; " : " ", shown);
-                        if (reg || id)
-                                fprintf(f, " %s%s%s%s", reg ? reg : "", reg && id ? " (" : "", id ? id : "",
+                        fputs("\n  - ", f);
+                        if ((reg && (!msg || !strstr(msg, reg))) || (id && (!msg || !strstr(msg, id))))
+                                fprintf(f, "%s%s%s%s: ", reg ? reg : "", reg && id ? " (" : "", id ? id : "",
                                         reg && id ? ")" : "");
-                        if (sv || dv)
-                                fprintf(f, " source %s, destination %s", sv ? sv : "-", dv ? dv : "-");
-                        if (field)
-                                fprintf(f, ", field %s%s%s", field, rule ? " rule " : "", rule ? rule : "");
                         if (msg)
-                                fprintf(f, ": %s", msg);
-                        if (remedy)
-                                fprintf(f, " (to do: %s)", remedy);
+                                fputs(msg, f);
+                        else if (sv || dv)
+                                fprintf(f, "source %s, destination %s", sv ? sv : "-", dv ? dv : "-");
+                        else
+                                fputs(json_str(x, "kind") ? json_str(x, "kind") : "fatal", f);
+                        if (field)
+                                fprintf(f, " [field %s, rule %s]", field, rule ? rule : "equal");
+                        if (remedy && *remedy) {
+                                fflush(todo);
+                                if (!remedies || !strstr(remedies, remedy))
+                                        fprintf(todo, "\n  - %s", remedy);
+                        }
                 }
         }
         if (fatal > shown)
-                fprintf(f, "; and %zu more", fatal - shown);
+                fprintf(f, "\n  - and %zu more", fatal - shown);
+        fclose(todo);
+        if (remedies && *remedies)
+                fprintf(f, "\nWhat to do:%s", remedies);
+        free(remedies);
         fclose(f);
         if (fatal == 0) {
                 free(text);
-                return strdup(" the destination's kvmregsd found the guest incompatible (no detail in its report)");
+                return strdup(" kvmregsd found the guest incompatible (its report names no fatal problem)");
         }
-        /* one line for virsh and syslog */
-        for (char *p = text; p && *p; p++)
-                if (*p == '\n' || *p == '\r')
-                        *p = ' ';
         return text;
 }
 

@@ -19,3 +19,5 @@ tests_garbage_daemon_SOURCES = tests/garbage-daemon.c
 tests_garbage_daemon_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_garbage_daemon_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
 tests_garbage_daemon_LDADD = $(DBUS_LIBS)
+TESTS += tests/test-hook.sh
+dist_check_SCRIPTS += tests/test-hook.sh
