@@ -37,7 +37,7 @@ enum {
 typedef struct VcpuConfig {
         char *name;               /* base, pmu, sve, ptrauth, el1_32bit, mte, all, all_vgic3, or a guest's */
         char **features;          /* "psci_0_2", "pmu_v3", "sve", "ptrauth_address", "ptrauth_generic",
-                                   * "el1_32bit", "mte_vm_cap", "vgic_v3" */
+                                   * "el1_32bit", "mte_vm_cap", "vgic_v3_device" */
         size_t n_features;
         uint32_t init_features0;
         char *skipped;            /* non-NULL: the host cannot run this configuration, and why */
