@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <dbus/dbus.h>
 #include <json-c/json.h>
@@ -105,10 +106,37 @@ static int fail_from_dbus_error(DBusError *err, char **ret_error) {
         return -r;
 }
 
+static int64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int wait_authenticated(DBusConnection *conn, int timeout_ms, char **ret_error) {
+        int64_t deadline = now_ms() + timeout_ms;
+
+        while (!dbus_connection_get_is_authenticated(conn)) {
+                int64_t left = deadline - now_ms();
+
+                if (!dbus_connection_get_is_connected(conn)) {
+                        set_error(ret_error, "the bus closed the connection during authentication");
+                        return -ECONNREFUSED;
+                }
+                if (left <= 0) {
+                        set_error(ret_error, "no authentication with the bus within %d ms", timeout_ms);
+                        return -ETIMEDOUT;
+                }
+                dbus_connection_read_write(conn, (int) (left < 100 ? left : 100));
+        }
+        return 0;
+}
+
 int busclient_new(const char *address, int timeout_ms, BusClient **ret, char **ret_error) {
         _cleanup_(busclient_freep) BusClient *c = NULL;
         DBusMessage *hello, *reply;
         DBusError err;
+        int r;
 
         if (!ret)
                 return -EINVAL;
@@ -134,6 +162,12 @@ int busclient_new(const char *address, int timeout_ms, BusClient **ret, char **r
         dbus_connection_set_max_received_size(c->conn, MAX_MESSAGE_SIZE);
         dbus_connection_set_max_message_size(c->conn, MAX_MESSAGE_SIZE);
 
+        /* libdbus blocks in authentication without any timeout (a peer that never speaks, an
+         * ssh asking for a password): drive it ourselves against the deadline. */
+        r = wait_authenticated(c->conn, timeout_ms, ret_error);
+        if (r < 0)
+                return r;
+
         /* Hello by hand: dbus_bus_register() would wait libdbus's default 25 s. */
         hello = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "Hello");
         if (!hello)
@@ -141,7 +175,7 @@ int busclient_new(const char *address, int timeout_ms, BusClient **ret, char **r
         reply = dbus_connection_send_with_reply_and_block(c->conn, hello, c->timeout_ms, &err);
         dbus_message_unref(hello);
         if (!reply) {
-                int r = fail_from_dbus_error(&err, ret_error);
+                r = fail_from_dbus_error(&err, ret_error);
                 /* Whatever stops the bus from answering Hello, the bus is not reachable. */
                 return r == -ETIMEDOUT || r == -EACCES || r == -ENOMEM ? r : -ECONNREFUSED;
         }
@@ -333,6 +367,10 @@ int busclient_get_profile(BusClient *c, char **ret_json, char **ret_error) {
 int busclient_get_config(BusClient *c, const char *config, char **ret_json, char **ret_error) {
         if (!config)
                 return -EINVAL;
+        if (strlen(config) > KVMREGS_MAX_STRING || !dbus_validate_utf8(config, NULL)) {
+                set_error(ret_error, "a configuration name is at most %u bytes of UTF-8", KVMREGS_MAX_STRING);
+                return -EINVAL;
+        }
         return get_document(c, "GetConfig", config, ret_json, ret_error);
 }
 
@@ -356,6 +394,12 @@ int busclient_compare(BusClient *c, const char *source_profile_json, const char 
         }
         if (!config)
                 config = "";
+        /* libdbus would refuse (and complain on stderr); say it plainly. */
+        if (!dbus_validate_utf8(source_profile_json, NULL) || strlen(config) > KVMREGS_MAX_STRING ||
+            !dbus_validate_utf8(config, NULL)) {
+                set_error(ret_error, "the source profile and the configuration name must be UTF-8");
+                return -EINVAL;
+        }
         r = call(c, KVMREGS_INTERFACE, "Compare", &reply, ret_error,
                  DBUS_TYPE_STRING, &source_profile_json, DBUS_TYPE_STRING, &config, DBUS_TYPE_INVALID);
         if (r < 0)

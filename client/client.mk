@@ -6,7 +6,9 @@ client_libkvmregs_client_la_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(LIBXML_CFLAGS
 client_libkvmregs_client_la_LIBADD = lib/libkvmregs.la $(DBUS_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS)
 
 bin_PROGRAMS += kvmregsctl
-kvmregsctl_SOURCES = client/kvmregsctl.c
+kvmregsctl_SOURCES = client/kvmregsctl.c client/ctl.h client/ctl-common.c client/ctl-show.c \
+	client/ctl-compare.c client/ctl-bus.c client/ctl-libvirt.c client/ctl-fleet.c
+kvmregsctl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 kvmregsctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(DBUS_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
 kvmregsctl_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(JSONC_LIBS) $(DBUS_LIBS) $(LIBVIRT_LIBS) $(LIBXML_LIBS)
 
@@ -21,3 +23,12 @@ install-exec-hook:
 	$(LN_S) -f $(libexecdir)/kvmregs-hook $(DESTDIR)$(libvirthookdir)/50-kvmregs
 uninstall-hook:
 	rm -f $(DESTDIR)$(libvirthookdir)/50-kvmregs
+
+# kvmregsctl and busclient tests.
+check_PROGRAMS += tests/test-busclient
+TESTS += tests/test-busclient tests/test-kvmregsctl.sh
+dist_check_SCRIPTS += tests/test-kvmregsctl.sh
+tests_test_busclient_SOURCES = tests/test-busclient.c tests/testutil.h
+tests_test_busclient_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+tests_test_busclient_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
+tests_test_busclient_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(DBUS_LIBS) $(JSONC_LIBS) $(LIBXML_LIBS)

@@ -1,2 +1,264 @@
-/* placeholder */
-int main(void) { return 0; }
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kvmregsctl: the operator's view of kvmregs. Option parsing and verb dispatch. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "util.h"
+
+/* Which verbs take an option (bits of the VERB_* values below). */
+enum {
+        VERB_SHOW = 1 << 0,
+        VERB_COMPARE = 1 << 1,
+        VERB_PROFILE = 1 << 2,
+        VERB_STATUS = 1 << 3,
+        VERB_CHECK = 1 << 4,
+        VERB_MIGRATE = 1 << 5,
+        VERB_FLEET = 1 << 6,
+        VERB_ALL = 0x7f,
+        VERB_REMOTE = VERB_CHECK | VERB_MIGRATE,
+};
+
+static const struct {
+        const char *name;
+        unsigned bit;
+        size_t min_args, max_args;
+        int (*run)(Ctl *ctl);
+} verbs[] = {
+        { "show",    VERB_SHOW,    1, 1,                 ctl_show },
+        { "compare", VERB_COMPARE, 2, 2,                 ctl_compare },
+        { "profile", VERB_PROFILE, 0, 0,                 ctl_profile },
+        { "status",  VERB_STATUS,  0, 0,                 ctl_status },
+        { "check",   VERB_CHECK,   1, 1,                 ctl_check },
+        { "migrate", VERB_MIGRATE, 2, 2,                 ctl_migrate },
+        { "fleet",   VERB_FLEET,   0, CTL_MAX_PROFILES,  ctl_fleet },
+};
+
+enum {
+        OPT_BUS_ADDRESS = 0x100, OPT_TIMEOUT, OPT_JSON, OPT_CONFIG, OPT_DST_CONFIG, OPT_LOCAL,
+        OPT_TO, OPT_FROM, OPT_DEST_PROFILE, OPT_DEST_BUS, OPT_BRIDGE, OPT_SSH_OPTION, OPT_DOMAIN_XML,
+        OPT_LIVE, OPT_P2P, OPT_TUNNELLED, OPT_PERSISTENT, OPT_UNDEFINE_SOURCE, OPT_FORCE, OPT_HOSTS,
+        OPT_VERSION,
+};
+
+static const struct option options[] = {
+        { "help",             no_argument,       NULL, 'h' },
+        { "version",          no_argument,       NULL, OPT_VERSION },
+        { "bus-address",      required_argument, NULL, OPT_BUS_ADDRESS },
+        { "timeout",          required_argument, NULL, OPT_TIMEOUT },
+        { "json",             no_argument,       NULL, OPT_JSON },
+        { "verbose",          no_argument,       NULL, 'v' },
+        { "config",           required_argument, NULL, OPT_CONFIG },
+        { "dst-config",       required_argument, NULL, OPT_DST_CONFIG },
+        { "local",            no_argument,       NULL, OPT_LOCAL },
+        { "to",               required_argument, NULL, OPT_TO },
+        { "from",             required_argument, NULL, OPT_FROM },
+        { "dest-profile",     required_argument, NULL, OPT_DEST_PROFILE },
+        { "dest-bus",         required_argument, NULL, OPT_DEST_BUS },
+        { "bridge",           required_argument, NULL, OPT_BRIDGE },
+        { "ssh-option",       required_argument, NULL, OPT_SSH_OPTION },
+        { "domain-xml",       required_argument, NULL, OPT_DOMAIN_XML },   /* hidden: tests */
+        { "live",             no_argument,       NULL, OPT_LIVE },
+        { "p2p",              no_argument,       NULL, OPT_P2P },
+        { "tunnelled",        no_argument,       NULL, OPT_TUNNELLED },
+        { "persistent",       no_argument,       NULL, OPT_PERSISTENT },
+        { "undefinesource",   no_argument,       NULL, OPT_UNDEFINE_SOURCE },
+        { "force",            no_argument,       NULL, OPT_FORCE },
+        { "hosts",            required_argument, NULL, OPT_HOSTS },
+        {}
+};
+
+static unsigned option_verbs(int opt) {
+        switch (opt) {
+        case OPT_BUS_ADDRESS: case OPT_TIMEOUT: case OPT_JSON:
+                return VERB_ALL;
+        case OPT_CONFIG:
+                return VERB_SHOW | VERB_COMPARE | VERB_PROFILE | VERB_FLEET;
+        case OPT_DST_CONFIG:
+        case OPT_LOCAL:
+                return VERB_COMPARE;
+        case OPT_TO: case OPT_FROM: case OPT_DEST_PROFILE: case OPT_DEST_BUS: case OPT_DOMAIN_XML:
+                return VERB_REMOTE;
+        case OPT_BRIDGE: case OPT_SSH_OPTION:
+                return VERB_REMOTE | VERB_FLEET;
+        case OPT_LIVE: case OPT_P2P: case OPT_TUNNELLED: case OPT_PERSISTENT: case OPT_UNDEFINE_SOURCE:
+        case OPT_FORCE:
+                return VERB_MIGRATE;
+        case OPT_HOSTS:
+                return VERB_FLEET;
+        default:
+                return 0;
+        }
+}
+
+static void help(FILE *f) {
+        fputs("Usage: kvmregsctl [OPTIONS] VERB [ARGS]\n"
+              "\n"
+              "Know before you migrate an arm64 KVM guest: host register profiles, compared by the\n"
+              "rules QEMU's migration load and the destination kernel's KVM_SET_ONE_REG apply.\n"
+              "\n"
+              "Offline (recorded profiles, JSON files):\n"
+              "  show PROFILE [--config NAME]           host identity, KVM facts, configurations;\n"
+              "                                         with --config: registers, masks, ID fields\n"
+              "  compare SRC DST [--config NAME] [--dst-config NAME] [--verbose]\n"
+              "                                         can a guest of SRC migrate to DST? Without\n"
+              "                                         --config: every configuration both run\n"
+              "  fleet PROFILE... [--config NAME]       N x N matrix and mutually-compatible groups\n"
+              "  fleet --hosts H1,H2,... [--config NAME]  the same, profiles fetched over ssh\n"
+              "\n"
+              "From the local kvmregsd (system bus, or --bus-address):\n"
+              "  status                                 the daemon's state, kernel, digest, configs\n"
+              "  profile [--config NAME]                this host's profile (or one configuration)\n"
+              "  compare --local SRC [--config NAME]    can a guest of SRC migrate to this host?\n"
+              "\n"
+              "Through libvirt:\n"
+              "  check DOMAIN --to HOST [--from URI]    will DOMAIN's vCPU load on HOST? (asks HOST's\n"
+              "                                         kvmregsd over ssh with the domain's record)\n"
+              "        [--dest-bus ADDR | --dest-profile FILE]\n"
+              "  migrate DOMAIN DEST_URI [--to HOST] [--live] [--p2p] [--tunnelled] [--persistent]\n"
+              "        [--undefinesource] [--force]     check, then migrate if it will load\n"
+              "\n"
+              "Options:\n"
+              "  --json                 machine-readable output (documented in docs/kvmregsctl.md)\n"
+              "  -v, --verbose          every finding, not only the ones that matter\n"
+              "  --bus-address ADDR     D-Bus address of the local kvmregsd's bus (default: the\n"
+              "                         system bus; also $KVMREGS_BUS_ADDRESS)\n"
+              "  --timeout MS           per D-Bus call (default 2000)\n"
+              "  --to HOST              destination host, reached as 'ssh HOST systemd-stdio-bridge'\n"
+              "  --bridge CMD           remote command instead of systemd-stdio-bridge\n"
+              "  --ssh-option OPT       extra ssh argument, repeatable (-p 2222 is two of them)\n"
+              "  --from URI             libvirt URI of the source (default: libvirt's default)\n"
+              "  -h, --help             this text;  --version\n"
+              "\n"
+              "Exit status:\n"
+              "  0  done: compatible, or compatible after adjustment (the adjustments are printed)\n"
+              "  1  incompatible, or the check or migration failed\n"
+              "  2  bad usage or bad input (unreadable or malformed profile, unknown configuration)\n"
+              "  3  kvmregsd or libvirt unreachable, or a timeout\n", f);
+}
+
+static int parse_timeout(const char *s, int *ret) {
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno != 0 || end == s || *end || v <= 0 || v > 600000)
+                return -EINVAL;
+        *ret = (int) v;
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        Ctl ctl = { .timeout_ms = CTL_DEFAULT_TIMEOUT_MS };
+        unsigned seen = 0;     /* verbs-mask bits of every option given, checked once the verb is known */
+        const char *seen_name[32] = {};
+        const char *env;
+        int c, long_index;
+        size_t v;
+
+        /* A peer (ssh, the bus) that goes away must be an error, not a silent death. */
+        signal(SIGPIPE, SIG_IGN);
+
+        env = getenv("KVMREGS_BUS_ADDRESS");
+        if (env && *env)
+                ctl.bus_address = env;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "hv", options, &long_index)) >= 0) {
+                unsigned bit = (unsigned) (c - OPT_BUS_ADDRESS);
+
+                if (c >= OPT_BUS_ADDRESS && c != OPT_VERSION && bit < ELEMENTSOF(seen_name)) {
+                        seen |= 1u << bit;
+                        seen_name[bit] = argv[optind - 1];
+                }
+                switch (c) {
+                case 'h':
+                        help(stdout);
+                        return CTL_EXIT_OK;
+                case OPT_VERSION:
+                        puts(PACKAGE_STRING);
+                        return CTL_EXIT_OK;
+                case OPT_BUS_ADDRESS:
+                        ctl.bus_address = optarg;
+                        break;
+                case OPT_TIMEOUT:
+                        if (parse_timeout(optarg, &ctl.timeout_ms) < 0) {
+                                ctl_error("--timeout takes milliseconds between 1 and 600000, not '%s'", optarg);
+                                return CTL_EXIT_USAGE;
+                        }
+                        break;
+                case OPT_JSON: ctl.json = true; break;
+                case 'v': ctl.verbose = true; break;
+                case OPT_CONFIG: ctl.config = optarg; break;
+                case OPT_DST_CONFIG: ctl.dst_config = optarg; break;
+                case OPT_LOCAL: ctl.local = true; break;
+                case OPT_TO: ctl.to = optarg; break;
+                case OPT_FROM: ctl.from = optarg; break;
+                case OPT_DEST_PROFILE: ctl.dest_profile = optarg; break;
+                case OPT_DEST_BUS: ctl.dest_bus = optarg; break;
+                case OPT_BRIDGE: ctl.bridge = optarg; break;
+                case OPT_DOMAIN_XML: ctl.domain_xml = optarg; break;
+                case OPT_HOSTS: ctl.hosts = optarg; break;
+                case OPT_SSH_OPTION:
+                        if (ctl.n_ssh_options >= CTL_MAX_SSH_OPTIONS) {
+                                ctl_error("at most %u --ssh-option", CTL_MAX_SSH_OPTIONS);
+                                return CTL_EXIT_USAGE;
+                        }
+                        ctl.ssh_options[ctl.n_ssh_options++] = optarg;
+                        break;
+                case OPT_LIVE: ctl.live = true; break;
+                case OPT_P2P: ctl.p2p = true; break;
+                case OPT_TUNNELLED: ctl.tunnelled = true; break;
+                case OPT_PERSISTENT: ctl.persistent = true; break;
+                case OPT_UNDEFINE_SOURCE: ctl.undefine_source = true; break;
+                case OPT_FORCE: ctl.force = true; break;
+                case '?':
+                default:
+                        if (optopt)
+                                ctl_error("option '-%c' is unknown or needs a value; see kvmregsctl --help", optopt);
+                        else
+                                ctl_error("option '%s' is unknown or needs a value; see kvmregsctl --help",
+                                          argv[optind - 1]);
+                        return CTL_EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                ctl_error("no verb given; see kvmregsctl --help");
+                return CTL_EXIT_USAGE;
+        }
+        for (v = 0; v < ELEMENTSOF(verbs); v++)
+                if (strcmp(argv[optind], verbs[v].name) == 0)
+                        break;
+        if (v == ELEMENTSOF(verbs)) {
+                ctl_error("unknown verb '%s'; see kvmregsctl --help", argv[optind]);
+                return CTL_EXIT_USAGE;
+        }
+        for (unsigned bit = 0; bit < ELEMENTSOF(seen_name); bit++)
+                if ((seen & (1u << bit)) && !(option_verbs((int) (OPT_BUS_ADDRESS + bit)) & verbs[v].bit)) {
+                        ctl_error("option '%s' does not apply to '%s'; see kvmregsctl --help",
+                                  seen_name[bit], verbs[v].name);
+                        return CTL_EXIT_USAGE;
+                }
+
+        ctl.args = argv + optind + 1;
+        ctl.n_args = (size_t) (argc - optind - 1);
+        ctl.ssh_options[ctl.n_ssh_options] = NULL;
+        if (verbs[v].bit == VERB_COMPARE && ctl.local)
+                return ctl_compare_local(&ctl);
+        if (ctl.n_args < verbs[v].min_args || ctl.n_args > verbs[v].max_args) {
+                ctl_error("'%s' takes %s; see kvmregsctl --help", verbs[v].name,
+                          verbs[v].bit == VERB_SHOW ? "one PROFILE file" :
+                          verbs[v].bit == VERB_COMPARE ? "SRC and DST profile files (or --local SRC)" :
+                          verbs[v].bit == VERB_CHECK ? "one DOMAIN" :
+                          verbs[v].bit == VERB_MIGRATE ? "DOMAIN and DEST_URI" :
+                          verbs[v].bit == VERB_FLEET ? "at most 64 PROFILE files" : "no arguments");
+                return CTL_EXIT_USAGE;
+        }
+        return verbs[v].run(&ctl);
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kvmregsctl status, profile, compare --local: the local kvmregsd over D-Bus. */
+#include <errno.h>
+#include <string.h>
+
+#include "busclient.h"
+#include "ctl.h"
+#include "util.h"
+
+static const char *bus_where(const Ctl *ctl) {
+        static char buf[512];
+
+        if (!ctl->bus_address)
+                return "kvmregsd on the system bus";
+        snprintf(buf, sizeof(buf), "kvmregsd on %s", ctl->bus_address);
+        return buf;
+}
+
+/*
+ * After -ENOENT from a call naming a configuration: either kvmregsd is not there
+ * (exit 3) or it lacks the configuration (exit 2, naming the ones it has).
+ */
+static int explain_enoent(BusClient *bus, const char *where, const char *what, const char *config,
+                          const char *message) {
+        _cleanup_free_ char *configs = NULL, *err = NULL;
+
+        if (busclient_get_property(bus, "Configs", &configs, &err) < 0) {
+                ctl_error("%s: %s: kvmregsd is not running or not reachable (%s)", where, what,
+                          message ? message : "no owner of " KVMREGS_BUS_NAME);
+                return CTL_EXIT_UNREACHABLE;
+        }
+        ctl_error("%s has no vCPU configuration '%s'; it has: %s", where, config, *configs ? configs : "none");
+        return CTL_EXIT_USAGE;
+}
+
+static int bus_call_failed(BusClient *bus, const char *where, const char *what, const char *config, int r,
+                           const char *message) {
+        if (r == -ENOENT && config)
+                return explain_enoent(bus, where, what, config, message);
+        if (r == -ENOENT) {
+                ctl_error("%s: %s: kvmregsd is not running (%s); start it with 'systemctl start kvmregsd'",
+                          where, what, message ? message : "no owner of " KVMREGS_BUS_NAME);
+                return CTL_EXIT_UNREACHABLE;
+        }
+        ctl_bus_error(where, what, r, message);
+        return r == -EIO ? CTL_EXIT_INCOMPATIBLE : ctl_exit_for_bus_error(r);
+}
+
+int ctl_profile(Ctl *ctl) {
+        _cleanup_(busclient_freep) BusClient *bus = NULL;
+        _cleanup_(profile_freep) Profile *p = NULL;
+        _cleanup_free_ char *json = NULL, *message = NULL;
+        const char *where = bus_where(ctl);
+        int r;
+
+        r = ctl_bus_connect(ctl, ctl->bus_address, where, &bus);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (ctl->config)
+                r = busclient_get_config(bus, ctl->config, &json, &message);
+        else
+                r = busclient_get_profile(bus, &json, &message);
+        if (r < 0)
+                return bus_call_failed(bus, where, ctl->config ? "GetConfig" : "GetProfile", ctl->config, r, message);
+
+        /* What the daemon sends must parse like any profile; anything else is its fault, not ours. */
+        r = ctl_parse_profile(where, json, strlen(json), &p);
+        if (r != CTL_EXIT_OK)
+                return CTL_EXIT_UNREACHABLE;
+        if (ctl->json) {
+                puts(json);
+                return CTL_EXIT_OK;
+        }
+        return ctl_print_profile(ctl, p, ctl->config);
+}
+
+int ctl_status(Ctl *ctl) {
+        static const char *const properties[] = { "State", "KernelRelease", "Digest", "Configs" };
+        _cleanup_(busclient_freep) BusClient *bus = NULL;
+        _cleanup_free_ char *values[ELEMENTSOF(properties)] = {};
+        const char *where = bus_where(ctl);
+        int r = CTL_EXIT_OK;
+
+        r = ctl_bus_connect(ctl, ctl->bus_address, where, &bus);
+        if (r != CTL_EXIT_OK)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(properties); i++) {
+                _cleanup_free_ char *message = NULL;
+                int k = busclient_get_property(bus, properties[i], &values[i], &message);
+
+                if (k < 0)
+                        return bus_call_failed(bus, where, properties[i], NULL, k, message);
+        }
+
+        if (ctl->json) {
+                _cleanup_json_ json_object *o = json_object_new_object();
+                json_object *configs = json_object_new_array();
+                const char *s;
+
+                if (!o || !configs) {
+                        json_object_put(configs);
+                        ctl_error("out of memory");
+                        return CTL_EXIT_USAGE;
+                }
+                json_object_object_add(o, "bus", json_object_new_string(ctl->bus_address ? ctl->bus_address : "system"));
+                json_object_object_add(o, "state", json_object_new_string(values[0]));
+                json_object_object_add(o, "kernel_release", json_object_new_string(values[1]));
+                json_object_object_add(o, "digest", json_object_new_string(values[2]));
+                for (char *save = NULL, *t = strtok_r(values[3], ",", &save); t; t = strtok_r(NULL, ",", &save))
+                        json_object_array_add(configs, json_object_new_string(t));
+                json_object_object_add(o, "configs", configs);
+                s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+                if (!s) {
+                        ctl_error("out of memory");
+                        return CTL_EXIT_USAGE;
+                }
+                puts(s);
+                return CTL_EXIT_OK;
+        }
+        printf("Service:  %s (%s)\n", KVMREGS_BUS_NAME, ctl->bus_address ? ctl->bus_address : "system bus");
+        printf("State:    %s\n", values[0]);
+        printf("Kernel:   %s\n", *values[1] ? values[1] : "-");
+        printf("Digest:   %s\n", *values[2] ? values[2] : "-");
+        printf("Configs:  ");
+        for (const char *c = values[3]; *c; c++)
+                fputs(*c == ',' ? ", " : (char[]){ *c, 0 }, stdout);
+        putchar('\n');
+        return CTL_EXIT_OK;
+}
+
+/* Asks a kvmregsd to compare a source document (a profile or a guest's record) over one configuration. */
+static int remote_compare_one(Ctl *ctl, BusClient *bus, const char *where, const char *source_json,
+                              const char *config, char **ret_verdict, char **ret_report) {
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        r = busclient_compare(bus, source_json, config, ret_verdict, ret_report, &message);
+        if (r < 0)
+                return bus_call_failed(bus, where, "Compare", config, r, message);
+        return CTL_EXIT_OK;
+}
+
+int ctl_remote_compare(Ctl *ctl, BusClient *bus, const char *where, const char *source_json,
+                       const Profile *source, const char *config) {
+        _cleanup_json_ json_object *all = NULL;
+        json_object *items = NULL;
+        Verdict worst = VERDICT_COMPATIBLE;
+        size_t n_compared = 0;
+        int r;
+
+        if (config) {
+                _cleanup_free_ char *verdict = NULL, *report = NULL;
+
+                r = remote_compare_one(ctl, bus, where, source_json, config, &verdict, &report);
+                if (r != CTL_EXIT_OK)
+                        return r;
+                return ctl_print_report_json(ctl, verdict, report);
+        }
+
+        /* Every configuration the source runs, as the offline compare does. */
+        all = json_object_new_object();
+        items = json_object_new_array();
+        if (!all || !items) {
+                json_object_put(items);
+                ctl_error("out of memory");
+                return CTL_EXIT_USAGE;
+        }
+        json_object_object_add(all, "configs", items);
+        for (size_t i = 0; i < source->n_configs; i++) {
+                const VcpuConfig *c = &source->configs[i];
+                _cleanup_free_ char *verdict = NULL, *report = NULL, *message = NULL;
+                json_object *io;
+
+                if (c->skipped)
+                        continue;
+                r = busclient_compare(bus, source_json, c->name, &verdict, &report, &message);
+                io = json_object_new_object();
+                if (!io) {
+                        ctl_error("out of memory");
+                        return CTL_EXIT_USAGE;
+                }
+                json_object_object_add(io, "config", json_object_new_string(c->name));
+                json_object_array_add(items, io);
+                if (r == -ENOENT) {
+                        _cleanup_free_ char *configs = NULL, *err = NULL;
+
+                        /* Not the configuration: the daemon itself is gone. */
+                        if (busclient_get_property(bus, "Configs", &configs, &err) < 0)
+                                return bus_call_failed(bus, where, "Compare", NULL, r, message);
+                        json_object_object_add(io, "verdict", json_object_new_string("not-compared"));
+                        json_object_object_add(io, "reason", json_object_new_string("the destination has no such configuration"));
+                        if (!ctl->json)
+                                printf("== %s: not compared: %s has no such configuration\n\n", c->name, where);
+                        continue;
+                }
+                if (r < 0)
+                        return bus_call_failed(bus, where, "Compare", NULL, r, message);
+                n_compared++;
+                if (strcmp(verdict, "incompatible") == 0)
+                        worst = VERDICT_INCOMPATIBLE;
+                else if (strcmp(verdict, "compatible-after-adjustment") == 0 && worst == VERDICT_COMPATIBLE)
+                        worst = VERDICT_ADJUSTED;
+                json_object_object_add(io, "verdict", json_object_new_string(verdict));
+                json_object_object_add(io, "report", json_tokener_parse(report));
+                if (!ctl->json) {
+                        printf("== %s ==\n", c->name);
+                        ctl_print_report_json(ctl, verdict, report);
+                        putchar('\n');
+                }
+        }
+        if (n_compared == 0)
+                worst = VERDICT_INCOMPATIBLE;
+        if (ctl->json) {
+                json_object_object_add(all, "verdict", json_object_new_string(verdict_name(worst)));
+                puts(json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        } else {
+                printf("Result: %s (the worst of %zu compared configuration%s)\n", verdict_name(worst), n_compared,
+                       n_compared == 1 ? "" : "s");
+        }
+        return ctl_exit_for_verdict(worst);
+}
+
+int ctl_compare_local(Ctl *ctl) {
+        _cleanup_(busclient_freep) BusClient *bus = NULL;
+        _cleanup_(profile_freep) Profile *src = NULL;
+        _cleanup_free_ char *data = NULL;
+        const char *where = bus_where(ctl);
+        size_t size;
+        int r;
+
+        if (ctl->n_args != 1) {
+                ctl_error("'compare --local' takes one SRC profile file; see kvmregsctl --help");
+                return CTL_EXIT_USAGE;
+        }
+        if (ctl->dst_config) {
+                ctl_error("--dst-config does not apply to --local: the local kvmregsd picks its own configuration");
+                return CTL_EXIT_USAGE;
+        }
+        /* Check the source here: a bad file is the caller's error (2), not the daemon's. */
+        r = ctl_read_file(ctl->args[0], KVMREGS_MAX_DOCUMENT, &data, &size);
+        if (r < 0) {
+                if (r == -E2BIG)
+                        ctl_error("%s: larger than %u bytes, the limit for a profile", ctl->args[0], KVMREGS_MAX_DOCUMENT);
+                else
+                        ctl_error("cannot read profile %s: %s", ctl->args[0], strerror(-r));
+                return CTL_EXIT_USAGE;
+        }
+        r = ctl_parse_profile(ctl->args[0], data, size, &src);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (ctl->config) {
+                const VcpuConfig *c = ctl_get_config(src, ctl->args[0], ctl->config);
+
+                if (!c)
+                        return CTL_EXIT_USAGE;
+                if (c->skipped) {
+                        ctl_error("%s cannot run configuration '%s' (%s): no guest of it to migrate", ctl->args[0],
+                                  c->name, c->skipped);
+                        return CTL_EXIT_USAGE;
+                }
+        }
+
+        r = ctl_bus_connect(ctl, ctl->bus_address, where, &bus);
+        if (r != CTL_EXIT_OK)
+                return r;
+        return ctl_remote_compare(ctl, bus, where, data, src, ctl->config);
+}
+
+/* A report kvmregsd made, in the layout of report_print(). */
+int ctl_print_report_json(Ctl *ctl, const char *verdict, const char *report_json) {
+        _cleanup_json_ json_object *o = json_tokener_parse(report_json);
+        json_object *findings, *adjustments, *v;
+        Verdict verdict_value = strcmp(verdict, "incompatible") == 0 ? VERDICT_INCOMPATIBLE :
+                                strcmp(verdict, "compatible-after-adjustment") == 0 ? VERDICT_ADJUSTED :
+                                VERDICT_COMPATIBLE;
+
+        if (ctl->json) {
+                puts(report_json);
+                return ctl_exit_for_verdict(verdict_value);
+        }
+        printf("Verdict: %s", verdict);
+        if (o && json_object_object_get_ex(o, "config", &v) && json_object_is_type(v, json_type_string))
+                printf(" (vCPU configuration %s)", json_object_get_string(v));
+        putchar('\n');
+        if (o && json_object_object_get_ex(o, "findings", &findings) && json_object_is_type(findings, json_type_array))
+                for (size_t i = 0; i < json_object_array_length(findings); i++) {
+                        json_object *f = json_object_array_get_idx(findings, i), *sev, *reg, *msg, *remedy;
+
+                        if (!json_object_object_get_ex(f, "severity", &sev))
+                                sev = NULL;
+                        if (!ctl->verbose && sev && (strcmp(json_object_get_string(sev), "info") == 0))
+                                continue;
+                        if (!json_object_object_get_ex(f, "register", &reg))
+                                reg = NULL;
+                        if (!json_object_object_get_ex(f, "message", &msg))
+                                msg = NULL;
+                        if (!json_object_object_get_ex(f, "remedy", &remedy))
+                                remedy = NULL;
+                        printf("  %-8s %-24s %s\n", sev ? json_object_get_string(sev) : "?",
+                               reg ? json_object_get_string(reg) : "-", msg ? json_object_get_string(msg) : "");
+                        if (remedy && json_object_get_string_len(remedy))
+                                printf("  %-8s %-24s -> %s\n", "", "", json_object_get_string(remedy));
+                }
+        if (o && json_object_object_get_ex(o, "adjustments", &adjustments) &&
+            json_object_is_type(adjustments, json_type_array) && json_object_array_length(adjustments)) {
+                printf("Adjustments for the destination's vCPU:");
+                for (size_t i = 0; i < json_object_array_length(adjustments); i++)
+                        printf(" %s", json_object_get_string(json_object_array_get_idx(adjustments, i)));
+                putchar('\n');
+        }
+        return ctl_exit_for_verdict(verdict_value);
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What kvmregsctl's verbs share: reading input, saying what is wrong, exit statuses. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "busclient.h"
+#include "ctl.h"
+#include "util.h"
+
+void ctl_error(const char *fmt, ...) {
+        va_list ap;
+
+        fflush(stdout);
+        fputs("kvmregsctl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+int ctl_read_file(const char *path, size_t max, char **ret_data, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, alloc = 0;
+        struct stat st;
+
+        if (strcmp(path, "-") == 0)
+                fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+        else
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > max)
+                return -E2BIG;
+
+        for (;;) {
+                ssize_t n;
+
+                if (size + 1 >= alloc) {
+                        size_t want = alloc ? alloc * 2 : 64 * 1024;
+                        char *p;
+
+                        if (want > max + 2)
+                                want = max + 2;
+                        if (want <= alloc)
+                                return -E2BIG;
+                        p = realloc(buf, want);
+                        if (!p)
+                                return -ENOMEM;
+                        buf = p;
+                        alloc = want;
+                }
+                n = read(fd, buf + size, alloc - size - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+                if (size > max)
+                        return -E2BIG;
+        }
+        if (!buf) {
+                buf = strdup("");
+                if (!buf)
+                        return -ENOMEM;
+        }
+        buf[size] = '\0';
+        *ret_data = TAKE_PTR(buf);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}
+
+static void say_profile_error(const char *what, int r, const ProfileError *e) {
+        if (r == -E2BIG && !e->message[0])
+                ctl_error("%s: larger than %u bytes, the limit for a profile", what, KVMREGS_MAX_DOCUMENT);
+        else if (r == -ENOMEM)
+                ctl_error("%s: out of memory", what);
+        else if (e->message[0] && e->path[0])
+                ctl_error("%s: invalid profile at %s: %s", what, e->path, e->message);
+        else if (e->message[0])
+                ctl_error("%s: invalid profile: %s", what, e->message);
+        else
+                ctl_error("%s: invalid profile: %s", what, strerror(-r));
+}
+
+int ctl_parse_profile(const char *what, const char *data, size_t size, Profile **ret) {
+        ProfileError e = {};
+        int r;
+
+        r = profile_parse(data, size, ret, &e);
+        if (r < 0) {
+                say_profile_error(what, r, &e);
+                return CTL_EXIT_USAGE;
+        }
+        return CTL_EXIT_OK;
+}
+
+int ctl_load_profile(const char *path, Profile **ret) {
+        _cleanup_free_ char *data = NULL;
+        size_t size;
+        int r;
+
+        r = ctl_read_file(path, KVMREGS_MAX_DOCUMENT, &data, &size);
+        if (r == -E2BIG) {
+                ctl_error("%s: larger than %u bytes, the limit for a profile", path, KVMREGS_MAX_DOCUMENT);
+                return CTL_EXIT_USAGE;
+        }
+        if (r < 0) {
+                ctl_error("cannot read profile %s: %s", path, strerror(-r));
+                return CTL_EXIT_USAGE;
+        }
+        return ctl_parse_profile(path, data, size, ret);
+}
+
+const VcpuConfig *ctl_get_config(const Profile *p, const char *what, const char *name) {
+        const VcpuConfig *c = profile_get_config(p, name);
+        char list[1024] = "";
+        size_t len = 0;
+
+        if (c)
+                return c;
+        for (size_t i = 0; i < p->n_configs && len < sizeof(list) - 1; i++) {
+                int n = snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", p->configs[i].name);
+                if (n < 0)
+                        break;
+                len += (size_t) n;
+        }
+        ctl_error("%s has no vCPU configuration '%s'; it has: %s", what, name, p->n_configs ? list : "none");
+        return NULL;
+}
+
+const char *ctl_profile_label(const Profile *p, const char *path) {
+        const char *slash;
+
+        if (p && p->label && *p->label)
+                return p->label;
+        if (p && p->hostname && *p->hostname)
+                return p->hostname;
+        if (!path)
+                return "?";
+        slash = strrchr(path, '/');
+        return slash ? slash + 1 : path;
+}
+
+int ctl_exit_for_verdict(Verdict v) {
+        return v == VERDICT_INCOMPATIBLE ? CTL_EXIT_INCOMPATIBLE : CTL_EXIT_OK;
+}
+
+int ctl_exit_for_bus_error(int r) {
+        switch (r) {
+        case -EINVAL:
+        case -E2BIG:
+        case -ENOENT:
+                return CTL_EXIT_USAGE;
+        default:
+                return CTL_EXIT_UNREACHABLE;
+        }
+}
+
+void ctl_bus_error(const char *where, const char *what, int r, const char *message) {
+        if (r == -ETIMEDOUT)
+                ctl_error("%s: %s: timed out (%s); try a longer --timeout, or check that kvmregsd is healthy",
+                          where, what, message ? message : "no answer");
+        else if (r == -EBADMSG)
+                ctl_error("%s: %s: the answer is not what kvmregsd sends (%s); is it a kvmregsd of another version?",
+                          where, what, message ? message : "malformed");
+        else
+                ctl_error("%s: %s: %s", where, what, message ? message : strerror(-r));
+}
+
+size_t ctl_report_fatal_count(const Report *r) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < r->n_findings; i++)
+                if (r->findings[i].severity == SEVERITY_FATAL)
+                        n++;
+        return n;
+}
+
+int ctl_bus_connect(Ctl *ctl, const char *address, const char *where, BusClient **ret) {
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        r = busclient_new(address, ctl->timeout_ms, ret, &message);
+        if (r < 0) {
+                if (r == -ETIMEDOUT)
+                        ctl_error("%s: no answer within %d ms; try a longer --timeout", where, ctl->timeout_ms);
+                else
+                        ctl_error("%s: cannot connect (%s); is the bus running, and the address right?",
+                                  where, message ? message : strerror(-r));
+                return CTL_EXIT_UNREACHABLE;
+        }
+        return CTL_EXIT_OK;
+}

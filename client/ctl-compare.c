@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kvmregsctl compare: offline, two recorded profiles; and the printing every verb that compares shares. */
+#include <errno.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "regnames.h"
+#include "util.h"
+
+Comparison *comparison_free(Comparison *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n_items; i++) {
+                report_free(c->items[i].report);
+                free(c->items[i].not_compared);
+        }
+        free(c->items);
+        free(c);
+        return NULL;
+}
+
+static void comparison_add_report(Comparison *c, const VcpuConfig *config, Report *report) {
+        ComparisonItem *it = &c->items[c->n_items++];
+
+        it->config = config;
+        it->report = report;
+        c->n_compared++;
+        c->n_fatal += ctl_report_fatal_count(report);
+        if (c->n_compared == 1 || report->verdict > c->verdict)
+                c->verdict = report->verdict;
+}
+
+static int comparison_add_skipped(Comparison *c, const VcpuConfig *config, const char *why) {
+        ComparisonItem *it = &c->items[c->n_items];
+
+        it->config = config;
+        it->not_compared = strdup(why);
+        if (!it->not_compared)
+                return -ENOMEM;
+        c->n_items++;
+        return 0;
+}
+
+int comparison_new(const Profile *src, const Profile *dst, const char *config, const char *dst_config,
+                   Comparison **ret) {
+        _cleanup_(comparison_freep) Comparison *c = NULL;
+        int r;
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->items = calloc(src->n_configs ? src->n_configs : 1, sizeof(*c->items));
+        if (!c->items)
+                return -ENOMEM;
+        c->verdict = VERDICT_INCOMPATIBLE;
+
+        for (size_t i = 0; i < src->n_configs; i++) {
+                const VcpuConfig *s = &src->configs[i], *d;
+                char why[512];
+                Report *report = NULL;
+
+                if (config && strcmp(s->name, config) != 0)
+                        continue;
+                if (s->skipped) {
+                        snprintf(why, sizeof(why), "the source cannot run it (%s)", s->skipped);
+                        r = comparison_add_skipped(c, s, why);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                d = profile_get_config(dst, dst_config && config ? dst_config : s->name);
+                /* Over every configuration, compare what both run; one named configuration is
+                 * compared whatever the destination has, so that the rules say why it fails. */
+                if (!config && (!d || d->skipped)) {
+                        snprintf(why, sizeof(why), "the destination %s", d ? "cannot run it" : "has no such configuration");
+                        if (d) {
+                                size_t len = strlen(why);
+                                snprintf(why + len, sizeof(why) - len, " (%s)", d->skipped);
+                        }
+                        r = comparison_add_skipped(c, s, why);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                r = profile_compare(src, s->name, dst, config ? dst_config : NULL, &report);
+                if (r < 0)
+                        return r;
+                comparison_add_report(c, s, report);
+        }
+        if (config && c->n_items == 0)
+                return -ENOENT;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* Unique names of the registers with fatal findings, comma-separated; "" if none. */
+static void fatal_registers(const Report *r, char *buf, size_t size) {
+        size_t len = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < r->n_findings && len + 1 < size; i++) {
+                const Finding *f = &r->findings[i];
+                char name[REG_NAME_MAX];
+                bool seen = false;
+                int n;
+
+                if (f->severity != SEVERITY_FATAL)
+                        continue;
+                if (f->reg)
+                        reg_id_name(f->reg, name, sizeof(name));
+                else
+                        snprintf(name, sizeof(name), "(%s)", finding_kind_name(f->kind));
+                for (size_t j = 0; j < i && !seen; j++)
+                        seen = r->findings[j].severity == SEVERITY_FATAL && f->reg && r->findings[j].reg == f->reg;
+                if (seen)
+                        continue;
+                n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", name);
+                if (n < 0 || (size_t) n >= size - len) {
+                        /* Keep the line readable: the full list is in --verbose and --json. */
+                        snprintf(buf + (len < size - 5 ? len : size - 5), 5, " ...");
+                        return;
+                }
+                len += (size_t) n;
+        }
+}
+
+static json_object *report_json_object(const Report *r) {
+        _cleanup_free_ char *s = report_to_json(r, false);
+
+        return s ? json_tokener_parse(s) : NULL;
+}
+
+static int print_json(json_object *o) {
+        const char *s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+
+        if (!s) {
+                ctl_error("out of memory");
+                return -ENOMEM;
+        }
+        puts(s);
+        return 0;
+}
+
+static void print_adjustments(const Report *r) {
+        if (r->verdict != VERDICT_ADJUSTED || r->n_adjustments == 0)
+                return;
+        printf("  adjust the destination's vCPU with:");
+        for (size_t i = 0; i < r->n_adjustments; i++)
+                printf(" %s", r->adjustments[i]);
+        putchar('\n');
+}
+
+static int print_one(Ctl *ctl, const Report *r, const char *src_name, const char *dst_name) {
+        if (ctl->json) {
+                _cleanup_json_ json_object *o = report_json_object(r);
+
+                return print_json(o) < 0 ? CTL_EXIT_USAGE : ctl_exit_for_verdict(r->verdict);
+        }
+        printf("%s -> %s, vCPU configuration %s", src_name, dst_name, r->config);
+        if (r->dst_config && strcmp(r->dst_config, r->config) != 0)
+                printf(" (destination: %s)", r->dst_config);
+        printf(": %s\n\n", verdict_name(r->verdict));
+        fflush(stdout);
+        if (report_print(r, stdout, ctl->verbose) < 0) {
+                ctl_error("cannot print the report");
+                return CTL_EXIT_USAGE;
+        }
+        return ctl_exit_for_verdict(r->verdict);
+}
+
+static int print_comparison(Ctl *ctl, const Comparison *c, const char *src_name, const char *dst_name) {
+        char regs[512];
+
+        if (ctl->json) {
+                _cleanup_json_ json_object *o = json_object_new_object();
+                json_object *items = json_object_new_array();
+
+                if (!o || !items) {
+                        json_object_put(items);
+                        ctl_error("out of memory");
+                        return CTL_EXIT_USAGE;
+                }
+                json_object_object_add(o, "source", json_object_new_string(src_name));
+                json_object_object_add(o, "destination", json_object_new_string(dst_name));
+                json_object_object_add(o, "verdict", json_object_new_string(verdict_name(c->verdict)));
+                json_object_object_add(o, "fatal", json_object_new_int64((int64_t) c->n_fatal));
+                json_object_object_add(o, "configs", items);
+                for (size_t i = 0; i < c->n_items; i++) {
+                        const ComparisonItem *it = &c->items[i];
+                        json_object *io = json_object_new_object();
+
+                        if (!io)
+                                break;
+                        json_object_object_add(io, "config", json_object_new_string(it->config->name));
+                        if (it->report) {
+                                json_object_object_add(io, "verdict", json_object_new_string(verdict_name(it->report->verdict)));
+                                json_object_object_add(io, "fatal", json_object_new_int64((int64_t) ctl_report_fatal_count(it->report)));
+                                json_object_object_add(io, "report", report_json_object(it->report));
+                        } else {
+                                json_object_object_add(io, "verdict", json_object_new_string("not-compared"));
+                                json_object_object_add(io, "reason", json_object_new_string(it->not_compared));
+                        }
+                        json_object_array_add(items, io);
+                }
+                return print_json(o) < 0 ? CTL_EXIT_USAGE : ctl_exit_for_verdict(c->verdict);
+        }
+
+        printf("%s -> %s\n\n", src_name, dst_name);
+        printf("  %-12s %-28s %5s %5s %6s  %s\n", "CONFIG", "VERDICT", "SRC", "DST", "FATAL", "FATAL REGISTERS / NOTE");
+        for (size_t i = 0; i < c->n_items; i++) {
+                const ComparisonItem *it = &c->items[i];
+
+                if (!it->report) {
+                        printf("  %-12s %-28s %5s %5s %6s  %s\n", it->config->name, "not compared", "-", "-", "-",
+                               it->not_compared);
+                        continue;
+                }
+                fatal_registers(it->report, regs, sizeof(regs));
+                printf("  %-12s %-28s %5zu %5zu %6zu  %s\n", it->config->name, verdict_name(it->report->verdict),
+                       it->report->src_count, it->report->dst_count, ctl_report_fatal_count(it->report), regs);
+        }
+        for (size_t i = 0; i < c->n_items; i++)
+                if (c->items[i].report)
+                        print_adjustments(c->items[i].report);
+        if (c->n_compared == 0)
+                printf("\nNo vCPU configuration is run by both hosts: a guest cannot move from %s to %s.\n",
+                       src_name, dst_name);
+        printf("\nResult: %s (the worst of %zu compared configuration%s)\n", verdict_name(c->verdict),
+               c->n_compared, c->n_compared == 1 ? "" : "s");
+        if (ctl->verbose)
+                for (size_t i = 0; i < c->n_items; i++)
+                        if (c->items[i].report) {
+                                printf("\n== %s ==\n", c->items[i].config->name);
+                                fflush(stdout);
+                                report_print(c->items[i].report, stdout, true);
+                        }
+        return ctl_exit_for_verdict(c->verdict);
+}
+
+int ctl_compare_profiles(Ctl *ctl, const Profile *src, const char *src_name, const Profile *dst,
+                         const char *dst_name, const char *config, const char *dst_config) {
+        _cleanup_(comparison_freep) Comparison *c = NULL;
+        const VcpuConfig *s;
+        int r;
+
+        if (dst_config && !config) {
+                ctl_error("--dst-config needs --config: it names the destination configuration to hold the source's against");
+                return CTL_EXIT_USAGE;
+        }
+        if (config) {
+                s = ctl_get_config(src, src_name, config);
+                if (!s)
+                        return CTL_EXIT_USAGE;
+                if (s->skipped) {
+                        ctl_error("%s cannot run configuration '%s' (%s): no guest of it to migrate", src_name,
+                                  config, s->skipped);
+                        return CTL_EXIT_USAGE;
+                }
+                if (dst_config && !ctl_get_config(dst, dst_name, dst_config))
+                        return CTL_EXIT_USAGE;
+        }
+
+        r = comparison_new(src, dst, config, dst_config, &c);
+        if (r < 0) {
+                ctl_error("cannot compare %s with %s: %s", src_name, dst_name, strerror(-r));
+                return CTL_EXIT_USAGE;
+        }
+        if (config)
+                return print_one(ctl, c->items[0].report, src_name, dst_name);
+        return print_comparison(ctl, c, src_name, dst_name);
+}
+
+int ctl_compare(Ctl *ctl) {
+        _cleanup_(profile_freep) Profile *src = NULL, *dst = NULL;
+        int r;
+
+        r = ctl_load_profile(ctl->args[0], &src);
+        if (r != CTL_EXIT_OK)
+                return r;
+        r = ctl_load_profile(ctl->args[1], &dst);
+        if (r != CTL_EXIT_OK)
+                return r;
+        return ctl_compare_profiles(ctl, src, ctl_profile_label(src, ctl->args[0]), dst,
+                                    ctl_profile_label(dst, ctl->args[1]), ctl->config, ctl->dst_config);
+}

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * kvmregsctl check and migrate: a libvirt domain's record (what its vCPU will send,
+ * stamped into <metadata> by the source's kvmregsd) held against the destination.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "busclient.h"
+#include "ctl.h"
+#include "domxml.h"
+#include "util.h"
+
+/* libvirt prints every error itself unless told not to; we say them once, our way. */
+static void libvirt_quiet(void *userdata, virErrorPtr error) {
+}
+
+static const char *libvirt_message(void) {
+        const char *m = virGetLastErrorMessage();
+        return m && *m ? m : "unknown libvirt error";
+}
+
+static inline void virConnectClosep(virConnectPtr *c) {
+        if (*c)
+                virConnectClose(*c);
+}
+static inline void virDomainFreep(virDomainPtr *d) {
+        if (*d)
+                virDomainFree(*d);
+}
+
+static virDomainPtr lookup_domain(virConnectPtr conn, const char *name) {
+        virDomainPtr dom;
+
+        dom = virDomainLookupByName(conn, name);
+        if (!dom && strlen(name) == VIR_UUID_STRING_BUFLEN - 1)
+                dom = virDomainLookupByUUIDString(conn, name);
+        return dom;
+}
+
+/* The domain's XML, from libvirt or (tests) a file. */
+static int domain_xml(Ctl *ctl, const char *domain, char **ret_xml, size_t *ret_size) {
+        _cleanup_(virConnectClosep) virConnectPtr conn = NULL;
+        _cleanup_(virDomainFreep) virDomainPtr dom = NULL;
+        char *xml;
+        int r;
+
+        if (ctl->domain_xml) {
+                r = ctl_read_file(ctl->domain_xml, DOMXML_MAX_SIZE, ret_xml, ret_size);
+                if (r < 0) {
+                        ctl_error("cannot read domain XML %s: %s", ctl->domain_xml,
+                                  r == -E2BIG ? "larger than the limit for a domain XML" : strerror(-r));
+                        return CTL_EXIT_USAGE;
+                }
+                return CTL_EXIT_OK;
+        }
+
+        conn = virConnectOpenReadOnly(ctl->from);
+        if (!conn) {
+                ctl_error("cannot connect to libvirt%s%s: %s; is libvirtd running (or give --from URI)?",
+                          ctl->from ? " at " : "", ctl->from ? ctl->from : "", libvirt_message());
+                return CTL_EXIT_UNREACHABLE;
+        }
+        dom = lookup_domain(conn, domain);
+        if (!dom) {
+                ctl_error("no domain '%s' on %s: %s", domain, ctl->from ? ctl->from : "libvirt's default URI",
+                          libvirt_message());
+                return CTL_EXIT_USAGE;
+        }
+        xml = virDomainGetXMLDesc(dom, 0);
+        if (!xml) {
+                ctl_error("cannot read the XML of domain '%s': %s", domain, libvirt_message());
+                return CTL_EXIT_UNREACHABLE;
+        }
+        *ret_xml = xml;
+        *ret_size = strlen(xml);
+        return CTL_EXIT_OK;
+}
+
+/* Checks the domain against the destination the options name (dest_host when none does). */
+static int check_domain(Ctl *ctl, const char *domain, const char *dest_host) {
+        _cleanup_(domxml_freep) DomainXml *d = NULL;
+        _cleanup_(profile_freep) Profile *record = NULL;
+        _cleanup_free_ char *xml = NULL, *message = NULL;
+        const char *host = ctl->to ? ctl->to : dest_host;
+        const char *config, *name;
+        size_t size = 0;
+        int r, n_dest;
+
+        n_dest = !!ctl->to + !!ctl->dest_bus + !!ctl->dest_profile;
+        if (n_dest > 1) {
+                ctl_error("give one destination: --to HOST, --dest-bus ADDR or --dest-profile FILE");
+                return CTL_EXIT_USAGE;
+        }
+        if (n_dest == 0 && !dest_host) {
+                ctl_error("no destination: give --to HOST (or --dest-bus ADDR, or --dest-profile FILE)");
+                return CTL_EXIT_USAGE;
+        }
+
+        r = domain_xml(ctl, domain, &xml, &size);
+        if (r != CTL_EXIT_OK)
+                return r;
+        r = domxml_parse(xml, size, &d, &message);
+        if (r < 0) {
+                ctl_error("the XML of domain '%s' cannot be read: %s", domain, message ? message : strerror(-r));
+                return CTL_EXIT_USAGE;
+        }
+        name = d->name ? d->name : domain;
+        if (!d->record_json) {
+                ctl_error("domain '%s' has no kvmregs record in its <metadata>, so what its vCPU sends is unknown.\n"
+                          "  kvmregsd stamps every running domain on a host where it runs: start it on the source\n"
+                          "  host ('systemctl start kvmregsd'; 'kvmregsctl status' shows it), then check again.\n"
+                          "  Or compare the hosts' profiles offline: kvmregsctl compare SRC.json DST.json", name);
+                return CTL_EXIT_INCOMPATIBLE;
+        }
+        if (d->record_domain_uuid && d->uuid && strcmp(d->record_domain_uuid, d->uuid) != 0)
+                ctl_error("warning: domain '%s' (%s) carries a record made for domain %s; it may be stale", name, d->uuid,
+                          d->record_domain_uuid);
+
+        r = ctl_parse_profile("the domain's kvmregs record", d->record_json, strlen(d->record_json), &record);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (record->n_configs == 0 || record->configs[0].skipped) {
+                ctl_error("the domain's kvmregs record holds no vCPU configuration");
+                return CTL_EXIT_USAGE;
+        }
+        config = record->configs[0].name;
+
+        if (ctl->dest_profile) {
+                _cleanup_(profile_freep) Profile *dst = NULL;
+                const VcpuConfig *dc;
+
+                r = ctl_load_profile(ctl->dest_profile, &dst);
+                if (r != CTL_EXIT_OK)
+                        return r;
+                /* The vCPU the destination's QEMU will build for this domain. */
+                dc = domxml_host_config(d, dst);
+                if (!dc) {
+                        ctl_error("%s runs no vCPU configuration this domain's XML asks for: '%s' cannot start there",
+                                  ctl_profile_label(dst, ctl->dest_profile), name);
+                        return CTL_EXIT_INCOMPATIBLE;
+                }
+                return ctl_compare_profiles(ctl, record, name, dst, ctl_profile_label(dst, ctl->dest_profile), config,
+                                            dc->name);
+        } else {
+                _cleanup_(busclient_freep) BusClient *bus = NULL;
+                _cleanup_free_ char *address = NULL;
+                char where[512];
+
+                if (ctl->dest_bus) {
+                        snprintf(where, sizeof(where), "kvmregsd on %s", ctl->dest_bus);
+                        r = ctl_bus_connect(ctl, ctl->dest_bus, where, &bus);
+                } else {
+                        address = busclient_ssh_address(host, ctl->bridge, ctl->ssh_options);
+                        if (!address) {
+                                ctl_error("cannot build the ssh address for host '%s'", host);
+                                return CTL_EXIT_USAGE;
+                        }
+                        snprintf(where, sizeof(where), "kvmregsd on %s (over ssh)", host);
+                        r = ctl_bus_connect(ctl, address, where, &bus);
+                }
+                if (r != CTL_EXIT_OK)
+                        return r;
+                return ctl_remote_compare(ctl, bus, where, d->record_json, record, config);
+        }
+}
+
+int ctl_check(Ctl *ctl) {
+        virSetErrorFunc(NULL, libvirt_quiet);
+        return check_domain(ctl, ctl->args[0], NULL);
+}
+
+/*
+ * The host of a libvirt URI ("qemu+ssh://root@b.example:2222/system" → "root@b.example"),
+ * and for +ssh transports its port as ssh's. NULL if it names no host.
+ */
+static char *uri_host(const char *uri, char **ret_port) {
+        const char *p = strstr(uri, "://"), *end, *host;
+        char *h;
+        size_t len;
+
+        *ret_port = NULL;
+        if (!p)
+                return NULL;
+        host = p + 3;
+        end = host + strcspn(host, "/?#");
+        if (end == host)
+                return NULL;
+        h = strndup(host, (size_t) (end - host));
+        if (!h)
+                return NULL;
+        /* Port: after the last ':' unless inside [IPv6]. */
+        len = strlen(h);
+        for (size_t i = len; i > 0; i--) {
+                if (h[i - 1] == ']')
+                        break;
+                if (h[i - 1] == ':') {
+                        h[i - 1] = '\0';
+                        if (strstr(uri, "+ssh://") && h[i])
+                                *ret_port = strdup(h + i);
+                        break;
+                }
+        }
+        /* ssh wants the bare IPv6 address. */
+        {
+                char *at = strchr(h, '@'), *b = at ? at + 1 : h;
+                if (*b == '[' && b[strlen(b) - 1] == ']') {
+                        memmove(b, b + 1, strlen(b));
+                        b[strlen(b) - 1] = '\0';
+                }
+        }
+        if (!*h) {
+                free(h);
+                free(*ret_port);
+                *ret_port = NULL;
+                return NULL;
+        }
+        return h;
+}
+
+int ctl_migrate(Ctl *ctl) {
+        _cleanup_(virConnectClosep) virConnectPtr conn = NULL, dconn = NULL;
+        _cleanup_(virDomainFreep) virDomainPtr dom = NULL;
+        _cleanup_free_ char *host = NULL, *port = NULL;
+        const char *domain = ctl->args[0], *dest_uri = ctl->args[1];
+        unsigned long flags = 0;
+        int r;
+
+        virSetErrorFunc(NULL, libvirt_quiet);
+
+        if (ctl->domain_xml) {
+                ctl_error("--domain-xml does not apply to migrate");
+                return CTL_EXIT_USAGE;
+        }
+        if (ctl->force) {
+                ctl_error("warning: --force: migrating '%s' without checking its registers", domain);
+        } else {
+                if (!ctl->to && !ctl->dest_bus && !ctl->dest_profile) {
+                        host = uri_host(dest_uri, &port);
+                        if (!host) {
+                                ctl_error("%s names no host to ask; give --to HOST (or --dest-bus, --dest-profile)", dest_uri);
+                                return CTL_EXIT_USAGE;
+                        }
+                        if (port) {
+                                if (ctl->n_ssh_options + 2 > CTL_MAX_SSH_OPTIONS) {
+                                        ctl_error("too many --ssh-option");
+                                        return CTL_EXIT_USAGE;
+                                }
+                                ctl->ssh_options[ctl->n_ssh_options++] = (char *) "-p";
+                                ctl->ssh_options[ctl->n_ssh_options++] = port;
+                                ctl->ssh_options[ctl->n_ssh_options] = NULL;
+                        }
+                }
+                r = check_domain(ctl, domain, host);
+                if (r == CTL_EXIT_INCOMPATIBLE) {
+                        ctl_error("not migrating '%s': its vCPU state would not load on the destination "
+                                  "(the report above says why; --force migrates anyway)", domain);
+                        return r;
+                }
+                if (r != CTL_EXIT_OK)
+                        return r;
+                fflush(stdout);
+        }
+
+        conn = virConnectOpenAuth(ctl->from, virConnectAuthPtrDefault, 0);
+        if (!conn) {
+                ctl_error("cannot connect to libvirt%s%s: %s", ctl->from ? " at " : "", ctl->from ? ctl->from : "",
+                          libvirt_message());
+                return CTL_EXIT_UNREACHABLE;
+        }
+        dom = lookup_domain(conn, domain);
+        if (!dom) {
+                ctl_error("no domain '%s': %s", domain, libvirt_message());
+                return CTL_EXIT_USAGE;
+        }
+        if (ctl->live)
+                flags |= VIR_MIGRATE_LIVE;
+        if (ctl->p2p)
+                flags |= VIR_MIGRATE_PEER2PEER;
+        if (ctl->tunnelled)
+                flags |= VIR_MIGRATE_TUNNELLED | VIR_MIGRATE_PEER2PEER;
+        if (ctl->persistent)
+                flags |= VIR_MIGRATE_PERSIST_DEST;
+        if (ctl->undefine_source)
+                flags |= VIR_MIGRATE_UNDEFINE_SOURCE;
+
+        if (flags & VIR_MIGRATE_PEER2PEER) {
+                /* The source's libvirtd talks to the destination's itself. */
+                if (virDomainMigrateToURI3(dom, dest_uri, NULL, 0, (unsigned) flags) < 0) {
+                        ctl_error("migration of '%s' to %s failed: %s", domain, dest_uri, libvirt_message());
+                        return CTL_EXIT_INCOMPATIBLE;
+                }
+        } else {
+                virDomainPtr moved;
+
+                dconn = virConnectOpenAuth(dest_uri, virConnectAuthPtrDefault, 0);
+                if (!dconn) {
+                        ctl_error("cannot connect to the destination libvirt %s: %s", dest_uri, libvirt_message());
+                        return CTL_EXIT_UNREACHABLE;
+                }
+                moved = virDomainMigrate3(dom, dconn, NULL, 0, (unsigned) flags);
+                if (!moved) {
+                        ctl_error("migration of '%s' to %s failed: %s", domain, dest_uri, libvirt_message());
+                        return CTL_EXIT_INCOMPATIBLE;
+                }
+                virDomainFree(moved);
+        }
+        if (!ctl->json)
+                printf("Migrated '%s' to %s.\n", domain, dest_uri);
+        return CTL_EXIT_OK;
+}

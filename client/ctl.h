@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+/* kvmregsctl's verbs and what they share: options, exit statuses, loading and printing. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "profile.h"
+#include "rules.h"
+
+/* Documented in kvmregsctl --help and docs/kvmregsctl.md. */
+enum {
+        CTL_EXIT_OK = 0,             /* done; compatible (or compatible after adjustment) */
+        CTL_EXIT_INCOMPATIBLE = 1,   /* incompatible, or the check/migration failed */
+        CTL_EXIT_USAGE = 2,          /* bad usage or bad input */
+        CTL_EXIT_UNREACHABLE = 3,    /* kvmregsd or libvirt unreachable, or a timeout */
+};
+
+#define CTL_MAX_SSH_OPTIONS 32u
+#define CTL_MAX_PROFILES    64u      /* fleet: a matrix of N×N comparisons */
+#define CTL_DEFAULT_TIMEOUT_MS 2000
+
+typedef struct Ctl {
+        /* global */
+        const char *bus_address;     /* NULL: the system bus */
+        int timeout_ms;
+        bool json, verbose;
+        /* per verb */
+        const char *config, *dst_config;
+        bool local;
+        const char *to, *from, *dest_profile, *dest_bus, *bridge, *domain_xml, *hosts;
+        char *ssh_options[CTL_MAX_SSH_OPTIONS + 1];   /* NULL-terminated */
+        size_t n_ssh_options;
+        bool live, p2p, tunnelled, persistent, undefine_source, force;
+        /* positional arguments after the verb */
+        char **args;
+        size_t n_args;
+} Ctl;
+
+static inline void json_object_putp(json_object **o) {
+        if (*o)
+                json_object_put(*o);
+}
+#define _cleanup_json_ __attribute__((cleanup(json_object_putp)))
+
+/* One source configuration compared with the destination's (or why not). */
+typedef struct ComparisonItem {
+        const VcpuConfig *config;     /* the source's */
+        Report *report;               /* NULL when not compared */
+        char *not_compared;           /* why not, when report is NULL */
+} ComparisonItem;
+
+typedef struct Comparison {
+        ComparisonItem *items;
+        size_t n_items;
+        size_t n_compared;
+        Verdict verdict;              /* the worst of the compared items; incompatible if none */
+        size_t n_fatal;               /* fatal findings over all compared items */
+} Comparison;
+
+/* config NULL: every configuration the source runs (those the destination does not run are
+ * listed as not compared). -ENOENT: the source has no such configuration; -ENOMEM. */
+int comparison_new(const Profile *src, const Profile *dst, const char *config, const char *dst_config,
+                   Comparison **ret);
+Comparison *comparison_free(Comparison *c);
+static inline void comparison_freep(Comparison **c) { if (*c) comparison_free(*c); }
+
+/* Each verb returns an exit status and has said why on stderr when it is not 0. */
+int ctl_show(Ctl *ctl);
+int ctl_compare(Ctl *ctl);
+int ctl_profile(Ctl *ctl);
+int ctl_status(Ctl *ctl);
+int ctl_compare_local(Ctl *ctl);
+int ctl_check(Ctl *ctl);
+int ctl_migrate(Ctl *ctl);
+int ctl_fleet(Ctl *ctl);
+
+/* ---- shared helpers (ctl-common.c) ---- */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reads at most max bytes of a file ("-": stdin); -E2BIG above; NUL-terminated. */
+int ctl_read_file(const char *path, size_t max, char **ret_data, size_t *ret_size);
+/* Loads and validates a profile; on failure says why (with the error's path) and returns
+ * CTL_EXIT_USAGE, else CTL_EXIT_OK. */
+int ctl_load_profile(const char *path, Profile **ret);
+int ctl_parse_profile(const char *what, const char *data, size_t size, Profile **ret);
+/* The configuration or an error naming the ones there are; NULL then. */
+const VcpuConfig *ctl_get_config(const Profile *p, const char *what, const char *name);
+/* Short label for a profile in tables: its label, else the file's base name. */
+const char *ctl_profile_label(const Profile *p, const char *path);
+
+int ctl_exit_for_verdict(Verdict v);
+/* Exit status for a busclient error: unreachable/timeouts → 3, bad answers → 3, else 2. */
+int ctl_exit_for_bus_error(int r);
+/* Says why a bus call failed; 'where' names the daemon ("kvmregsd on the system bus"). */
+void ctl_bus_error(const char *where, const char *what, int r, const char *message);
+/* The number of fatal findings in a report. */
+size_t ctl_report_fatal_count(const Report *r);
+
+/* Compares src and dst over one configuration, or every configuration both run when
+ * config is NULL; prints (text or JSON) and returns the exit status. */
+int ctl_compare_profiles(Ctl *ctl, const Profile *src, const char *src_name, const Profile *dst,
+                         const char *dst_name, const char *config, const char *dst_config);
+/* Prints a report the daemon made (its JSON), as text or JSON; returns the exit status. */
+int ctl_print_report_json(Ctl *ctl, const char *verdict, const char *report_json);
+/* Prints one profile (text or JSON); with config, the register tables of that configuration. */
+int ctl_print_profile(Ctl *ctl, const Profile *p, const char *config);
+/* Asks a kvmregsd to compare source_json (a profile or a guest's record, already parsed as
+ * source) over config, or over every configuration the source runs; prints; exit status. */
+struct BusClient;
+int ctl_remote_compare(Ctl *ctl, struct BusClient *bus, const char *where, const char *source_json,
+                       const Profile *source, const char *config);
+/* Connects to kvmregsd at address (NULL: the system bus); says why not and returns 3. */
+int ctl_bus_connect(Ctl *ctl, const char *address, const char *where, struct BusClient **ret);
