@@ -14,7 +14,7 @@
 #   KVMREGS_VM_KERNELS      kernel series to boot (default "6.1 6.12 5.10 7.2")
 #   KVMREGS_VM_CPUS         -cpu models for 6.1/6.12 (default "cortex-a57 cortex-a72 neoverse-n1 max")
 #   KVMREGS_VM_RECORD=1     write the replay results to tests/data/replay/ in the source tree
-#   KVMREGS_VM_OUT          where boot logs and results go (default tests/vm/out in the build tree)
+#   KVMREGS_VM_OUT          where boot logs and results go (default tests/vm/work in the build tree)
 #   KVMREGS_VM_TIMEOUT      seconds per boot (default 300)
 # Exit status: 0 all agree, 1 a disagreement or a failed step, 77 skipped.
 set -u
@@ -36,6 +36,9 @@ fail() {
         exit 1
 }
 
+checker=${KVMREGS_REPLAY_CHECK:-$builddir/tests/vm/replay-check}
+[ -x "$checker" ] || fail "$checker is not built (make tests/vm/replay-check)"
+
 for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc cpio gzip dpkg-deb apt-get apt-cache timeout; do
         command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed (tests/vm/install-deps.sh installs it)"
 done
@@ -48,7 +51,7 @@ if ! mkdir -p "$cache" 2>/dev/null || [ ! -w "$cache" ]; then
 fi
 kernels=${KVMREGS_VM_KERNELS:-6.1 6.12 5.10 7.2}
 cpus=${KVMREGS_VM_CPUS:-cortex-a57 cortex-a72 neoverse-n1 max}
-out=${KVMREGS_VM_OUT:-$builddir/tests/vm/out}
+out=${KVMREGS_VM_OUT:-$builddir/tests/vm/work}
 boot_timeout=${KVMREGS_VM_TIMEOUT:-300}
 mkdir -p "$out" || fail "cannot create $out"
 
@@ -134,9 +137,35 @@ for k in $kernels; do
                         mkdir -p "$srcdir/tests/data/replay"
                         cp "$out/$label.replay.json" "$srcdir/tests/data/replay/$label.json"
                 fi
+                cut_out "$log" DMESG > "$out/$label.dmesg"
                 if [ $probe_built = 1 ]; then
                         cut_out "$log" PROBE > "$out/$label.probe.json"
-                        cut_out "$log" DMESG > "$out/$label.dmesg"
+                        if ! grep -q "^@@KVMREGS-PROBE-END rc=0@@" "$log"; then
+                                echo "FAIL: $label: the probe failed, see $log" >&2
+                                status=1
+                        elif [ ! -f "$srcdir/tests/data/$label.json" ]; then
+                                echo "note: $label: no recorded profile to hold the probe against" | tee -a "$summary"
+                        else
+                                "$checker" probe "$out/$label.probe.json" "$srcdir/tests/data/$label.json" \
+                                        > "$out/$label.probe-check.txt" 2>&1
+                                rc=$?
+                                grep -v "reset value (drift)" "$out/$label.probe-check.txt" | tee -a "$summary"
+                                [ $rc -eq 0 ] || { echo "FAIL: $label: fresh probe differs from tests/data/$label.json" >&2; status=1; }
+                        fi
+                else
+                        status=1
+                fi
+                if [ -s "$out/$label.replay.json" ]; then
+                        if [ ! -f "$srcdir/tests/data/$label.json" ]; then
+                                echo "note: $label: no recorded destination profile, replay not checked" | tee -a "$summary"
+                        else
+                                "$checker" replay "$out/$label.replay.json" "$srcdir/tests/data" \
+                                        > "$out/$label.replay-check.txt" 2>&1
+                                rc=$?
+                                grep -c "^DISAGREE" "$out/$label.replay-check.txt" | sed "s/^/$label: disagreements: /" | tee -a "$summary"
+                                tail -n 1 "$out/$label.replay-check.txt" | tee -a "$summary"
+                                [ $rc -eq 0 ] || { echo "FAIL: $label: rules disagree with the kernel, see $out/$label.replay-check.txt" >&2; status=1; }
+                        fi
                 fi
         done
 done

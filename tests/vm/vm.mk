@@ -1,4 +1,13 @@
 # tests/vm: the probe and the replay on real arm64 kernels (see docs/testing-on-real-kernels.md).
-# The programs that run inside the guest kernels are cross-compiled by run-vm-tests.sh itself.
-TESTS += tests/vm/run-vm-tests.sh
-dist_check_SCRIPTS += tests/vm/run-vm-tests.sh tests/vm/fetch.sh tests/vm/install-deps.sh
+# The programs that run inside the guest kernels (replay.c, probe-main.c with daemon/probe.c
+# and the core library) are cross-compiled by run-vm-tests.sh itself; replay-check runs here.
+check_PROGRAMS += tests/vm/replay-check
+tests_vm_replay_check_SOURCES = tests/vm/replay-check.c
+tests_vm_replay_check_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_vm_replay_check_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
+
+# check-recorded.sh: the rules against the committed replay results (no boot, fast);
+# run-vm-tests.sh: boots the kernels, probes, replays, and checks the fresh results.
+TESTS += tests/vm/check-recorded.sh tests/vm/run-vm-tests.sh
+dist_check_SCRIPTS += tests/vm/check-recorded.sh tests/vm/run-vm-tests.sh tests/vm/fetch.sh tests/vm/install-deps.sh
+EXTRA_DIST += tests/vm/replay.c tests/vm/probe-main.c tests/vm/init

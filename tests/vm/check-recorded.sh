@@ -1,0 +1,19 @@
+#!/bin/sh
+# Holds lib/rules.h against the replay results recorded from real kernels
+# (tests/data/replay/*.json, made by run-vm-tests.sh with KVMREGS_VM_RECORD=1).
+# No boot needed. Exit status: 0 the rules predict every recorded outcome, 1 not.
+set -u
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+builddir=${top_builddir:-$(pwd)}
+checker=${KVMREGS_REPLAY_CHECK:-$builddir/tests/vm/replay-check}
+[ -x "$checker" ] || { echo "FAIL: $checker is not built (make tests/vm/replay-check)" >&2; exit 1; }
+
+status=0
+found=0
+for f in "$srcdir"/tests/data/replay/*.json; do
+        [ -f "$f" ] || continue
+        found=$((found + 1))
+        "$checker" replay "$f" "$srcdir/tests/data" || status=1
+done
+[ $found -gt 0 ] || { echo "FAIL: no recorded replay results in $srcdir/tests/data/replay" >&2; exit 1; }
+exit $status
