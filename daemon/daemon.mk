@@ -31,5 +31,7 @@ tests_test_daemon_call_SOURCES = tests/test-daemon-call.c
 tests_test_daemon_call_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JSONC_CFLAGS)
 tests_test_daemon_call_LDADD = lib/libkvmregs.la $(DBUS_LIBS) $(JSONC_LIBS)
 tests_test_daemon_notify_SOURCES = tests/test-daemon-notify.c
-TESTS += tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh
-dist_check_SCRIPTS += tests/test-daemon-common.sh tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh
+TESTS += tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh tests/test-daemon-valgrind.sh \
+	tests/test-daemon-systemd.sh
+dist_check_SCRIPTS += tests/test-daemon-common.sh tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh \
+	tests/test-daemon-valgrind.sh tests/test-daemon-systemd.sh

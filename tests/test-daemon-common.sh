@@ -122,14 +122,16 @@ start_daemon() {
         local name=$1 address
         shift
         address=$(eval echo "\$BUS_$name")
-        "$KVMREGSD" --bus-address "$address" --no-libvirt "$@" 2> "$WORK/$name.daemon.log" &
+        # shellcheck disable=SC2086
+        ${DAEMON_WRAPPER:-} "$KVMREGSD" --bus-address "$address" ${LIBVIRT_OPTION---no-libvirt} "$@" \
+                2> "$WORK/$name.daemon.log" &
         DAEMON_PID=$!
         pids="$pids $DAEMON_PID"
         wait_for_name "$address" || { echo "FAIL: kvmregsd did not take the name"; cat "$WORK/$name.daemon.log"; exit 1; }
 }
 
 wait_for_name() {
-        for _ in $(seq 100); do
+        for _ in $(seq "${NAME_TRIES:-100}"); do
                 [ "$(busctl --address "$1" call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
                         NameHasOwner s $IFACE 2>/dev/null)" = "b true" ] && return 0
                 sleep 0.05
