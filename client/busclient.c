@@ -82,18 +82,20 @@ static int errno_from_dbus_error(const char *name) {
                 { DBUS_ERROR_NO_MEMORY,             ENOMEM },
                 { DBUS_ERROR_LIMITS_EXCEEDED,       E2BIG },
                 { DBUS_ERROR_BAD_ADDRESS,           EINVAL },
+                /* kvmregsd's own (docs/org.kvmregs.Profile1.md) */
+                { "org.kvmregs.Profile1.Error.UnknownConfig",  ENOENT },
+                { "org.kvmregs.Profile1.Error.InvalidProfile", EINVAL },
+                { "org.kvmregs.Profile1.Error.TooLarge",       E2BIG },
+                { "org.kvmregs.Profile1.Error.AccessDenied",   EACCES },
+                { "org.kvmregs.Profile1.Error.NotReady",       EAGAIN },
+                { "org.kvmregs.Profile1.Error.Busy",           EBUSY },
         };
-        size_t len;
 
         if (!name)
                 return EIO;
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (strcmp(name, map[i].name) == 0)
                         return map[i].error;
-        /* kvmregsd's own "no such configuration" (org.kvmregs.Error.NoSuchConfig). */
-        len = strlen(name);
-        if (len >= 12 && strcmp(name + len - 12, "NoSuchConfig") == 0)
-                return ENOENT;
         return EIO;
 }
 

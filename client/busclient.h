@@ -22,7 +22,10 @@ BusClient *busclient_free(BusClient *c);
 static inline void busclient_freep(BusClient **c) { if (*c) busclient_free(*c); }
 
 /* The methods of org.kvmregs.Profile1. -ETIMEDOUT, -ENOENT (no such name/config),
- * -EBADMSG (garbage answer), -EIO (D-Bus error: *ret_error holds name and message). */
+ * -EBADMSG (garbage answer), -EIO (D-Bus error: *ret_error holds name and message).
+ * kvmregsd's own errors: -EINVAL (InvalidProfile, or an argument that is not UTF-8),
+ * -E2BIG (TooLarge), -EAGAIN (NotReady), -EACCES (AccessDenied), -EBUSY (Busy);
+ * -ECONNRESET when the connection was lost. */
 int busclient_get_profile(BusClient *c, char **ret_json, char **ret_error);
 int busclient_get_config(BusClient *c, const char *config, char **ret_json, char **ret_error);
 int busclient_compare(BusClient *c, const char *source_profile_json, const char *config,

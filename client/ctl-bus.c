@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kvmregsctl status, profile, compare --local: the local kvmregsd over D-Bus. */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "busclient.h"
@@ -266,47 +267,87 @@ int ctl_compare_local(Ctl *ctl) {
         return ctl_remote_compare(ctl, bus, where, data, src, ctl->config);
 }
 
-/* A report kvmregsd made, in the layout of report_print(). */
+static const char *json_str(json_object *o, const char *key, const char *fallback) {
+        json_object *v;
+
+        if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+                return json_object_get_string(v);
+        return fallback;
+}
+
+static int64_t json_int(json_object *o, const char *key) {
+        json_object *v;
+
+        if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int))
+                return json_object_get_int64(v);
+        return 0;
+}
+
+static json_object *json_array(json_object *o, const char *key) {
+        json_object *v;
+
+        if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array))
+                return v;
+        return NULL;
+}
+
+/* A report kvmregsd made (its JSON, docs/kvmregsctl.md), laid out as report_print() lays out ours. */
 int ctl_print_report_json(Ctl *ctl, const char *verdict, const char *report_json) {
         _cleanup_json_ json_object *o = json_tokener_parse(report_json);
-        json_object *findings, *adjustments, *v;
-        Verdict verdict_value = strcmp(verdict, "incompatible") == 0 ? VERDICT_INCOMPATIBLE :
-                                strcmp(verdict, "compatible-after-adjustment") == 0 ? VERDICT_ADJUSTED :
-                                VERDICT_COMPATIBLE;
+        json_object *counts = NULL, *findings, *adjustments;
+        Verdict v = strcmp(verdict, "incompatible") == 0 ? VERDICT_INCOMPATIBLE :
+                    strcmp(verdict, "compatible-after-adjustment") == 0 ? VERDICT_ADJUSTED : VERDICT_COMPATIBLE;
+        size_t hidden = 0;
 
         if (ctl->json) {
                 puts(report_json);
-                return ctl_exit_for_verdict(verdict_value);
+                return ctl_exit_for_verdict(v);
         }
-        printf("Verdict: %s", verdict);
-        if (o && json_object_object_get_ex(o, "config", &v) && json_object_is_type(v, json_type_string))
-                printf(" (vCPU configuration %s)", json_object_get_string(v));
-        putchar('\n');
-        if (o && json_object_object_get_ex(o, "findings", &findings) && json_object_is_type(findings, json_type_array))
-                for (size_t i = 0; i < json_object_array_length(findings); i++) {
-                        json_object *f = json_object_array_get_idx(findings, i), *sev, *reg, *msg, *remedy;
-
-                        if (!json_object_object_get_ex(f, "severity", &sev))
-                                sev = NULL;
-                        if (!ctl->verbose && sev && (strcmp(json_object_get_string(sev), "info") == 0))
-                                continue;
-                        if (!json_object_object_get_ex(f, "register", &reg))
-                                reg = NULL;
-                        if (!json_object_object_get_ex(f, "message", &msg))
-                                msg = NULL;
-                        if (!json_object_object_get_ex(f, "remedy", &remedy))
-                                remedy = NULL;
-                        printf("  %-8s %-24s %s\n", sev ? json_object_get_string(sev) : "?",
-                               reg ? json_object_get_string(reg) : "-", msg ? json_object_get_string(msg) : "");
-                        if (remedy && json_object_get_string_len(remedy))
-                                printf("  %-8s %-24s -> %s\n", "", "", json_object_get_string(remedy));
-                }
-        if (o && json_object_object_get_ex(o, "adjustments", &adjustments) &&
-            json_object_is_type(adjustments, json_type_array) && json_object_array_length(adjustments)) {
-                printf("Adjustments for the destination's vCPU:");
+        if (o)
+                json_object_object_get_ex(o, "counts", &counts);
+        printf("verdict:      %s\n", verdict);
+        printf("config:       %s -> %s\n", json_str(o, "config", "-"), json_str(o, "dst_config", "-"));
+        printf("cpregs:       source %" PRId64 ", destination %" PRId64 "\n", json_int(o, "src_count"),
+               json_int(o, "dst_count"));
+        printf("findings:     %" PRId64 " fatal, %" PRId64 " adjust, %" PRId64 " warning, %" PRId64 " info\n",
+               json_int(counts, "fatal"), json_int(counts, "adjust"), json_int(counts, "warning"), json_int(counts, "info"));
+        adjustments = json_array(o, "adjustments");
+        if (adjustments && json_object_array_length(adjustments) > 0) {
+                printf("adjustments: ");
                 for (size_t i = 0; i < json_object_array_length(adjustments); i++)
-                        printf(" %s", json_object_get_string(json_object_array_get_idx(adjustments, i)));
+                        printf("%s%s", i ? "," : " ", json_object_get_string(json_object_array_get_idx(adjustments, i)));
                 putchar('\n');
         }
-        return ctl_exit_for_verdict(verdict_value);
+        if (ctl->verbose) {
+                printf("source:       %s\n", json_str(o, "src_digest", "-"));
+                printf("destination:  %s\n", json_str(o, "dst_digest", "-"));
+        }
+        findings = json_array(o, "findings");
+        if (findings && json_object_array_length(findings) > 0)
+                printf("\n%-8s  %-18s  %-32s  %-18s  %-18s  %s\n", "SEVERITY", "KIND", "REGISTER", "SOURCE",
+                       "DESTINATION", "FIELD");
+        for (size_t i = 0; findings && i < json_object_array_length(findings); i++) {
+                json_object *f = json_object_array_get_idx(findings, i);
+                const char *severity = json_str(f, "severity", "?"), *field = json_str(f, "field", NULL);
+
+                if (!ctl->verbose && strcmp(severity, "info") == 0) {
+                        hidden++;
+                        continue;
+                }
+                printf("%-8s  %-18s  %-32s  %-18s  %-18s", severity, json_str(f, "kind", "?"),
+                       json_str(f, "register", "-"), json_str(f, "src_value", "-"), json_str(f, "dst_value", "-"));
+                if (field) {
+                        int64_t shift = json_int(f, "shift"), width = json_int(f, "width");
+                        printf("  %s[%" PRId64 ":%" PRId64 "] %" PRId64 " vs %" PRId64 " (%s)", field, shift + width - 1,
+                               shift, json_int(f, "src_field"), json_int(f, "dst_field"), json_str(f, "rule", "?"));
+                }
+                putchar('\n');
+                if (json_str(f, "message", NULL))
+                        printf("          %s\n", json_str(f, "message", ""));
+                if (json_str(f, "remedy", NULL))
+                        printf("          remedy: %s\n", json_str(f, "remedy", ""));
+        }
+        if (hidden > 0)
+                printf("(%zu informational finding%s not shown; use --verbose)\n", hidden, hidden == 1 ? "" : "s");
+        return ctl_exit_for_verdict(v);
 }

@@ -93,35 +93,35 @@ int comparison_new(const Profile *src, const Profile *dst, const char *config, c
         return 0;
 }
 
-/* Unique names of the registers with fatal findings, comma-separated; "" if none. */
+/* Names of the registers with fatal findings for a table cell: the first ones that fit
+ * in about 60 columns, then how many more (--verbose and --json list them all). */
 static void fatal_registers(const Report *r, char *buf, size_t size) {
-        size_t len = 0;
+        size_t len = 0, more = 0;
 
         buf[0] = '\0';
-        for (size_t i = 0; i < r->n_findings && len + 1 < size; i++) {
+        for (size_t i = 0; i < r->n_findings; i++) {
                 const Finding *f = &r->findings[i];
                 char name[REG_NAME_MAX];
                 bool seen = false;
-                int n;
 
                 if (f->severity != SEVERITY_FATAL)
+                        continue;
+                for (size_t j = 0; j < i && !seen; j++)
+                        seen = f->reg && r->findings[j].severity == SEVERITY_FATAL && r->findings[j].reg == f->reg;
+                if (seen)
                         continue;
                 if (f->reg)
                         reg_id_name(f->reg, name, sizeof(name));
                 else
                         snprintf(name, sizeof(name), "(%s)", finding_kind_name(f->kind));
-                for (size_t j = 0; j < i && !seen; j++)
-                        seen = r->findings[j].severity == SEVERITY_FATAL && f->reg && r->findings[j].reg == f->reg;
-                if (seen)
+                if (more > 0 || len + strlen(name) + 2 > 60 || len + strlen(name) + 2 >= size) {
+                        more++;
                         continue;
-                n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", name);
-                if (n < 0 || (size_t) n >= size - len) {
-                        /* Keep the line readable: the full list is in --verbose and --json. */
-                        snprintf(buf + (len < size - 5 ? len : size - 5), 5, " ...");
-                        return;
                 }
-                len += (size_t) n;
+                len += (size_t) snprintf(buf + len, size - len, "%s%s", len ? ", " : "", name);
         }
+        if (more > 0)
+                snprintf(buf + len, size - len, ", +%zu more", more);
 }
 
 static json_object *report_json_object(const Report *r) {

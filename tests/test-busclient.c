@@ -104,7 +104,9 @@ static DBusMessage *answer(DBusMessage *m) {
                 uint32_t u = 7;
 
                 if (!arg || strcmp(arg, "nosuch") == 0)
-                        return dbus_message_new_error(m, "org.kvmregs.Error.NoSuchConfig", "no configuration nosuch");
+                        return dbus_message_new_error(m, "org.kvmregs.Profile1.Error.UnknownConfig", "no configuration nosuch");
+                if (strcmp(arg, "notready") == 0)
+                        return dbus_message_new_error(m, "org.kvmregs.Profile1.Error.NotReady", "No profile: probing");
                 if (strcmp(arg, "fails") == 0)
                         return dbus_message_new_error(m, "org.kvmregs.Error.Failed", "probe failed");
                 if (strcmp(arg, "slow") == 0)
@@ -303,7 +305,9 @@ static void test_service(const char *expected_profile, const char *addr) {
         json = NULL;
 
         CHECK_INT(busclient_get_config(c, "nosuch", &json, &err), -ENOENT);
-        CHECK(err && strstr(err, "NoSuchConfig"));
+        CHECK(err && strstr(err, "UnknownConfig"));
+        CHECK_INT(busclient_get_config(c, "notready", &json, &err), -EAGAIN);
+        CHECK(err && strstr(err, "No profile: probing"));
         CHECK_INT(busclient_get_config(c, "fails", &json, &err), -EIO);
         CHECK(err && strstr(err, "org.kvmregs.Error.Failed: probe failed"));
         CHECK_INT(busclient_get_config(c, "garbage", &json, &err), -EBADMSG);
