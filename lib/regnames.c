@@ -62,6 +62,9 @@ static const char *const fw_bmap_names[] = {
         "KVM_REG_ARM_VENDOR_HYP_BMAP_2",
 };
 
+/* Debug breakpoint/watchpoint families: (2,0,0,<n>,4..7). */
+static const char *const debug_families[4] = { "DBGBVR", "DBGBCR", "DBGWVR", "DBGWCR" };
+
 #define ENC(op0, op1, crn, crm, op2) \
         ((uint16_t) (((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2)))
 
@@ -562,8 +565,7 @@ static void sysreg_name(uint64_t id, char *buf, size_t size) {
         if (name)
                 snprintf(buf, size, "%s", name);
         else if (op0 == 2 && op1 == 0 && crn == 0 && op2 >= 4)
-                snprintf(buf, size, "%s%u_EL1",
-                         (const char *const[]){ "DBGBVR", "DBGBCR", "DBGWVR", "DBGWCR" }[op2 - 4], crm);
+                snprintf(buf, size, "%s%u_EL1", debug_families[op2 - 4], crm);
         else if (op0 == 3 && op1 == 3 && crn == 14 && crm >= 8 && ((crm & 3) << 3 | op2) <= 30)
                 snprintf(buf, size, "%s%u_EL0", crm < 12 ? "PMEVCNTR" : "PMEVTYPER", (crm & 3) << 3 | op2);
         else
@@ -827,7 +829,6 @@ static bool parse_ccsidr(const char *name, uint64_t *ret) {
 }
 
 static bool parse_sysreg(const char *name, uint64_t *ret) {
-        static const char *const dbg[] = { "DBGBVR", "DBGBCR", "DBGWVR", "DBGWCR" };
         unsigned n;
 
         for (size_t i = 0; i < ELEMENTSOF(sysreg_names); i++)
@@ -836,8 +837,8 @@ static bool parse_sysreg(const char *name, uint64_t *ret) {
                                sysreg_names[i].enc;
                         return true;
                 }
-        for (unsigned i = 0; i < ELEMENTSOF(dbg); i++)
-                if (match_numbered(name, dbg[i], 15, "_EL1", &n)) {
+        for (unsigned i = 0; i < ELEMENTSOF(debug_families); i++)
+                if (match_numbered(name, debug_families[i], 15, "_EL1", &n)) {
                         *ret = SYSREG_ID(2, 0, 0, n, 4 + i);
                         return true;
                 }
