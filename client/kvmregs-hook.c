@@ -806,7 +806,7 @@ static int check_migration(void) {
         r = busclient_new(conf.bus_address, conf.timeout_ms, &bus, &error);
         if (r >= 0)
                 r = busclient_compare(bus, d->record_json, config, &verdict, &report_json, &error);
-        if (r == -EIO && error &&
+        if (r < 0 && error &&
             (strstr(error, ".Error.InvalidProfile") || strstr(error, ".Error.UnknownConfig") ||
              strstr(error, ".Error.TooLarge")))
                 /* kvmregsd answered, and what it refused is the record itself */
@@ -815,7 +815,7 @@ static int check_migration(void) {
                                                d->name, error));
         if (r < 0)
                 return on_policy(conf.refuse_on_daemon_error, "daemon-error",
-                                 strdup_printf("%s migration of %s: no answer from kvmregsd (%s): %s",
+                                 strdup_printf("%s migration of %s: no verdict from kvmregsd (%s): %s",
                                                conf.refuse_on_daemon_error ? "refusing" : "allowing unchecked",
                                                d->name, strerror(-r), error ? error : "no detail"));
 

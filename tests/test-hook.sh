@@ -342,7 +342,7 @@ check "hung daemon, allow: logged" log_has "verdict=daemon-error decision=allow"
 check "hung daemon, allow: within timeout + margin (${ms} ms)" faster_than 1500
 run_hook "$strict_fast" "$xml"
 check "hung daemon, refuse: exit 1" rc_is 1
-check "hung daemon, refuse: says so" stderr_has "no answer from kvmregsd"
+check "hung daemon, refuse: says so" stderr_has "no verdict from kvmregsd"
 check "hung daemon, refuse: within timeout + margin (${ms} ms)" faster_than 1500
 kill -CONT "$daemon_pid"
 stop_daemon
@@ -351,7 +351,7 @@ check "no daemon, allow: exit 0" rc_is 0
 check "no daemon, allow: logged" log_has "verdict=daemon-error decision=allow"
 run_hook "$strict_fast" "$xml"
 check "no daemon, refuse: exit 1" rc_is 1
-check "no daemon, refuse: says so" stderr_has "no answer from kvmregsd"
+check "no daemon, refuse: says so" stderr_has "no verdict from kvmregsd"
 nobus=$(conf nobus "bus_address = unix:path=$tmp/no-such-bus" "on_daemon_error = refuse")
 run_hook "$nobus" "$xml"
 check "no bus, refuse: exit 1" rc_is 1
