@@ -35,3 +35,9 @@ TESTS += tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh tests/test-daem
 	tests/test-daemon-systemd.sh
 dist_check_SCRIPTS += tests/test-daemon-common.sh tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh \
 	tests/test-daemon-valgrind.sh tests/test-daemon-systemd.sh
+
+# bench/bench-daemon prints start-up time, memory and call rates; not a test.
+noinst_PROGRAMS += bench/bench-daemon
+bench_bench_daemon_SOURCES = bench/bench-daemon.c
+bench_bench_daemon_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
+bench_bench_daemon_LDADD = $(DBUS_LIBS)

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bench-daemon: kvmregsd's start-up time, memory and call rate, on a private bus.
+ *
+ *   bench-daemon [--kvmregsd PATH] [--profile FILE] [--starts N] [--calls N]
+ *
+ * Starts a dbus-daemon of its own, then kvmregsd --profile-file FILE N times, timing
+ * fork() to the READY=1 datagram on a notify socket it binds itself (as systemd would).
+ * Reads VmRSS/VmHWM of the last instance, then times GetProfile against the bus's own
+ * org.freedesktop.DBus.GetId with the same client and the same loop, interleaved in
+ * rounds. Targets: READY <= 50 ms, RSS <= 4 MiB, GetProfile >= half the GetId rate.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <dbus/dbus.h>
+
+#include "util.h"
+
+#define KVMREGS "org.kvmregs.Profile1"
+#define KVMREGS_PATH "/org/kvmregs/Profile1"
+
+static double now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+        double x = *(const double *) a, y = *(const double *) b;
+        return (x > y) - (x < y);
+}
+
+static pid_t spawn(char *const argv[], const char *notify_socket) {
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                if (null >= 0)
+                        dup2(null, STDERR_FILENO);
+                if (notify_socket)
+                        setenv("NOTIFY_SOCKET", notify_socket, 1);
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        return pid;
+}
+
+/* Waits for a datagram holding READY=1; false after 10 s. */
+static bool wait_ready(int fd) {
+        char buf[4096];
+        double end = now_ms() + 10000;
+
+        while (now_ms() < end) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                ssize_t n;
+
+                if (poll(&p, 1, 100) <= 0)
+                        continue;
+                n = recv(fd, buf, sizeof(buf) - 1, 0);
+                if (n <= 0)
+                        continue;
+                buf[n] = '\0';
+                if (strstr(buf, "READY=1"))
+                        return true;
+        }
+        return false;
+}
+
+static long status_kib(pid_t pid, const char *key) {
+        char path[64], line[256];
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t len = strlen(key);
+        long kib = -1;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f))
+                if (strncmp(line, key, len) == 0 && line[len] == ':')
+                        kib = strtol(line + len + 1, NULL, 10);
+        return kib;
+}
+
+/* calls/s of one method, each call waiting for its reply; arg: a string argument or NULL. */
+static double call_rate(DBusConnection *c, const char *dest, const char *path, const char *iface,
+                        const char *method, const char *arg, int calls) {
+        double start = now_ms();
+
+        for (int i = 0; i < calls; i++) {
+                DBusMessage *m = dbus_message_new_method_call(dest, path, iface, method), *r;
+                DBusError e;
+
+                if (arg)
+                        dbus_message_append_args(m, DBUS_TYPE_STRING, &arg, DBUS_TYPE_INVALID);
+                dbus_error_init(&e);
+                r = dbus_connection_send_with_reply_and_block(c, m, 10000, &e);
+                dbus_message_unref(m);
+                if (!r) {
+                        fprintf(stderr, "bench-daemon: %s failed: %s\n", method, e.message);
+                        dbus_error_free(&e);
+                        return 0;
+                }
+                dbus_message_unref(r);
+        }
+        return calls / ((now_ms() - start) / 1e3);
+}
+
+int main(int argc, char **argv) {
+        const char *kvmregsd = ABS_TOP_BUILDDIR "/kvmregsd";
+        const char *profile = ABS_TOP_SRCDIR "/tests/data/6.1-cortex-a72.json";
+        int starts = 20, calls = 4000, c;
+        static const struct option options[] = {
+                { "kvmregsd", required_argument, NULL, 'k' },
+                { "profile", required_argument, NULL, 'p' },
+                { "starts", required_argument, NULL, 's' },
+                { "calls", required_argument, NULL, 'c' },
+                {}
+        };
+        char dir[] = "/tmp/bench-daemon.XXXXXX", conf[256], sock[256], address[300], notify[256];
+        double ready[256], get_profile = 0, get_id = 0, get_digest = 0, ping_payload = 0;
+        _cleanup_free_ char *payload = NULL;
+        pid_t bus_pid, daemon_pid = 0;
+        _cleanup_close_ int notify_fd = -1;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        DBusConnection *conn;
+        DBusError error;
+        FILE *f;
+        int status = 0;
+
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 'k': kvmregsd = optarg; break;
+                case 'p': profile = optarg; break;
+                case 's': starts = atoi(optarg); break;
+                case 'c': calls = atoi(optarg); break;
+                default: return 2;
+                }
+        if (starts < 1 || starts > (int) ELEMENTSOF(ready) || calls < 10) {
+                fprintf(stderr, "bench-daemon: --starts 1..256, --calls >= 10\n");
+                return 2;
+        }
+        if (!mkdtemp(dir))
+                return 1;
+        snprintf(conf, sizeof(conf), "%s/bus.conf", dir);
+        snprintf(sock, sizeof(sock), "%s/bus.sock", dir);
+        snprintf(address, sizeof(address), "unix:path=%s", sock);
+        snprintf(notify, sizeof(notify), "%s/notify.sock", dir);
+
+        f = fopen(conf, "we");
+        if (!f)
+                return 1;
+        fprintf(f, "<busconfig><type>custom</type><listen>%s</listen><auth>EXTERNAL</auth>"
+                   "<policy context=\"default\"><allow user=\"*\"/><allow own=\"*\"/>"
+                   "<allow send_type=\"method_call\"/><allow send_requested_reply=\"true\"/>"
+                   "<allow receive_type=\"method_call\"/><allow receive_requested_reply=\"true\"/>"
+                   "<allow send_type=\"signal\"/><allow receive_type=\"signal\"/></policy></busconfig>\n",
+                address);
+        fclose(f);
+        {
+                char config_arg[300];
+                snprintf(config_arg, sizeof(config_arg), "--config-file=%s", conf);
+                char *bus_argv[] = { (char *) "/usr/bin/dbus-daemon", config_arg, (char *) "--nofork", NULL };
+                bus_pid = spawn(bus_argv, NULL);
+        }
+        for (int i = 0; i < 200 && access(sock, F_OK) < 0; i++)
+                usleep(10000);
+
+        strcpy(sa.sun_path, notify);
+        notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (notify_fd < 0 || bind(notify_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                perror("bench-daemon: notify socket");
+                status = 1;
+                goto out;
+        }
+
+        for (int i = 0; i < starts; i++) {
+                char *daemon_argv[] = { (char *) kvmregsd, (char *) "--bus-address", address, (char *) "--no-libvirt",
+                                        (char *) "--profile-file", (char *) profile, NULL };
+                double t0 = now_ms();
+
+                daemon_pid = spawn(daemon_argv, notify);
+                if (!wait_ready(notify_fd)) {
+                        fprintf(stderr, "bench-daemon: kvmregsd did not send READY=1\n");
+                        status = 1;
+                        goto out;
+                }
+                ready[i] = now_ms() - t0;
+                if (i + 1 < starts) {
+                        kill(daemon_pid, SIGTERM);
+                        waitpid(daemon_pid, NULL, 0);
+                        daemon_pid = 0;
+                        /* drain STOPPING=1 */
+                        while (recv(notify_fd, conf, sizeof(conf), MSG_DONTWAIT) > 0)
+                                ;
+                }
+        }
+        qsort(ready, starts, sizeof(double), compare_doubles);
+
+        dbus_error_init(&error);
+        conn = dbus_connection_open_private(address, &error);
+        if (!conn || !dbus_bus_register(conn, &error)) {
+                fprintf(stderr, "bench-daemon: %s\n", error.message);
+                status = 1;
+                goto out;
+        }
+        /* The profile's size, for a call that moves as many bytes through the bus without
+         * any kvmregsd code: Peer.Ping (answered inside libdbus) carrying it as an argument. */
+        {
+                DBusMessage *m = dbus_message_new_method_call(KVMREGS, KVMREGS_PATH, KVMREGS, "GetProfile"), *r;
+                const char *json;
+
+                r = dbus_connection_send_with_reply_and_block(conn, m, 10000, &error);
+                dbus_message_unref(m);
+                if (!r || !dbus_message_get_args(r, &error, DBUS_TYPE_STRING, &json, DBUS_TYPE_INVALID)) {
+                        fprintf(stderr, "bench-daemon: GetProfile: %s\n", error.message);
+                        status = 1;
+                        goto out;
+                }
+                payload = strdup(json);
+                dbus_message_unref(r);
+        }
+        /* Interleaved rounds so that no method gets a quieter machine. */
+        for (int round = 0; round < 4; round++) {
+                get_profile += call_rate(conn, KVMREGS, KVMREGS_PATH, KVMREGS, "GetProfile", NULL, calls / 4) / 4;
+                get_id += call_rate(conn, DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "GetId", NULL,
+                                    calls / 4) / 4;
+                get_digest += call_rate(conn, KVMREGS, KVMREGS_PATH, DBUS_INTERFACE_PROPERTIES, "GetAll", "",
+                                        calls / 4) / 4;
+                ping_payload += call_rate(conn, KVMREGS, KVMREGS_PATH, DBUS_INTERFACE_PEER, "Ping", payload,
+                                          calls / 4) / 4;
+        }
+        dbus_connection_close(conn);
+        dbus_connection_unref(conn);
+
+        {
+                long rss = status_kib(daemon_pid, "VmRSS"), hwm = status_kib(daemon_pid, "VmHWM"),
+                     anon = status_kib(daemon_pid, "RssAnon"), file = status_kib(daemon_pid, "RssFile");
+                bool ok_ready = ready[starts / 2] <= 50, ok_rss = hwm >= 0 && hwm <= 4096,
+                     ok_rate = get_profile >= get_id / 2;
+
+                printf("profile: %s\n", profile);
+                printf("start to READY=1 (%d starts): min %.1f ms, median %.1f ms, max %.1f ms  [target <= 50 ms: %s]\n",
+                       starts, ready[0], ready[starts / 2], ready[starts - 1], ok_ready ? "met" : "MISSED");
+                printf("memory after %d calls: VmRSS %ld KiB, VmHWM %ld KiB  [target <= 4096 KiB: %s]\n", 4 * calls, rss,
+                       hwm, ok_rss ? "met" : "MISSED");
+                printf("  of which RssAnon %ld KiB (kvmregsd's own), RssFile %ld KiB (shared libraries)\n", anon, file);
+                printf("GetProfile (%zu bytes): %.0f calls/s; org.freedesktop.DBus.GetId: %.0f calls/s; ratio %.2f  [target >= 0.50: %s]\n",
+                       strlen(payload), get_profile, get_id, get_id > 0 ? get_profile / get_id : 0,
+                       ok_rate ? "met" : "MISSED");
+                printf("  Properties.GetAll: %.0f calls/s (ratio %.2f to GetId); Peer.Ping carrying the profile's bytes: "
+                       "%.0f calls/s (GetProfile / that: %.2f)\n",
+                       get_digest, get_id > 0 ? get_digest / get_id : 0, ping_payload,
+                       ping_payload > 0 ? get_profile / ping_payload : 0);
+        }
+out:
+        if (daemon_pid > 0) {
+                kill(daemon_pid, SIGTERM);
+                waitpid(daemon_pid, NULL, 0);
+        }
+        kill(bus_pid, SIGTERM);
+        waitpid(bus_pid, NULL, 0);
+        unlink(notify);
+        unlink(conf);
+        unlink(sock);
+        rmdir(dir);
+        return status;
+}
