@@ -1,1 +1,4 @@
-# bench: rules added by the part that owns it
+# bench: speed figures, printed; not tests (not in TESTS).
+noinst_PROGRAMS += bench/bench-compare
+bench_bench_compare_SOURCES = bench/bench-compare.c
+bench_bench_compare_LDADD = lib/libkvmregs.la

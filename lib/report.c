@@ -320,7 +320,12 @@ char *report_summary(const Report *r) {
                         const Finding *x = &r->findings[i];
                         if (x->severity != SEVERITY_FATAL)
                                 continue;
-                        buffer_printf(&b, "\n  - %s\n    remedy: %s", x->message ? x->message : finding_kind_name(x->kind),
+                        char name[REG_NAME_MAX];
+                        if (x->reg)
+                                buffer_printf(&b, "\n  - %s (0x%016" PRIx64 "): ", reg_id_name(x->reg, name, sizeof(name)), x->reg);
+                        else
+                                buffer_printf(&b, "\n  - ");
+                        buffer_printf(&b, "%s\n    remedy: %s", x->message ? x->message : finding_kind_name(x->kind),
                                       x->remedy ? x->remedy : "-");
                 }
                 break;

@@ -60,9 +60,17 @@ typedef struct Pending {
 } Pending;
 
 typedef struct Collector {
-        Pending *items;
+        Pending *items;              /* inline_items until more are needed */
         size_t n, allocated;
+        Pending inline_items[32];
 } Collector;
+
+#define COLLECTOR_INIT(c) { .items = (c).inline_items, .allocated = ELEMENTSOF((c).inline_items) }
+
+static void collector_done(Collector *c) {
+        if (c->items != c->inline_items)
+                free(c->items);
+}
 
 /* What the destination is, precomputed once per comparison. */
 typedef struct Dest {
@@ -106,13 +114,18 @@ static inline uint64_t ufield(uint64_t v, unsigned shift, unsigned width) {
 
 static Pending *collector_add(Collector *c, FindingKind kind, Severity severity, uint64_t reg, Reason reason) {
         if (c->n == c->allocated) {
-                size_t n = c->allocated ? c->allocated * 2 : 32;
+                size_t n = c->allocated * 2;
                 Pending *p;
 
                 /* Two lists of at most KVMREGS_MAX_REGS each, plus a few global findings. */
                 if (n > KVMREGS_MAX_REGS * 4u)
                         return NULL;
-                p = realloc(c->items, n * sizeof(Pending));
+                if (c->items == c->inline_items) {
+                        p = malloc(n * sizeof(Pending));
+                        if (p)
+                                memcpy(p, c->items, c->n * sizeof(Pending));
+                } else
+                        p = realloc(c->items, n * sizeof(Pending));
                 if (!p)
                         return NULL;
                 c->items = p;
@@ -610,18 +623,16 @@ static int compare_values(Collector *c, const Dest *d, const VcpuConfig *s, uint
 }
 
 /* QEMU's kvm_arm_init_cpreg_list() refuses to run a vCPU with another size in its cpreg list. */
-static int check_sizes(Collector *c, const VcpuConfig *cfg, bool source) {
-        for (size_t i = 0; i < cfg->n_cpregs; i++) {
-                uint64_t size = cfg->cpregs[i] & REG_SIZE_MASK;
-                Pending *p;
+static int check_size(Collector *c, uint64_t reg, bool source) {
+        uint64_t size = reg & REG_SIZE_MASK;
+        Pending *p;
 
-                if (size == REG_SIZE_U32 || size == REG_SIZE_U64)
-                        continue;
-                p = collector_add(c, FINDING_BAD_REGISTER, SEVERITY_FATAL, cfg->cpregs[i], REASON_BAD_SIZE);
-                if (!p)
-                        return -ENOMEM;
-                p->extra = source;
-        }
+        if (size == REG_SIZE_U32 || size == REG_SIZE_U64)
+                return 0;
+        p = collector_add(c, FINDING_BAD_REGISTER, SEVERITY_FATAL, reg, REASON_BAD_SIZE);
+        if (!p)
+                return -ENOMEM;
+        p->extra = source;
         return 0;
 }
 
@@ -657,6 +668,9 @@ static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
                         bool dropped = dc->n_cpregs == 0 || *sp > dst_max;
                         const RegValue *v = cursor_seek(&sv, sve, *sp);
 
+                        r = check_size(c, *sp, true);
+                        if (r < 0)
+                                return r;
                         p = collector_add(c, dropped ? FINDING_DROPPED : FINDING_NOT_ON_DEST,
                                           dropped ? SEVERITY_WARNING : SEVERITY_FATAL, *sp,
                                           dropped ? REASON_DROPPED : REASON_NOT_ON_DEST);
@@ -668,6 +682,9 @@ static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
                         /* Only the destination has it: QEMU writes back its own reset value. */
                         const RegValue *v = cursor_seek(&dv, dve, *dp);
 
+                        r = check_size(c, *dp, false);
+                        if (r < 0)
+                                return r;
                         p = collector_add(c, FINDING_DEST_ONLY, SEVERITY_INFO, *dp, REASON_DEST_ONLY);
                         if (!p)
                                 return -ENOMEM;
@@ -676,6 +693,9 @@ static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
                 } else {
                         uint64_t reg = *sp;
 
+                        r = check_size(c, reg, true);
+                        if (r < 0)
+                                return r;
                         r = compare_values(c, d, s, reg, cursor_seek(&sv, sve, reg), cursor_seek(&dv, dve, reg),
                                            dm ? cursor_seek(&dm, dme, reg) : NULL);
                         if (r < 0)
@@ -730,17 +750,6 @@ static void text_kernel(Text *t, unsigned k) {
         text_dec(t, k % 1000);
 }
 
-static void text_reg(Text *t, uint64_t reg) {
-        char name[REG_NAME_MAX];
-
-        text_put(t, reg_id_name(reg, name, sizeof(name)));
-        if (strncmp(name, "0x", 2) != 0) {
-                text_put(t, " (");
-                text_hex(t, reg);
-                text_put(t, ")");
-        }
-}
-
 static void text_end(Text *t) {
         *t->p = 0;
 }
@@ -781,10 +790,7 @@ static void describe(const Pending *pd, const TextContext *x, Text *m, Text *rem
         const Finding *f = &pd->f;
         bool dst_older = x->dst_kernel && x->src_kernel && x->dst_kernel < x->src_kernel;
 
-        if (f->reg) {
-                text_reg(m, f->reg);
-                text_put(m, ": ");
-        }
+        /* The register is not repeated in the text: every form of the report names it beside. */
         switch (pd->reason) {
         case REASON_CONFIG_SKIPPED:
         case REASON_CONFIG_MISSING:
@@ -1075,15 +1081,8 @@ static Report *report_new(const Profile *src, const VcpuConfig *s, const Profile
 
 static int collect_like_for_like(Collector *c, const VcpuConfig *s, const Profile *dst, const VcpuConfig *d) {
         Dest dest;
-        int r;
 
         dest_init(&dest, dst, d);
-        r = check_sizes(c, s, true);
-        if (r < 0)
-                return r;
-        r = check_sizes(c, d, false);
-        if (r < 0)
-                return r;
         return compare_walk(c, s, &dest);
 }
 
@@ -1103,7 +1102,7 @@ static int report_finish(Report *r, Collector *c, const Profile *src, const Vcpu
 int vcpu_config_compare(const Profile *src, const VcpuConfig *s, const Profile *dst, const VcpuConfig *d,
                         Report **ret) {
         _cleanup_(report_freep) Report *r = NULL;
-        Collector c = {};
+        _cleanup_(collector_done) Collector c = COLLECTOR_INIT(c);
         int k;
 
         if (!src || !s || !dst || !d || !ret)
@@ -1114,7 +1113,6 @@ int vcpu_config_compare(const Profile *src, const VcpuConfig *s, const Profile *
         k = collect_like_for_like(&c, s, dst, d);
         if (k >= 0)
                 k = report_finish(r, &c, src, s, dst, d);
-        free(c.items);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(r);
@@ -1204,7 +1202,7 @@ int profile_compare(const Profile *src, const char *src_config, const Profile *d
                     Report **ret) {
         _cleanup_(report_freep) Report *r = NULL;
         const VcpuConfig *s, *d, *like;
-        Collector c = {};
+        _cleanup_(collector_done) Collector c = COLLECTOR_INIT(c);
         int k;
 
         if (!src || !src_config || !dst || !ret)
@@ -1249,7 +1247,6 @@ int profile_compare(const Profile *src, const char *src_config, const Profile *d
                 const VcpuConfig *shown = d ? d : profile_get_config(dst, dst_config ? dst_config : src_config);
                 k = report_finish(r, &c, src, s, dst, shown ? shown : like);
         }
-        free(c.items);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(r);
