@@ -610,9 +610,15 @@ static void test_fields(void) {
                 CHECK_INT(res1->shift, 31);
                 CHECK_INT(res1->safe_val, 1);
                 CHECK_INT(dminline->rule, FIELD_RULE_LOWER_SAFE);
-                /* a real cortex-a72 CTR_EL0 value: IminLine 4, L1Ip PIPT (3), DminLine 4, ERG 4, CWG 4 */
-                CHECK_INT(id_field_get(l1ip, 0x84448004ULL), 2);
-                CHECK_INT(id_field_get(dminline, 0x84448004ULL), 4);
+                /* CTR_EL0 as recorded on cortex-a72 (6.12-cortex-a72.json): L1Ip PIPT, 16-word lines */
+                CHECK_INT(id_field_get(l1ip, 0x8444c004ULL), 3);
+                CHECK_INT(id_field_get(dminline, 0x8444c004ULL), 4);
+                CHECK_INT(id_field_get(cwg, 0x8444c004ULL), 4);
+                CHECK_INT(id_field_get(res1, 0x8444c004ULL), 1);
+                CHECK_INT(id_field_get(find(ctr, "IminLine"), 0x8444c004ULL), 4);
+                CHECK_INT(id_field_get(find(ctr, "IDC"), 0x8444c004ULL), 0);
+                CHECK_INT(id_field_get(find(ctr, "IDC"), 0x9444c004ULL), 1);     /* -cpu max on 7.2 */
+                CHECK_INT(id_field_get(find(ctr, "DIC"), 0x9444c004ULL), 0);
         }
         const IdField *specsei = find(mmfr1, "SpecSEI"), *vh = find(mmfr1, "VH");
         CHECK(specsei && vh);
@@ -638,6 +644,12 @@ static void test_fields(void) {
                 CHECK_INT(louis->width, 3);
                 CHECK_INT(icb->shift, 30);
                 CHECK_INT(ctype7->shift, 18);
+                /* CLIDR_EL1 as recorded on cortex-a72: separate L1 I/D, LoUIS = LoC = LoUU = 1 */
+                CHECK_INT(id_field_get(find(clidr, "Ctype1"), 0x09200003ULL), 3);
+                CHECK_INT(id_field_get(find(clidr, "Ctype2"), 0x09200003ULL), 0);
+                CHECK_INT(id_field_get(louis, 0x09200003ULL), 1);
+                CHECK_INT(id_field_get(find(clidr, "LoC"), 0x09200003ULL), 1);
+                CHECK_INT(id_field_get(find(clidr, "LoUU"), 0x09200003ULL), 1);
         }
 
         /* edge cases of the helpers */
