@@ -26,8 +26,8 @@ uninstall-hook:
 
 # kvmregsctl and busclient tests.
 check_PROGRAMS += tests/test-busclient
-TESTS += tests/test-busclient tests/test-kvmregsctl.sh
-dist_check_SCRIPTS += tests/test-kvmregsctl.sh
+TESTS += tests/test-busclient tests/test-kvmregsctl.sh tests/test-kvmregsctl-bus.sh
+dist_check_SCRIPTS += tests/test-kvmregsctl.sh tests/test-kvmregsctl-bus.sh
 tests_test_busclient_SOURCES = tests/test-busclient.c tests/testutil.h
 tests_test_busclient_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_test_busclient_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)

@@ -23,14 +23,27 @@ static const char *bus_where(const Ctl *ctl) {
  */
 static int explain_enoent(BusClient *bus, const char *where, const char *what, const char *config,
                           const char *message) {
-        _cleanup_free_ char *configs = NULL, *err = NULL;
+        _cleanup_free_ char *configs = NULL, *err = NULL, *list = NULL;
 
         if (busclient_get_property(bus, "Configs", &configs, &err) < 0) {
                 ctl_error("%s: %s: kvmregsd is not running or not reachable (%s)", where, what,
                           message ? message : "no owner of " KVMREGS_BUS_NAME);
                 return CTL_EXIT_UNREACHABLE;
         }
-        ctl_error("%s has no vCPU configuration '%s'; it has: %s", where, config, *configs ? configs : "none");
+        list = malloc(strlen(configs) * 2 + 1);
+        if (!list) {
+                ctl_error("out of memory");
+                return CTL_EXIT_USAGE;
+        }
+        /* "base,pmu" → "base, pmu", as the offline verbs say it. */
+        for (char *c = configs, *o = list;; c++) {
+                *o++ = *c;
+                if (*c == ',')
+                        *o++ = ' ';
+                if (!*c)
+                        break;
+        }
+        ctl_error("%s has no vCPU configuration '%s'; it has: %s", where, config, *list ? list : "none");
         return CTL_EXIT_USAGE;
 }
 

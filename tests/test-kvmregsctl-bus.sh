@@ -1,0 +1,188 @@
+#!/bin/bash
+# kvmregsctl's bus verbs (status, profile, compare --local, check --dest-bus/--to) against the real
+# kvmregsd serving a recorded profile on a private dbus-daemon; and what happens when there is no
+# bus, no daemon, or a daemon that does not answer (exit 3, clear message, bounded by --timeout).
+# --to HOST runs the real unixexec: transport and the real systemd-stdio-bridge; only the ssh hop is
+# replaced (a stand-in "ssh" first in PATH that runs the remote command locally).
+# Needs dbus-daemon, systemd-stdio-bridge, python3, jq; skips (77) without them unless
+# KVMREGS_REQUIRE_ALL=1.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-.}
+CTL=${KVMREGSCTL:-$top_builddir/kvmregsctl}
+KVMREGSD=$top_builddir/kvmregsd
+D=$top_srcdir/tests/data
+failures=0
+checks=0
+pids=""
+
+skip_or_fail() {
+        echo "$1" >&2
+        [ "${KVMREGS_REQUIRE_ALL:-0}" = 1 ] && exit 1
+        exit 77
+}
+for c in dbus-daemon systemd-stdio-bridge python3 jq; do
+        command -v "$c" >/dev/null || skip_or_fail "$c is missing"
+done
+[ -x "$CTL" ] || { echo "no kvmregsctl at $CTL" >&2; exit 1; }
+[ -x "$KVMREGSD" ] || skip_or_fail "no kvmregsd at $KVMREGSD (build it first)"
+
+T=$(mktemp -d /tmp/test-kvmregsctl-bus.XXXXXX)
+cleanup() {
+        for p in $pids; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+        for p in $pids; do wait "$p" 2>/dev/null; done
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+check() { checks=$((checks + 1)); if ! eval "$1"; then fail "$2"; fi; }
+run() {
+        local want=$1 rc
+        shift
+        checks=$((checks + 1))
+        "$CTL" "$@" >"$T/out" 2>"$T/err"
+        rc=$?
+        if [ "$rc" != "$want" ]; then
+                fail "kvmregsctl $*: exit $rc, expected $want; stderr: $(head -c 400 "$T/err")"
+                return 1
+        fi
+        return 0
+}
+err_has() { check "grep -qF -- \"$1\" '$T/err'" "$2: stderr lacks '$1': $(head -c 300 "$T/err")"; }
+out_has() { check "grep -qF -- \"$1\" '$T/out'" "$2: output lacks '$1'"; }
+
+cat >"$T/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:path=$T/bus</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>
+<allow receive_sender="*"/></policy></busconfig>
+EOF
+dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile 2>/dev/null &
+pids="$pids $!"
+BUS=unix:path=$T/bus
+for _ in $(seq 100); do [ -S "$T/bus" ] && break; sleep 0.05; done
+[ -S "$T/bus" ] || skip_or_fail "dbus-daemon did not start"
+
+# ---- no bus, no daemon ----
+run 3 --bus-address "unix:path=$T/nothing" status
+err_has "kvmregsd on unix:path=$T/nothing: cannot connect" "no bus"
+KVMREGS_BUS_ADDRESS=unix:path=$T/nothing run 3 profile
+err_has "cannot connect" "no bus (KVMREGS_BUS_ADDRESS)"
+run 3 --bus-address "$BUS" status
+err_has "kvmregsd is not running" "bus without kvmregsd"
+run 3 --bus-address "$BUS" compare --local "$D/6.1-cortex-a72.json" --config base
+err_has "kvmregsd is not running" "compare --local without kvmregsd"
+run 3 --bus-address "$BUS" profile --config base
+err_has "not running" "profile --config without kvmregsd"
+
+# ---- the real kvmregsd serving the 6.1 cortex-a72 host ----
+"$KVMREGSD" --bus-address "$BUS" --profile-file "$D/6.1-cortex-a72.json" --no-libvirt 2>"$T/kvmregsd.log" &
+kvmregsd_pid=$!
+pids="$pids $kvmregsd_pid"
+up=0
+for _ in $(seq 100); do
+        "$CTL" --bus-address "$BUS" --timeout 500 status >/dev/null 2>&1 && { up=1; break; }
+        sleep 0.1
+done
+[ "$up" = 1 ] || skip_or_fail "kvmregsd does not come up on a private bus: $(head -c 400 "$T/kvmregsd.log")"
+
+"$CTL" show "$D/6.1-cortex-a72.json" --json >"$T/show.json"
+run 0 --bus-address "$BUS" status --json && {
+        check "[ \"\$(jq -r .state '$T/out')\" = ready ]" "status: state"
+        check "[ \"\$(jq -r .digest '$T/out')\" = \"\$(jq -r .digest '$T/show.json')\" ]" "status: digest is the file's"
+        check "[ \"\$(jq -r '.configs | join(\" \")' '$T/out')\" = \"\$(jq -r '[.configs[] | select(.skipped == null) | .name] | join(\" \")' '$T/show.json')\" ]" \
+                "status: configurations the host runs"
+        check "[ \"\$(jq -r .kernel_release '$T/out')\" = 6.1.0-56-arm64 ]" "status: kernel"
+}
+KVMREGS_BUS_ADDRESS=$BUS run 0 status && out_has "State:    ready" "status text"
+run 0 --bus-address "$BUS" profile && out_has "Kernel:           6.1.0-56-arm64" "profile text"
+run 0 --bus-address "$BUS" profile --json && \
+        check "[ \"\$('$CTL' show '$T/out' --json | jq -r .digest)\" = \"\$(jq -r .digest '$T/show.json')\" ]" "profile --json: same digest"
+run 0 --bus-address "$BUS" profile --config pmu --json && {
+        cp "$T/out" "$T/record-61-pmu.json"
+        check "[ \"\$(jq -r '[.configs[].name] | join(\" \")' '$T/out')\" = pmu ]" "profile --config: one configuration"
+}
+run 0 --bus-address "$BUS" profile --config pmu && out_has "ID_AA64PFR0_EL1 = 0x" "profile --config: decoded"
+run 2 --bus-address "$BUS" profile --config nosuch
+err_has "has no vCPU configuration 'nosuch'; it has: base, pmu, el1_32bit, all, all_vgic3" "profile --config nosuch"
+
+# compare --local: the same findings as offline against the same file.
+run 1 --bus-address "$BUS" compare --local "$D/6.12-cortex-a72.json" --config base --json && {
+        "$CTL" compare "$D/6.12-cortex-a72.json" "$D/6.1-cortex-a72.json" --config base --json >"$T/offline.json"
+        check "[ \"\$(jq -c '[.findings[] | [.kind, .severity, .register]]' '$T/out')\" = \"\$(jq -c '[.findings[] | [.kind, .severity, .register]]' '$T/offline.json')\" ]" \
+                "compare --local = compare offline"
+        for r in TCR2_EL1 PIR_EL1 PIRE0_EL1; do
+                check "jq -e '.findings[] | select(.register == \"$r\" and .kind == \"not-on-destination\")' '$T/out' >/dev/null" "compare --local: $r"
+        done
+}
+run 1 --bus-address "$BUS" compare --local "$D/6.12-cortex-a72.json" --config base && {
+        out_has "verdict:      incompatible" "compare --local text"
+        out_has "not-on-destination  TCR2_EL1" "compare --local text"
+}
+run 0 --bus-address "$BUS" compare --local "$D/6.1-cortex-a72.json" && \
+        out_has "Result: compatible (the worst of 5 compared configurations)" "compare --local all configs"
+run 2 --bus-address "$BUS" compare --local "$T/missing.json"
+err_has "cannot read profile" "compare --local missing file"
+run 2 --bus-address "$BUS" compare --local "$D/6.1-cortex-a72.json" --config sve
+err_has "cannot run configuration 'sve'" "compare --local, a configuration the source cannot run"
+run 2 --bus-address "$BUS" compare --local "$D/6.1-cortex-a72.json" --config nosuch
+err_has "has no vCPU configuration 'nosuch'" "compare --local unknown config"
+
+# check through the bus, with a domain XML holding a record the daemon made.
+python3 - "$T" <<'EOF'
+import sys
+from xml.sax.saxutils import escape
+T = sys.argv[1]
+uuid = "7e57c0de-0000-4000-8000-000000000002"
+rec = open(T + "/record-61-pmu.json").read()
+open(T + "/dom.xml", "w").write(
+    "<domain type='kvm'><name>guest2</name><uuid>%s</uuid><memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+    "<metadata><kvmregs:record xmlns:kvmregs='http://kvmregs.org/xmlns/record/1' domain='%s'>%s</kvmregs:record>"
+    "</metadata><os><type arch='aarch64' machine='virt'>hvm</type></os><cpu mode='host-passthrough'/>"
+    "<devices><emulator>/usr/bin/qemu-system-aarch64</emulator></devices></domain>" % (uuid, uuid, escape(rec)))
+EOF
+run 0 check guest2 --domain-xml "$T/dom.xml" --dest-bus "$BUS" --json && \
+        check "[ \"\$(jq -r '.verdict + \" \" + .config' '$T/out')\" = 'compatible pmu' ]" "check --dest-bus: the record against itself"
+
+# --to HOST: unixexec: + the real systemd-stdio-bridge; the stand-in ssh checks its argv shape.
+mkdir -p "$T/bin"
+cat >"$T/bin/ssh" <<'EOF'
+#!/bin/bash
+# Stand-in for ssh: "ssh -xT [options] -- HOST COMMAND" runs COMMAND here.
+echo "$*" >>"$(dirname "$0")/ssh.log"
+[ "$1" = -xT ] || exit 255
+while [ $# -gt 0 ] && [ "$1" != -- ]; do shift; done
+[ $# -ge 3 ] || exit 255
+shift 2
+exec sh -c "$*"
+EOF
+chmod +x "$T/bin/ssh"
+PATH="$T/bin:$PATH" run 0 check guest2 --domain-xml "$T/dom.xml" --to root@hostB \
+        --bridge "systemd-stdio-bridge --bus-path=$BUS" --ssh-option -p --ssh-option 2222 \
+        --ssh-option -o --ssh-option StrictHostKeyChecking=no && out_has "verdict:      compatible" "check --to"
+check "grep -qxF -- '-xT -p 2222 -o StrictHostKeyChecking=no -- root@hostB systemd-stdio-bridge --bus-path=$BUS' '$T/bin/ssh.log'" \
+        "check --to: ssh argv: $(cat "$T/bin/ssh.log" 2>/dev/null)"
+PATH="$T/bin:$PATH" run 3 check guest2 --domain-xml "$T/dom.xml" --to hostB --bridge false --timeout 1000
+err_has "kvmregsd on hostB (over ssh)" "check --to with a bridge that fails"
+
+# fleet --hosts: the same over "ssh" for two names of the one host.
+PATH="$T/bin:$PATH" run 0 fleet --hosts hostA,hostB --bridge "systemd-stdio-bridge --bus-path=$BUS" --json && \
+        check "[ \"\$(jq -c '[.hosts, [.matrix[].verdict], .groups]' '$T/out')\" = '[[\"hostA\",\"hostB\"],[\"compatible\",\"compatible\"],[[\"hostA\",\"hostB\"]]]' ]" \
+                "fleet --hosts: $(jq -c . "$T/out" | head -c 300)"
+
+# ---- a daemon that does not answer: bounded by --timeout ----
+kill -STOP "$kvmregsd_pid"
+start=$(date +%s%N)
+run 3 --bus-address "$BUS" --timeout 300 status
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+err_has "timed out" "stopped kvmregsd"
+check "[ $elapsed_ms -lt 3000 ]" "timeout took ${elapsed_ms} ms"
+run 3 --bus-address "$BUS" --timeout 300 compare --local "$D/6.1-cortex-a72.json" --config base
+err_has "timed out" "compare --local to a stopped kvmregsd"
+kill -CONT "$kvmregsd_pid"
+run 0 --bus-address "$BUS" status
+
+echo "test-kvmregsctl-bus: $checks checks, $failures failed"
+[ "$failures" = 0 ]
