@@ -271,6 +271,12 @@ int main(int argc, char *argv[]) {
                         expected = strcmp(verdict, "incompatible") == 0 ? 1 : 0;
                         break;
                 }
+                int status;
+                if (waitpid(daemon_pid, &status, WNOHANG) == daemon_pid) {
+                        fprintf(stderr, "bench-hook: kvmregsd exited (status 0x%x)\n", (unsigned) status);
+                        daemon_pid = -1;
+                        return 1;
+                }
                 if (i > 200) {
                         fprintf(stderr, "bench-hook: kvmregsd does not answer: %s\n", error ? error : strerror(-r));
                         return 1;

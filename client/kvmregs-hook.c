@@ -681,7 +681,9 @@ static int emulator_supports(const char *emulator, const char *cpu_type, char **
                 r = run_qemu_help(emulator, cpu_type, &names, ret_error);
                 if (r < 0)
                         return r;
-                write_cache(cache, names);
+                /* an empty answer (no such type, or QEMU failed) is asked again next time */
+                if (*names)
+                        write_cache(cache, names);
         }
 
         for (size_t i = 0; i < n; i++) {
