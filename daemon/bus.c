@@ -105,10 +105,9 @@ static DBusHandlerResult reply_error(Bus *bus, DBusMessage *call, const char *na
         va_end(ap);
         if (n < 0)
                 return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        /* D-Bus strings must be UTF-8; a message quoting caller input may not be. */
-        if (!dbus_validate_utf8(text, NULL))
-                strcpy(text, "(message not valid UTF-8)");
-        if (!send_or_drop(bus, dbus_message_new_error(call, name, text)))
+        /* D-Bus strings must be UTF-8; a message quoting a document's content may not be. */
+        if (!send_or_drop(bus, dbus_message_new_error(call, name, dbus_validate_utf8(text, NULL) ? text
+                                                                 : "(message not valid UTF-8)")))
                 return DBUS_HANDLER_RESULT_NEED_MEMORY;
         return DBUS_HANDLER_RESULT_HANDLED;
 }

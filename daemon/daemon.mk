@@ -38,6 +38,7 @@ dist_check_SCRIPTS += tests/test-daemon-common.sh tests/test-daemon-bus.sh tests
 
 # bench/bench-daemon prints start-up time, memory and call rates; not a test.
 noinst_PROGRAMS += bench/bench-daemon
+BENCHMARKS += bench/bench-daemon
 bench_bench_daemon_SOURCES = bench/bench-daemon.c
 bench_bench_daemon_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
 bench_bench_daemon_LDADD = $(DBUS_LIBS)
