@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Builds the libFuzzer harnesses with clang (fuzzer + ASan + UBSan) straight from the sources,
+# makes seeds from the real profiles, and runs each harness for a bounded time on one core.
+#
+# Usage: tests/fuzz/build-and-run.sh [-t SECONDS] [-m] [HARNESS...]
+#   HARNESS   profile, compare, domxml (default: all three, one after the other)
+#   -t        seconds per harness (default: $FUZZ_SECONDS or 300)
+#   -m        afterwards, merge what was found into the committed corpus (tests/fuzz/corpus/HARNESS),
+#             keeping only inputs that add coverage
+#   -b        build only
+# Environment: FUZZ_BUILD_DIR (default: build-fuzz at the top of the tree; configured if needed),
+#   CC (default: clang).
+# Needs: clang and libclang-rt-14-dev (Debian 12), json-c and libxml2 development files.
+# Exit status: 0 when no harness found a crash, 1 when one did (artifacts are named at the end),
+#   2 on a usage or build error.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
+seconds=${FUZZ_SECONDS:-300}
+merge=false
+build_only=false
+cc=${CC:-clang}
+
+while getopts "t:mb" opt; do
+        case $opt in
+        t) seconds=$OPTARG ;;
+        m) merge=true ;;
+        b) build_only=true ;;
+        *) echo "usage: $0 [-t SECONDS] [-m] [-b] [HARNESS...]" >&2; exit 2 ;;
+        esac
+done
+shift $((OPTIND - 1))
+harnesses=("$@")
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(profile compare domxml)
+for h in "${harnesses[@]}"; do
+        case $h in profile|compare|domxml) ;; *) echo "unknown harness: $h" >&2; exit 2 ;; esac
+done
+
+command -v "$cc" >/dev/null || { echo "$cc not found: apt-get install clang libclang-rt-14-dev" >&2; exit 2; }
+
+# config.h comes from configure; the fuzz build needs nothing else of it.
+if [ ! -f "$build/config.h" ]; then
+        mkdir -p "$build"
+        (cd "$build" && "$top/configure" -q) || { echo "configure failed" >&2; exit 2; }
+fi
+
+out=$build/fuzz
+mkdir -p "$out/obj"
+deps="json-c libxml-2.0"
+# shellcheck disable=SC2086
+pkg_cflags=$(pkg-config --cflags $deps)
+# shellcheck disable=SC2086
+pkg_libs=$(pkg-config --libs $deps)
+common=(-g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fno-omit-frame-pointer
+        -I"$top/lib" -I"$top/client" -include "$build/config.h" -DABS_TOP_SRCDIR="\"$top\"")
+sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize-recover=pointer-overflow)
+sources=(lib/regnames.c lib/idregs.c lib/sha256.c lib/profile.c lib/rules.c lib/report.c client/domxml.c)
+
+objs=()
+for s in "${sources[@]}"; do
+        o=$out/obj/$(basename "${s%.c}").o
+        # shellcheck disable=SC2086
+        "$cc" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer-no-link $pkg_cflags -c "$top/$s" -o "$o" ||
+                { echo "build of $s failed" >&2; exit 2; }
+        objs+=("$o")
+done
+for h in profile compare domxml; do
+        # shellcheck disable=SC2086
+        "$cc" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer $pkg_cflags \
+                "$top/tests/fuzz/fuzz-$h.c" "${objs[@]}" $pkg_libs -o "$out/fuzz-$h" ||
+                { echo "build of fuzz-$h failed" >&2; exit 2; }
+done
+# shellcheck disable=SC2086
+"$cc" "${common[@]}" $pkg_cflags "$top/tests/fuzz/make-seeds.c" \
+        "${sources[@]/#/$top/}" $pkg_libs -o "$out/make-seeds" || { echo "build of make-seeds failed" >&2; exit 2; }
+echo "built: $out/fuzz-{profile,compare,domxml}"
+$build_only && exit 0
+
+rm -rf "$out/seeds"
+"$out/make-seeds" "$out/seeds" "$top"/tests/data/*.json -- "$top"/tests/data/domains/*.xml
+
+declare -A max_len=([profile]=262144 [compare]=262144 [domxml]=65536)
+declare -A inputs=(
+        [profile]="$top/tests/fuzz/corpus/profile $top/tests/fuzz/crashes/profile $out/seeds/profile $top/tests/data $top/tests/data/bad"
+        [compare]="$top/tests/fuzz/corpus/compare $top/tests/fuzz/crashes/compare $out/seeds/compare"
+        [domxml]="$top/tests/fuzz/corpus/domxml $top/tests/fuzz/crashes/domxml $out/seeds/domxml $top/tests/data/domains"
+)
+# pointer-overflow is recoverable (see sanitize above) only so that it can be suppressed for
+# known findings; halt_on_error makes every other report stop the run as before.
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$top/tests/fuzz/ubsan.supp"
+status=0
+for h in "${harnesses[@]}"; do
+        work=$out/corpus-$h
+        artifacts=$out/artifacts-$h
+        mkdir -p "$work" "$artifacts"
+        dirs=()
+        for d in ${inputs[$h]}; do [ -d "$d" ] && dirs+=("$d"); done
+        dict=()
+        [ -f "$top/tests/fuzz/$h.dict" ] && dict=(-dict="$top/tests/fuzz/$h.dict")
+        echo "--- fuzz-$h for ${seconds}s"
+        # One process on one core, niced: the machine is shared. Leaks are found by the replay
+        # under ASan; here they would stop the run at the first one.
+        set +e
+        nice -n 10 "$out/fuzz-$h" -max_total_time="$seconds" -max_len="${max_len[$h]}" -timeout=10 \
+                -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
+                "$work" "${dirs[@]}" >"$out/fuzz-$h.log" 2>&1
+        rc=$?
+        set -e
+        grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' \
+                "$out/fuzz-$h.log" || true
+        grep -E '^#[0-9]+ +DONE' "$out/fuzz-$h.log" | tail -n 1 || true
+        if [ $rc -ne 0 ]; then
+                echo "fuzz-$h: exit $rc, crash or invariant failure; see $out/fuzz-$h.log and:"
+                ls "$artifacts"
+                status=1
+        fi
+        if $merge && [ $rc -eq 0 ]; then
+                keep=$top/tests/fuzz/corpus/$h
+                mkdir -p "$keep"
+                nice -n 10 "$out/fuzz-$h" -merge=1 -max_len="${max_len[$h]}" "$keep" "$work" \
+                        >"$out/merge-$h.log" 2>&1
+                echo "merged into $keep: $(find "$keep" -type f | wc -l) files, $(du -sh "$keep" | cut -f1)"
+        fi
+done
+exit $status
