@@ -8,6 +8,9 @@
  *       Prints each string of the answer on its own line; on a D-Bus error prints
  *       "ERROR <name>: <message>" and exits 1. --no-reply sends the call and
  *       disconnects at once (a caller that goes away mid-call).
+ *   test-daemon-call ADDRESS --pipeline N METHOD [ARG]...
+ *       Sends N such calls before reading any answer, then prints one line per answer in
+ *       order: "ok" or "ERROR <name>: <message>".
  *   test-daemon-call --local-profile FILE            the lib's digest, then its compact JSON
  *   test-daemon-call --local-record FILE CONFIG      the lib's record of CONFIG, compact JSON
  *   test-daemon-call --local-compare SRC DST CONFIG  the lib's verdict, then its report JSON
@@ -61,7 +64,7 @@ static char *argument(const char *spec) {
         return strdup(spec);
 }
 
-static int call(const char *address, bool no_reply, const char *method, char **specs, int n_specs) {
+static int call(const char *address, bool no_reply, int pipeline, const char *method, char **specs, int n_specs) {
         DBusConnection *c;
         DBusMessage *m, *reply;
         DBusMessageIter iter;
@@ -90,6 +93,27 @@ static int call(const char *address, bool no_reply, const char *method, char **s
         if (no_reply) {
                 dbus_connection_send(c, m, NULL);
                 dbus_connection_flush(c);
+        } else if (pipeline > 0) {
+                DBusPendingCall *pending[64];
+
+                for (int i = 0; i < pipeline && i < 64; i++) {
+                        DBusMessage *copy = dbus_message_copy(m);   /* each call needs its own serial */
+
+                        dbus_connection_send_with_reply(c, copy, &pending[i], 60000);
+                        dbus_message_unref(copy);
+                }
+                dbus_connection_flush(c);
+                for (int i = 0; i < pipeline && i < 64; i++) {
+                        dbus_pending_call_block(pending[i]);
+                        reply = dbus_pending_call_steal_reply(pending[i]);
+                        if (dbus_set_error_from_message(&error, reply)) {
+                                printf("ERROR %s: %s\n", error.name, error.message);
+                                dbus_error_free(&error);
+                        } else
+                                printf("ok\n");
+                        dbus_message_unref(reply);
+                        dbus_pending_call_unref(pending[i]);
+                }
         } else {
                 reply = dbus_connection_send_with_reply_and_block(c, m, 60000, &error);
                 if (!reply) {
@@ -169,10 +193,11 @@ int main(int argc, char **argv) {
         }
         if (argc >= 3) {
                 bool no_reply = strcmp(argv[2], "--no-reply") == 0;
-                int first = no_reply ? 3 : 2;
+                int pipeline = argc >= 4 && strcmp(argv[2], "--pipeline") == 0 ? atoi(argv[3]) : 0;
+                int first = no_reply ? 3 : pipeline > 0 ? 4 : 2;
 
                 if (argc > first)
-                        return call(argv[1], no_reply, argv[first], argv + first + 1, argc - first - 1);
+                        return call(argv[1], no_reply, pipeline, argv[first], argv + first + 1, argc - first - 1);
         }
         fprintf(stderr, "usage: see the comment at the top of tests/test-daemon-call.c\n");
         return 2;
