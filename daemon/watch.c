@@ -20,6 +20,7 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/tree.h>
 #include <systemd/sd-daemon.h>
 
 #include "domxml.h"
@@ -247,6 +248,36 @@ static int record_build(const Profile *host, const DomainXml *dx, const char *do
         return 0;
 }
 
+/*
+ * The element for virDomainSetMetadata: <record domain="UUID">JSON</record> without a
+ * namespace, because libvirt puts it in KVMREGS_METADATA_NS itself and refuses an element
+ * that already declares the prefix. The domain XML then holds what domxml_record_element()
+ * describes.
+ */
+static char *record_metadata_element(const char *domain_uuid, const char *json) {
+        xmlDoc *doc;
+        xmlNode *rec;
+        xmlBuffer *buf;
+        char *out = NULL;
+
+        doc = xmlNewDoc(BAD_CAST "1.0");
+        if (!doc)
+                return NULL;
+        rec = xmlNewDocNode(doc, NULL, BAD_CAST KVMREGS_METADATA_ELEMENT, NULL);
+        buf = xmlBufferCreate();
+        if (rec && buf) {
+                xmlDocSetRootElement(doc, rec);
+                if (xmlNewProp(rec, BAD_CAST "domain", BAD_CAST domain_uuid)) {
+                        xmlNodeAddContent(rec, BAD_CAST json);   /* escapes what XML needs */
+                        if (xmlNodeDump(buf, doc, rec, 0, 0) >= 0)
+                                out = strdup((const char *) xmlBufferContent(buf));
+                }
+        }
+        xmlBufferFree(buf);
+        xmlFreeDoc(doc);
+        return out;
+}
+
 /* ---- pending stamps ---- */
 
 static void pending_add(Watch *w, const char *uuid, StampKind kind, uint64_t due_ms) {
@@ -364,7 +395,7 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
                 return STAMP_DONE;      /* already current */
         }
 
-        element = domxml_record_element(p->uuid, stamp.json);
+        element = record_metadata_element(p->uuid, stamp.json);
         free(stamp.json);
         if (!element) {
                 virDomainFree(dom);
