@@ -129,6 +129,13 @@ static DBusHandlerResult reply_strings(Bus *bus, DBusMessage *call, const char *
         return send_or_drop(bus, reply) ? DBUS_HANDLER_RESULT_HANDLED : DBUS_HANDLER_RESULT_NEED_MEMORY;
 }
 
+/* libdbus aborts on a string that is not UTF-8: documents made from caller input are checked. */
+static DBusHandlerResult reply_document(Bus *bus, DBusMessage *call, const char *verdict, const char *json) {
+        if (!dbus_validate_utf8(json, NULL))
+                return reply_error(bus, call, BUS_ERROR_FAILED, "The answer would not be valid UTF-8");
+        return reply_strings(bus, call, verdict ? verdict : json, verdict ? json : NULL);
+}
+
 static DBusHandlerResult reply_empty(Bus *bus, DBusMessage *call) {
         return send_or_drop(bus, dbus_message_new_method_return(call)) ? DBUS_HANDLER_RESULT_HANDLED
                                                                        : DBUS_HANDLER_RESULT_NEED_MEMORY;
@@ -209,7 +216,7 @@ static DBusHandlerResult method_get_config(Bus *bus, DBusMessage *call) {
         json = profile_to_json(record, false);
         if (!json)
                 return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        return reply_strings(bus, call, json, NULL);
+        return reply_document(bus, call, NULL, json);
 }
 
 /* The source configuration Compare looks at: the named one, or a record's only one. */
@@ -280,7 +287,7 @@ static DBusHandlerResult method_compare(Bus *bus, DBusMessage *call) {
         json = report_to_json(report, false);
         if (!json)
                 return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        return reply_strings(bus, call, verdict_name(report->verdict), json);
+        return reply_document(bus, call, verdict_name(report->verdict), json);
 }
 
 static void refresh_finish(Bus *bus, DBusMessage *uid_reply) {
@@ -669,7 +676,7 @@ static char **profile_config_names(const Profile *p) {
         if (!names)
                 return NULL;
         for (size_t i = 0; p && i < p->n_configs; i++) {
-                if (p->configs[i].skipped)
+                if (p->configs[i].skipped || !dbus_validate_utf8(p->configs[i].name, NULL))
                         continue;
                 names[n] = strdup(p->configs[i].name);
                 if (!names[n]) {
@@ -681,9 +688,13 @@ static char **profile_config_names(const Profile *p) {
         return names;
 }
 
+/* Stores a property value; false if unchanged. One that is not UTF-8 (libdbus would abort
+ * sending it) is stored as a placeholder. */
 static bool replace_string(char **field, const char *value, int *r) {
         char *copy;
 
+        if (!dbus_validate_utf8(value, NULL))
+                value = "(not valid UTF-8)";
         if (strcmp(*field, value) == 0)
                 return false;
         copy = strdup(value);
@@ -707,6 +718,9 @@ int bus_profile_changed(Bus *bus) {
                 json = profile_to_json(p, false);
                 if (!json)
                         return -ENOMEM;
+                /* Checked once here, so that GetProfile can send it as is. */
+                if (!dbus_validate_utf8(json, NULL))
+                        return -EILSEQ;
         }
         configs = profile_config_names(p);
         if (!configs)

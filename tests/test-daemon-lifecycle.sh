@@ -117,6 +117,16 @@ start_daemon D --profile-file "$WORK/profile.json"
 "$KVMREGSD" --bus-address "$BUS_D" --no-libvirt --profile-file "$WORK/profile.json" 2> "$WORK/err.log"
 check_eq "name already owned: exit status" $? 1
 check "name already owned: message" grep -q 'owned by another process' "$WORK/err.log"
+# A profile path that is not UTF-8 ends up in error messages: they must not kill the daemon
+# (libdbus aborts on such strings).
+kill "$DAEMON_PID"; wait "$DAEMON_PID"
+odd_path=$WORK/$'odd-\xff'.json
+cp "$DATA/6.1-cortex-a72.json" "$odd_path"
+start_daemon D --profile-file "$odd_path"
+echo '[' > "$odd_path"
+check_eq "Refresh failing on a non-UTF-8 path" "$(error_name "$BUS_D" Refresh)" "$IFACE.Error.RefreshFailed"
+check_eq "still serving" "$(property "$BUS_D" Digest)" "\"$digest_61\""
+
 # Without --profile-file it probes; with no arm64 KVM it still serves, and says why.
 kill "$DAEMON_PID"; wait "$DAEMON_PID"
 start_daemon D --kvm-device "$WORK/no-kvm"
