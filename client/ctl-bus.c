@@ -88,19 +88,31 @@ int ctl_profile(Ctl *ctl) {
         return ctl_print_profile(ctl, p, ctl->config);
 }
 
+typedef struct DaemonStatus {
+        char *state, *kernel_release, *digest, *configs;
+} DaemonStatus;
+
+static void daemon_status_done(DaemonStatus *s) {
+        free(s->state);
+        free(s->kernel_release);
+        free(s->digest);
+        free(s->configs);
+}
+
 int ctl_status(Ctl *ctl) {
         static const char *const properties[] = { "State", "KernelRelease", "Digest", "Configs" };
         _cleanup_(busclient_freep) BusClient *bus = NULL;
-        _cleanup_free_ char *values[ELEMENTSOF(properties)] = {};
+        _cleanup_(daemon_status_done) DaemonStatus status = {};
+        char **values[] = { &status.state, &status.kernel_release, &status.digest, &status.configs };
         const char *where = bus_where(ctl);
-        int r = CTL_EXIT_OK;
+        int r;
 
         r = ctl_bus_connect(ctl, ctl->bus_address, where, &bus);
         if (r != CTL_EXIT_OK)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(properties); i++) {
                 _cleanup_free_ char *message = NULL;
-                int k = busclient_get_property(bus, properties[i], &values[i], &message);
+                int k = busclient_get_property(bus, properties[i], values[i], &message);
 
                 if (k < 0)
                         return bus_call_failed(bus, where, properties[i], NULL, k, message);
@@ -117,10 +129,10 @@ int ctl_status(Ctl *ctl) {
                         return CTL_EXIT_USAGE;
                 }
                 json_object_object_add(o, "bus", json_object_new_string(ctl->bus_address ? ctl->bus_address : "system"));
-                json_object_object_add(o, "state", json_object_new_string(values[0]));
-                json_object_object_add(o, "kernel_release", json_object_new_string(values[1]));
-                json_object_object_add(o, "digest", json_object_new_string(values[2]));
-                for (char *save = NULL, *t = strtok_r(values[3], ",", &save); t; t = strtok_r(NULL, ",", &save))
+                json_object_object_add(o, "state", json_object_new_string(status.state));
+                json_object_object_add(o, "kernel_release", json_object_new_string(status.kernel_release));
+                json_object_object_add(o, "digest", json_object_new_string(status.digest));
+                for (char *save = NULL, *t = strtok_r(status.configs, ",", &save); t; t = strtok_r(NULL, ",", &save))
                         json_object_array_add(configs, json_object_new_string(t));
                 json_object_object_add(o, "configs", configs);
                 s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -132,12 +144,15 @@ int ctl_status(Ctl *ctl) {
                 return CTL_EXIT_OK;
         }
         printf("Service:  %s (%s)\n", KVMREGS_BUS_NAME, ctl->bus_address ? ctl->bus_address : "system bus");
-        printf("State:    %s\n", values[0]);
-        printf("Kernel:   %s\n", *values[1] ? values[1] : "-");
-        printf("Digest:   %s\n", *values[2] ? values[2] : "-");
+        printf("State:    %s\n", status.state);
+        printf("Kernel:   %s\n", *status.kernel_release ? status.kernel_release : "-");
+        printf("Digest:   %s\n", *status.digest ? status.digest : "-");
         printf("Configs:  ");
-        for (const char *c = values[3]; *c; c++)
-                fputs(*c == ',' ? ", " : (char[]){ *c, 0 }, stdout);
+        for (const char *c = status.configs; *c; c++) {
+                putchar(*c);
+                if (*c == ',')
+                        putchar(' ');
+        }
         putchar('\n');
         return CTL_EXIT_OK;
 }

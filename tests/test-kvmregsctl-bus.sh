@@ -43,6 +43,10 @@ run() {
         checks=$((checks + 1))
         "$CTL" "$@" >"$T/out" 2>"$T/err"
         rc=$?
+        if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
+                fail "kvmregsctl $*: sanitizer report: $(grep -m3 -E 'Sanitizer|runtime error:|#[0-9] ' "$T/err")"
+                return 1
+        fi
         if [ "$rc" != "$want" ]; then
                 fail "kvmregsctl $*: exit $rc, expected $want; stderr: $(head -c 400 "$T/err")"
                 return 1
