@@ -1,0 +1,24 @@
+# Fuzzing: each libFuzzer harness replayed over its committed corpus and every crash reproducer
+# (tests/fuzz/corpus/HARNESS, tests/fuzz/crashes/HARNESS) by a plain main, no libFuzzer needed,
+# so that make check, the sanitizer build and distcheck hold the parsers and the rules to them.
+# The fuzzers themselves: tests/fuzz/build-and-run.sh (clang), see docs/fuzzing.md.
+FUZZ_REPLAYS = tests/fuzz/replay-profile tests/fuzz/replay-compare tests/fuzz/replay-domxml
+check_PROGRAMS += $(FUZZ_REPLAYS)
+TESTS += $(FUZZ_REPLAYS)
+UNIT_TESTS += $(FUZZ_REPLAYS)
+EXTRA_DIST += tests/fuzz
+
+tests_fuzz_replay_profile_SOURCES = tests/fuzz/replay-corpus.c tests/fuzz/fuzz-profile.c tests/fuzz/fuzz-common.h
+tests_fuzz_replay_profile_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_HARNESS=\"profile\"
+tests_fuzz_replay_profile_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_fuzz_replay_profile_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
+
+tests_fuzz_replay_compare_SOURCES = tests/fuzz/replay-corpus.c tests/fuzz/fuzz-compare.c tests/fuzz/fuzz-common.h
+tests_fuzz_replay_compare_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client -DFUZZ_HARNESS=\"compare\"
+tests_fuzz_replay_compare_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBXML_CFLAGS)
+tests_fuzz_replay_compare_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(JSONC_LIBS) $(LIBXML_LIBS) $(DBUS_LIBS)
+
+tests_fuzz_replay_domxml_SOURCES = tests/fuzz/replay-corpus.c tests/fuzz/fuzz-domxml.c tests/fuzz/fuzz-common.h
+tests_fuzz_replay_domxml_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client -DFUZZ_HARNESS=\"domxml\"
+tests_fuzz_replay_domxml_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBXML_CFLAGS)
+tests_fuzz_replay_domxml_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(JSONC_LIBS) $(LIBXML_LIBS) $(DBUS_LIBS)
