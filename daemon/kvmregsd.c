@@ -71,7 +71,6 @@ static void log_message(int level, const char *format, ...) {
 
 #define log_error(...) log_message(3, __VA_ARGS__)
 #define log_warning(...) log_message(4, __VA_ARGS__)
-#define log_info(...) log_message(6, __VA_ARGS__)
 
 static void notify_status(const char *extra, const char *state) {
         (void) sd_notifyf(false, "%sSTATUS=%s", extra, state);
@@ -154,23 +153,26 @@ static uint64_t now_monotonic_usec(void) {
 
 /* SIGHUP and Refresh(): systemd sees a reload from RELOADING=1 to READY=1. */
 static int daemon_reload(Daemon *d, char **ret_message) {
-        _cleanup_free_ char *message = NULL;
+        _cleanup_free_ char *message = NULL, *status = NULL;
         int r;
 
         (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Refreshing the profile",
                           now_monotonic_usec());
         r = daemon_refresh(d, &message);
-        if (r < 0) {
-                log_error("Refresh failed, keeping the last profile: %s", message ? message : strerror(-r));
-                notify_status("READY=1\n", "refresh failed, serving the last profile");
-        } else
+        if (r >= 0) {
                 (void) sd_notify(false, "READY=1");
-        if (ret_message)
-                *ret_message = TAKE_PTR(message);
+                return 0;
+        }
+        if (asprintf(&status, "refresh failed: %s%s", message ? message : strerror(-r),
+                     d->shared.profile ? "; serving the last profile" : "") < 0)
+                status = NULL;
+        notify_status("READY=1\n", status ? status : "refresh failed");
+        *ret_message = TAKE_PTR(message);
         return r;
 }
 
 static int on_bus_refresh(void *userdata, char **ret_message) {
+        /* The caller gets the error; STATUS= shows it too. */
         return daemon_reload(userdata, ret_message);
 }
 
@@ -183,7 +185,12 @@ static void on_bus_disconnected(void *userdata) {
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        (void) daemon_reload(userdata, NULL);
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        r = daemon_reload(userdata, &message);
+        if (r < 0)
+                log_error("Refresh failed, keeping the last profile: %s", message ? message : strerror(-r));
         return 0;
 }
 
@@ -204,7 +211,7 @@ static void daemon_done(Daemon *d) {
 }
 
 static int daemon_start(Daemon *d) {
-        _cleanup_free_ char *message = NULL, *status = NULL;
+        _cleanup_free_ char *message = NULL, *no_profile = NULL, *status = NULL;
         static const BusCallbacks callbacks = {
                 .refresh = on_bus_refresh,
                 .disconnected = on_bus_disconnected,
@@ -248,13 +255,13 @@ static int daemon_start(Daemon *d) {
 
         notify_status("", d->options->profile_file ? "reading the profile" : "probing");
         (void) bus_set_state(d->bus, "probing");
-        r = daemon_refresh(d, &message);
+        r = daemon_refresh(d, &no_profile);
         if (r < 0 && d->options->profile_file) {
-                log_error("Cannot read the profile: %s", message ? message : strerror(-r));
+                log_error("Cannot read the profile: %s", no_profile ? no_profile : strerror(-r));
                 return r;
         }
         if (r < 0)
-                log_warning("No profile: %s", message ? message : strerror(-r));
+                log_warning("No profile: %s", no_profile ? no_profile : strerror(-r));
 
         r = bus_request_name(d->bus, &message);
         if (r < 0) {
@@ -268,7 +275,7 @@ static int daemon_start(Daemon *d) {
                         log_warning("Not following libvirt: %s", strerror(-r));
         }
 
-        status = d->shared.profile ? state_ready(d->shared.profile) : strdup(message ? message : "no profile");
+        status = d->shared.profile ? state_ready(d->shared.profile) : strdup(no_profile ? no_profile : "no profile");
         notify_status("READY=1\n", status ? status : "ready");
         return 0;
 }
