@@ -345,5 +345,27 @@ expect "hung daemon, on_daemon_error=allow: allowed after the timeout (${MIGRATE
         within "$(awk -v t=$HOOK_TIMEOUT_MS 'BEGIN { print t / 1000 }')" "$MIGRATE_SECONDS"
 expect_record hostA g3 hostA "$P612" pmu
 
+# -- 7. libvirtd restarts under a running kvmregsd: it reconnects and follows the new libvirtd
+#       (a guest started afterwards is stamped); on start-up it stamps running domains that
+#       lack a record
+dir=$(host_dir hostA)
+old=$(host_pid hostA)
+kill -TERM "$old"
+for _ in $(seq 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+# the host's namespaces live on in its dbus-daemon
+setsid nsenter -t "$(cat "$dir/dbus.pid")" -m -u -- libvirtd --listen -p "$dir/libvirtd.pid" \
+        </dev/null >>"$dir/hostns.log" 2>&1 &
+echo $! >"$dir/launcher.pid"; echo $! >"$dir/libvirtd.pid"
+for _ in $(seq 100); do virsh -c "$E2E_A_URI" hostname >/dev/null 2>&1 && break; sleep 0.1; done
+start_guest hostA g4 7e57c0de-0000-4000-8000-000000000004
+expect_record hostA g4 hostA "$P612" pmu
+expect "hostA's kvmregsd saw libvirtd go and reconnected" \
+        grep -q 'lost the connection to libvirt' "$dir/kvmregsd.log"
+daemon_stop hostA
+virsh_on hostA metadata g4 "$NS" --remove --live --config >/dev/null
+expect "g4's record removed" [ -z "$(record_of hostA g4)" ]
+daemon_start hostA "$P612" || exit 1
+expect_record hostA g4 hostA "$P612" pmu
+
 e2e_log "done: $E2E_FAILED failure(s)"
 [ "$E2E_FAILED" = 0 ]
