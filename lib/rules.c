@@ -51,6 +51,10 @@ typedef enum Reason {
         REASON_NK_AARCH32,
         REASON_NK_WORKAROUND,
         REASON_NK_PMUVER_IMPDEF,
+        REASON_NK_PMCR,              /* only PMCR_EL0's writable bits and N are kept */
+        REASON_NK_WRITE_ONLY,        /* PMSWINC_EL0 reads as zero */
+        REASON_NK_COUNTER_WIDTH,     /* 32-bit event counters without PMUv3p5 */
+        REASON_NK_PMU_MASKED,        /* PMU enable/overflow bits of counters the vCPU lacks */
 } Reason;
 
 typedef struct Pending {
@@ -84,12 +88,21 @@ typedef struct Dest {
         uint64_t ctr;                /* CTR_EL0 (cache line sizes, IDC) */
         uint64_t pmu_counter_mask;   /* cycle counter | event counters from PMCR_EL0.N */
         uint64_t pmuver, perfmon, csv2, csv3;
+        /* The vCPU as the source's accepted writes leave it (dest_apply_source()). */
+        uint64_t pmcr_n;             /* PMCR_EL0.N */
+        bool pmu_64bit;              /* PMUVer >= PMUv3p5: event counters are 64 bits */
+        bool wa2_follows_ssbs;       /* host mitigates SSB with SSBS: WA2 reads 0 with SSBS, 3 without */
+        uint64_t wa2_level;          /* WORKAROUND_2 as the vCPU reports it */
 } Dest;
 
 enum {
         PMUVER_IMP_DEF = 0xf,
         DEBUGVER_IMP = 6,            /* Armv8 debug: the lowest KVM accepts */
         PERFMON_PMUV3 = 3,
+        PMUVER_V3P5 = 6,
+        PMCR_N_SHIFT = 11,
+        PMCR_LC = 1 << 6,
+        PMCR_WRITABLE = 0xff,        /* E, P, C, D, X, DP, LC, LP */
 };
 
 #define REG_PMCR_EL0          SYSREG_ID(3, 3, 9, 12, 0)
@@ -99,6 +112,8 @@ enum {
 #define REG_PMINTENSET_EL1    SYSREG_ID(3, 0, 9, 14, 1)
 #define REG_PMINTENCLR_EL1    SYSREG_ID(3, 0, 9, 14, 2)
 #define REG_PMOVSSET_EL0      SYSREG_ID(3, 3, 9, 14, 3)
+#define REG_PMSWINC_EL0       SYSREG_ID(3, 3, 9, 12, 4)
+#define REG_ID_AA64PFR1_EL1   SYSREG_ID(3, 0, 0, 4, 1)
 #define REG_ID_DFR0_EL1       SYSREG_ID(3, 0, 0, 1, 2)
 #define REG_ID_AA64SMFR0_EL1  SYSREG_ID(3, 0, 0, 4, 5)
 
@@ -483,11 +498,6 @@ static Check check_register(const Dest *d, uint64_t reg, uint64_t value, uint64_
         return ACCEPTED;
 }
 
-/* From 6.7 until the 2025 fix (7.2 has it): PM*SET/CLR writes act like guest writes. */
-static bool dest_has_pmu_setclr_bug(const Dest *d) {
-        return d->kernel >= KV(6, 7) && d->kernel < KV(7, 0);
-}
-
 static void dest_init(Dest *d, const Profile *p, const VcpuConfig *c) {
         uint64_t v;
 
@@ -511,9 +521,46 @@ static void dest_init(Dest *d, const Profile *p, const VcpuConfig *c) {
                 d->perfmon = ufield(v, 24, 4);
         if (vcpu_config_get_value(c, REG_ID_CTR_EL0, &v))
                 d->ctr = v;
-        d->pmu_counter_mask = UINT64_C(1) << 31;
-        if (vcpu_config_get_value(c, REG_PMCR_EL0, &v) && ufield(v, 11, 5) > 0)
-                d->pmu_counter_mask |= bits(0, (unsigned) ufield(v, 11, 5));
+        if (vcpu_config_get_value(c, REG_PMCR_EL0, &v))
+                d->pmcr_n = ufield(v, PMCR_N_SHIFT, 5);
+        d->pmu_counter_mask = (UINT64_C(1) << 31) | bits(0, (unsigned) d->pmcr_n);
+        d->pmu_64bit = d->pmuver >= PMUVER_V3P5 && d->pmuver != PMUVER_IMP_DEF;
+        if (vcpu_config_get_value(c, REG_ID_SMCCC_ARCH_WORKAROUND_2, &v))
+                d->wa2_level = v;
+        /* With SSBS the host's SSB state is "mitigated"; KVM then reports WA2 by the vCPU's SSBS. */
+        if (d->kernel >= KV(6, 7) && d->wa2_level == 0 && vcpu_config_get_value(c, REG_ID_AA64PFR1_EL1, &v) &&
+            ufield(v, 4, 4) != 0)
+                d->wa2_follows_ssbs = true;
+}
+
+/* What the vCPU becomes through the source's writes that other registers' behaviour follows. */
+/* Would the destination take the source's value of reg? false also when either lacks it. */
+static bool dest_takes_source_value(const Dest *d, const VcpuConfig *s, uint64_t reg, uint64_t *ret_value) {
+        uint64_t sv, dv, mask = 0;
+        bool has_mask;
+
+        if (!vcpu_config_get_value(s, reg, &sv) || !vcpu_config_get_value(d->config, reg, &dv))
+                return false;
+        has_mask = vcpu_config_get_mask(d->config, reg, &mask);
+        if (check_register(d, reg, sv, dv, has_mask, mask).outcome == OUTCOME_REFUSED)
+                return false;
+        *ret_value = sv;
+        return true;
+}
+
+/* What the vCPU becomes through the source's writes that other registers' behaviour follows. */
+static void dest_apply_source(Dest *d, const VcpuConfig *s) {
+        uint64_t v;
+
+        if (dest_takes_source_value(d, s, REG_ID_ID_AA64DFR0_EL1, &v))
+                d->pmu_64bit = ufield(v, 8, 4) >= PMUVER_V3P5 && ufield(v, 8, 4) != PMUVER_IMP_DEF;
+        if (d->wa2_follows_ssbs && dest_takes_source_value(d, s, REG_ID_AA64PFR1_EL1, &v))
+                d->wa2_level = ufield(v, 4, 4) != 0 ? 0 : 3;
+        /* set_pmcr() (6.7+): a lower N is taken, a higher one ignored. */
+        if (d->kernel >= KV(6, 7) && vcpu_config_get_value(s, REG_PMCR_EL0, &v) && ufield(v, PMCR_N_SHIFT, 5) < d->pmcr_n) {
+                d->pmcr_n = ufield(v, PMCR_N_SHIFT, 5);
+                d->pmu_counter_mask = (UINT64_C(1) << 31) | bits(0, (unsigned) d->pmcr_n);
+        }
 }
 
 bool rules_kernel_accepts(const Profile *dst, const VcpuConfig *d, uint64_t reg, uint64_t value,
@@ -549,49 +596,90 @@ bool rules_kernel_accepts(const Profile *dst, const VcpuConfig *d, uint64_t reg,
 
 /* ---- one like-for-like load ---- */
 
-/* The CLR register of a SET register, and whether QEMU writes SET first (ascending ids). */
-static bool pmu_pair_clr(uint64_t set, uint64_t *ret_clr, bool *ret_set_first) {
+/* The SET and CLR registers of a PMU set/clear pair (both name one state), if reg is one. */
+static bool pmu_pair(uint64_t reg, uint64_t *ret_set, uint64_t *ret_clr) {
         static const uint64_t pairs[][2] = {
                 { REG_PMCNTENSET_EL0, REG_PMCNTENCLR_EL0 },
                 { REG_PMINTENSET_EL1, REG_PMINTENCLR_EL1 },
                 { REG_PMOVSSET_EL0, REG_PMOVSCLR_EL0 },
         };
         for (size_t i = 0; i < ELEMENTSOF(pairs); i++)
-                if (pairs[i][0] == set) {
+                if (pairs[i][0] == reg || pairs[i][1] == reg) {
+                        *ret_set = pairs[i][0];
                         *ret_clr = pairs[i][1];
-                        *ret_set_first = pairs[i][0] < pairs[i][1];
                         return true;
                 }
         return false;
 }
 
-/*
- * The PMU set/clear pairs on an affected kernel: QEMU writes the same value v to both
- * registers of a pair; SET ORs it in, CLR clears it, so what remains is not v.
- * Reported on the SET register. Without a recorded value (a guest record) the
- * outcome depends on the guest, and the warning says so.
- */
-static int check_pmu_pair(Collector *c, const Dest *d, const VcpuConfig *s, uint64_t set,
-                          const RegValue *sv, const RegValue *dv) {
-        uint64_t clr, restored = 0, mask = d->pmu_counter_mask, dst_reset = dv ? dv->value : 0;
-        bool set_first;
-        Pending *p;
+static bool is_pmevcntr(uint64_t reg) {
+        unsigned op0, op1, crn, crm, op2;
 
-        if (!pmu_pair_clr(set, &clr, &set_first) || !vcpu_config_has_cpreg(s, clr) ||
-            !vcpu_config_has_cpreg(d->config, clr))
-                return 0;
-        if (sv) {
-                uint64_t v = sv->value & mask;
-                restored = set_first ? (dst_reset & ~v) & mask : (dst_reset | v) & mask;
-                if (restored == sv->value)
-                        return 0;
+        return reg_id_sysreg(reg, &op0, &op1, &crn, &crm, &op2) && op0 == 3 && op1 == 3 && crn == 14 &&
+               crm >= 8 && crm <= 11 && !(crm == 11 && op2 == 7);
+}
+
+/*
+ * PMU registers whose value reads back otherwise than written (all accepted). Returns
+ * false for other registers; else *ret_readback, and *ret_reason for a difference.
+ * A pair's two registers share one state: both read back what the two writes leave.
+ */
+static bool pmu_readback(const Dest *d, const VcpuConfig *s, uint64_t reg, uint64_t value,
+                         uint64_t *ret_readback, Reason *ret_reason) {
+        uint64_t set, clr, m = d->pmu_counter_mask;
+
+        if (pmu_pair(reg, &set, &clr)) {
+                uint64_t first, second, v1, v2, state;
+
+                if (d->kernel < KV(6, 7))
+                        return false;   /* plain stores before 6.7 */
+                /* QEMU writes both, in ascending id order, each with the source's value. */
+                first = set < clr ? set : clr;
+                second = set < clr ? clr : set;
+                if (!vcpu_config_get_value(s, first, &v1) || !vcpu_config_get_value(s, second, &v2))
+                        v1 = v2 = value;
+                (void) vcpu_config_get_value(d->config, set, &state);
+                if (d->kernel < KV(7, 0)) {
+                        /* 6.7 until the fix: a SET write ORs in, a CLR write clears. */
+                        state = first == set ? state | (v1 & m) : state & ~(v1 & m);
+                        state = second == set ? state | (v2 & m) : state & ~(v2 & m);
+                        *ret_reason = REASON_NK_PMU_PAIR;
+                } else {
+                        state = v2;
+                        *ret_reason = REASON_NK_PMU_MASKED;
+                }
+                *ret_readback = state & m;
+                return true;
         }
-        p = collector_add(c, FINDING_VALUE_NOT_KEPT, SEVERITY_WARNING, set, REASON_NK_PMU_PAIR);
-        if (!p)
-                return -ENOMEM;
-        pending_values(p, sv != NULL, sv ? sv->value : 0, sv != NULL, restored);
-        p->extra = clr;
-        return 0;
+        if (reg == REG_PMCR_EL0 && d->kernel >= KV(6, 7)) {
+                /* set_pmcr(): E/P/C/D/X/DP/LC/LP kept, N the VM's, LC RES1 without AArch32 EL0. */
+                *ret_readback = (value & PMCR_WRITABLE) | (d->pmcr_n << PMCR_N_SHIFT) | (d->aarch64_only ? PMCR_LC : 0);
+                *ret_reason = REASON_NK_PMCR;
+                return true;
+        }
+        if (reg == REG_PMSWINC_EL0 && d->kernel >= KV(6, 1)) {
+                *ret_readback = 0;
+                *ret_reason = REASON_NK_WRITE_ONLY;
+                return true;
+        }
+        if (is_pmevcntr(reg) && d->kernel >= KV(6, 1)) {
+                *ret_readback = d->pmu_64bit ? value : value & UINT32_MAX;
+                *ret_reason = REASON_NK_COUNTER_WIDTH;
+                return true;
+        }
+        return false;
+}
+
+static bool is_pmu_pair_reg(uint64_t reg) {
+        return reg == REG_PMCNTENSET_EL0 || reg == REG_PMCNTENCLR_EL0 || reg == REG_PMINTENSET_EL1 ||
+               reg == REG_PMINTENCLR_EL1 || reg == REG_PMOVSSET_EL0 || reg == REG_PMOVSCLR_EL0;
+}
+
+/* PMU registers in the cpreg list: the PMU (3,x,9,12-14) and event counter (3,3,14,8-15) ranges. */
+static bool maybe_pmu_reg(uint64_t reg) {
+        unsigned op0, crn;
+
+        return reg_id_sysreg(reg, &op0, NULL, &crn, NULL, NULL) && op0 == 3 && (crn == 9 || crn == 14);
 }
 
 static int compare_values(Collector *c, const Dest *d, const VcpuConfig *s, uint64_t reg,
@@ -599,13 +687,30 @@ static int compare_values(Collector *c, const Dest *d, const VcpuConfig *s, uint
         Check v;
         Pending *p;
 
-        if ((reg == REG_PMCNTENSET_EL0 || reg == REG_PMINTENSET_EL1 || reg == REG_PMOVSSET_EL0) &&
-            dest_has_pmu_setclr_bug(d))
-                return check_pmu_pair(c, d, s, reg, sv, dv);
-        if (!sv || !dv || sv->value == dv->value)
-                return 0;       /* equal, or guest state the profiles do not record: accepted */
+        uint64_t limit;
 
-        v = check_register(d, reg, sv->value, dv->value, dm != NULL, dm ? dm->value : 0);
+        if (maybe_pmu_reg(reg)) {
+                uint64_t readback;
+                Reason reason;
+
+                if (!pmu_readback(d, s, reg, sv ? sv->value : 0, &readback, &reason))
+                        return 0;
+                /* Without a recorded value (a guest record) only the set/clear bug is certain to bite. */
+                if (sv ? readback == sv->value : reason != REASON_NK_PMU_PAIR || !is_pmu_pair_reg(reg))
+                        return 0;
+                p = collector_add(c, FINDING_VALUE_NOT_KEPT, SEVERITY_WARNING, reg, reason);
+                if (!p)
+                        return -ENOMEM;
+                pending_values(p, sv != NULL, sv ? sv->value : 0, sv != NULL, readback);
+                return 0;
+        }
+        if (!sv || !dv)
+                return 0;       /* guest state the profiles do not record: accepted */
+        limit = reg == REG_ID_SMCCC_ARCH_WORKAROUND_2 ? d->wa2_level : dv->value;
+        if (sv->value == limit)
+                return 0;
+
+        v = check_register(d, reg, sv->value, limit, dm != NULL, dm ? dm->value : 0);
         if (v.outcome == OUTCOME_ACCEPTED)
                 return 0;
         if (v.outcome == OUTCOME_REFUSED)
@@ -614,7 +719,7 @@ static int compare_values(Collector *c, const Dest *d, const VcpuConfig *s, uint
                 p = collector_add(c, FINDING_VALUE_NOT_KEPT, SEVERITY_WARNING, reg, v.reason);
         if (!p)
                 return -ENOMEM;
-        pending_values(p, true, sv->value, true, v.outcome == OUTCOME_NOT_KEPT ? v.extra : dv->value);
+        pending_values(p, true, sv->value, true, v.outcome == OUTCOME_NOT_KEPT ? v.extra : limit);
         if (v.outcome == OUTCOME_REFUSED)
                 p->extra = v.extra;
         if (v.field)
@@ -981,6 +1086,32 @@ static void describe(const Pending *pd, const TextContext *x, Text *m, Text *rem
                 text_put(rem, "upgrade the destination kernel to one with the PMU set/clear fix (as 7.2 has); "
                               "a guest not using the PMU is unaffected");
                 break;
+        case REASON_NK_PMU_MASKED:
+                text_put(m, "accepted, but only the bits of counters the vCPU has are kept (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "none needed: the guest has no such counters");
+                break;
+        case REASON_NK_PMCR:
+                text_put(m, "accepted, but the kernel keeps only the control bits and its own counter count N (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "none needed unless the guest relies on PMCR_EL0's identification bits or more counters: "
+                              "then migrate to a host with the same kernel series and CPU");
+                break;
+        case REASON_NK_WRITE_ONLY:
+                text_put(m, "accepted; a write-only register that reads as zero (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "none needed");
+                break;
+        case REASON_NK_COUNTER_WIDTH:
+                text_put(m, "accepted, but the destination vCPU's event counters are 32 bits wide (no PMUv3p5): the "
+                            "upper half is lost (");
+                text_values(m, f);
+                text_put(m, ")");
+                text_put(rem, "none needed for 32-bit counting; else migrate to a host whose PMU has 64-bit counters");
+                break;
         case REASON_NK_AARCH32:
                 text_put(m, "accepted but ignored: the destination CPU has no AArch32 and its AArch32 ID registers read as zero (");
                 text_values(m, f);
@@ -1083,6 +1214,7 @@ static int collect_like_for_like(Collector *c, const VcpuConfig *s, const Profil
         Dest dest;
 
         dest_init(&dest, dst, d);
+        dest_apply_source(&dest, s);
         return compare_walk(c, s, &dest);
 }
 

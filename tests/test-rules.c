@@ -20,6 +20,10 @@
 #define REG_MVFR0_EL1      SYSREG_ID(3, 0, 0, 3, 0)
 #define REG_CCSIDR(csselr) (REG_ARCH_ARM64 | REG_SIZE_U32 | ((uint64_t) REG_COPROC_DEMUX << 16) | (csselr))
 
+static uint64_t ufield_get(uint64_t v, unsigned shift) {
+        return (v >> shift) & 0xf;
+}
+
 static Profile *load(const char *name) {
         Profile *p = NULL;
         ProfileError e = {};
@@ -333,8 +337,12 @@ static void test_61_to_612(void) {
                 /* Lower DebugVer/PMUVer went through the masks: no refusal at all. */
                 CHECK_STR(names_of(r, FINDING_VALUE_REFUSED), NONE);
                 CHECK_STR(names_of(r, FINDING_NOT_ON_DEST), NONE);
-                /* 6.12's PMU SET/CLR writes: the enable registers do not keep the value. */
-                CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT), NAMES("PMCNTENSET_EL0", "PMINTENSET_EL1"));
+                /* 6.12's PMU SET/CLR writes lose the enable bits; PMCR_EL0 loses its IMP/IDCODE bits (replayed). */
+                CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT), NAMES("PMCNTENSET_EL0", "PMCNTENCLR_EL0", "PMINTENSET_EL1",
+                                                                     "PMINTENCLR_EL1", "PMCR_EL0"));
+                const Finding *pmcr = find(r, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 9, 12, 0));
+                CHECK(pmcr && pmcr->src_value == value_get(config(src, "all"), SYSREG_ID(3, 3, 9, 12, 0)) &&
+                      pmcr->dst_value == ((pmcr->src_value & 0xff) | (pmcr->src_value & 0xf800)));
                 CHECK_STR(names_of(r, FINDING_DEST_ONLY), names_sorted(SIX_ONE_LACKS));
                 check_order_and_text(r);
 
@@ -488,7 +496,8 @@ static void test_identical(void) {
                         r = compare(a, c->name, b, c->name);
                         CHECK_INT(r->verdict, VERDICT_COMPATIBLE);
                         if (is_612 && (c->init_features0 & VCPU_FEATURE_PMU_V3))
-                                CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT), NAMES("PMCNTENSET_EL0", "PMINTENSET_EL1"));
+                                CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT),
+                                          NAMES("PMCNTENSET_EL0", "PMCNTENCLR_EL0", "PMINTENSET_EL1", "PMINTENCLR_EL1"));
                         else
                                 CHECK_INT(r->n_findings, 0);
                         CHECK_INT(count_severity(r, SEVERITY_FATAL), 0);
@@ -534,7 +543,9 @@ static void test_psci(void) {
                         r = compare(src, c->name, dst, c->name);
                         CHECK_INT(r->verdict, VERDICT_COMPATIBLE);
                         CHECK_INT(count_severity(r, SEVERITY_FATAL), 0);
-                        CHECK_INT(count_severity(r, SEVERITY_WARNING), 0);
+                        /* 7.2 keeps only PMCR_EL0's control bits and N (6.1 sends IMP/IDCODE too). */
+                        CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT),
+                                  (c->init_features0 & VCPU_FEATURE_PMU_V3) ? NAMES("PMCR_EL0") : NONE);
                 }
         }
 
@@ -640,6 +651,20 @@ static void test_workarounds(void) {
                 CHECK_INT(r->verdict, VERDICT_INCOMPATIBLE);
                 CHECK_STR(names_of(r, FINDING_VALUE_REFUSED), NAMES("SMCCC_ARCH_WORKAROUND_1"));
         }
+        /* A max host mitigates SSB with SSBS and reports WA2 by the vCPU's SSBS: a cortex-a72 guest
+         * (no SSBS, accepted lower) reads back "not required" (3) after writing 0 (replayed on 6.12 and 7.2). */
+        static const char *const maxes[] = { "6.12-max.json", "7.2-max.json" };
+        for (size_t i = 0; i < ELEMENTSOF(maxes); i++) {
+                _cleanup_(profile_freep) Profile *a72 = load("6.12-cortex-a72.json");
+                _cleanup_(profile_freep) Profile *max = load(maxes[i]);
+                _cleanup_(report_freep) Report *r = compare(a72, "base", max, "base");
+                const Finding *f = find(r, FINDING_VALUE_NOT_KEPT, REG_ID_SMCCC_ARCH_WORKAROUND_2);
+                CHECK_INT(value_get(config(max, "base"), REG_ID_SMCCC_ARCH_WORKAROUND_2), 0);
+                CHECK(f && f->src_value == 0 && f->dst_value == 3);
+                /* WA1 too: written 0 (not available), reads the host's 2 (not required). */
+                CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT), NAMES("SMCCC_ARCH_WORKAROUND_1", "SMCCC_ARCH_WORKAROUND_2"));
+        }
+
         /* WORKAROUND_2: the enabled bit only with level "available". */
         CHECK(!rules_kernel_accepts(p, c, REG_ID_SMCCC_ARCH_WORKAROUND_2, 0x10, NULL));
         CHECK(rules_kernel_accepts(p, c, REG_ID_SMCCC_ARCH_WORKAROUND_2, 0x0, NULL));
@@ -703,7 +728,8 @@ static void test_aarch64_only_destination(void) {
         CHECK_INT(r->verdict, VERDICT_INCOMPATIBLE);
         CHECK_STR(names_of(r, FINDING_VALUE_REFUSED), NAMES("ID_AA64PFR0_EL1"));
         CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT),
-                  NAMES("ID_PFR0_EL1", "ID_ISAR0_EL1", "MVFR0_EL1", "PMCNTENSET_EL0", "PMINTENSET_EL1"));
+                  NAMES("ID_PFR0_EL1", "ID_ISAR0_EL1", "MVFR0_EL1", "PMCNTENSET_EL0", "PMCNTENCLR_EL0", "PMINTENSET_EL1",
+                        "PMINTENCLR_EL1", "PMCR_EL0" /* LC is RES1 without AArch32 */));
         const Finding *f = find(r, FINDING_VALUE_NOT_KEPT, REG_ID_PFR0_EL1);
         CHECK(f && f->dst_value == 0 && f->src_value == value_get(config(src, "all"), REG_ID_PFR0_EL1));
 }
@@ -714,7 +740,9 @@ static void test_pmu_pairs_fixed(void) {
         _cleanup_(profile_freep) Profile *dst = load("7.2-cortex-a72.json");
         VcpuConfig *s = config(src, "all");
 
+        /* A source carries the same value in both registers of a pair (one state). */
         value_set(s, REG_PMCNTENSET_EL0, 0x80000001);
+        value_set(s, SYSREG_ID(3, 3, 9, 12, 2), 0x80000001);
         _cleanup_(report_freep) Report *r = compare(src, "all", dst, "all");
         CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT), NONE);
         _cleanup_(report_freep) Report *same = compare(dst, "all", dst, "all");
@@ -726,7 +754,29 @@ static void test_pmu_pairs_fixed(void) {
         const Finding *f = find(r2, FINDING_VALUE_NOT_KEPT, REG_PMCNTENSET_EL0);
         uint64_t reset = value_get(config(d612, "all"), REG_PMCNTENSET_EL0);
         CHECK(f && f->src_value == 0x80000001 && f->dst_value == (reset & ~UINT64_C(0x80000001)));
+        CHECK(find(r2, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 9, 12, 2)) != NULL);
+        /* PMOVSCLR is written before PMOVSSET: the overflow flags survive (reset | v). */
+        CHECK(find(r2, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 9, 14, 3)) == NULL);
         CHECK(f && f->severity == SEVERITY_WARNING);
+}
+
+/* Event counters are 32 bits unless the vCPU's PMU is PMUv3p5: a lower PMUVer the source brings along counts. */
+static void test_counter_width(void) {
+        _cleanup_(profile_freep) Profile *src = load("5.10-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = load("6.12-max.json");
+        _cleanup_(report_freep) Report *r = compare(src, "pmu", dst, "pmu");
+        uint64_t v = value_get(config(src, "pmu"), SYSREG_ID(3, 3, 14, 8, 0));
+        const Finding *f = find(r, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 14, 8, 0));
+
+        CHECK(v >> 32 != 0);
+        CHECK(f && f->dst_value == (v & UINT32_MAX));
+        CHECK(find(r, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 9, 12, 4) /* PMSWINC_EL0 */) != NULL);
+        /* With its own PMUv3p5 the 6.12 max vCPU keeps 64 bits. */
+        CHECK_INT(ufield_get(value_get(config(dst, "pmu"), REG_ID_ID_AA64DFR0_EL1), 8), 6);
+        _cleanup_(profile_freep) Profile *same = load("6.12-max.json");
+        value_set(config(same, "pmu"), SYSREG_ID(3, 3, 14, 8, 0), v);
+        _cleanup_(report_freep) Report *r2 = compare(same, "pmu", dst, "pmu");
+        CHECK(find(r2, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 14, 8, 0)) == NULL);
 }
 
 /* The report forms: JSON parses back with the same content; the summary names every fatal register. */
@@ -790,6 +840,7 @@ int main(void) {
         test_setters();
         test_aarch64_only_destination();
         test_pmu_pairs_fixed();
+        test_counter_width();
         test_report_forms();
         return test_summary("test-rules");
 }
