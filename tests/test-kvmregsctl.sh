@@ -294,5 +294,42 @@ bad "give one destination" check guest1 --domain-xml "$T/dom-61-pmu.xml" --to ho
 bad "names no host to ask" migrate guest1 qemu:///system
 bad "--domain-xml does not apply to migrate" migrate guest1 qemu+ssh://hostB/system --domain-xml "$T/dom-61-pmu.xml"
 
+# ---------------- check and migrate through real libvirt (its test driver: no daemon needed) ----------------
+py "$D" "$T" <<'EOF'
+import json, sys
+from xml.sax.saxutils import escape
+D, T = sys.argv[1], sys.argv[2]
+d = json.load(open(D + "/6.12-cortex-a72.json"))
+d["configs"] = [c for c in d["configs"] if c["name"] == "base"]
+uuid = "7e57c0de-0000-4000-8000-000000000003"
+open(T + "/node.xml", "w").write(
+    "<node><domain type='test'><name>guest3</name><uuid>%s</uuid><memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+    "<metadata><kvmregs:record xmlns:kvmregs='http://kvmregs.org/xmlns/record/1' domain='%s'>%s</kvmregs:record>"
+    "</metadata><os><type arch='aarch64' machine='virt'>hvm</type></os><cpu mode='host-passthrough'/>"
+    "<devices></devices></domain></node>" % (uuid, uuid, escape(json.dumps(d))))
+EOF
+NODE=test://$T/node.xml
+run 1 check guest3 --from "$NODE" --dest-profile "$D/6.1-cortex-a72.json" --json && {
+        want=$(missing_ids "$D/6.12-cortex-a72.json" "$D/6.1-cortex-a72.json" base)
+        got=$(found_ids not-on-destination dropped <"$T/out")
+        check "[ -n \"$want\" ] && [ \"$want\" = \"$got\" ]" "check through libvirt: got '$got', want '$want'"
+}
+run 0 check 7e57c0de-0000-4000-8000-000000000003 --from "$NODE" --dest-profile "$D/6.12-cortex-a72.json" --json && \
+        check "[ \"\$(jq -r '.verdict + \" \" + (.adjustments | join(\",\"))' '$T/out')\" = 'compatible-after-adjustment pmu=off' ]" \
+                "check by UUID through libvirt: adjustment"
+run 1 check test --from test:///default --dest-profile "$D/6.12-cortex-a72.json"
+check "grep -q \"domain 'test' has no kvmregs record\" '$T/err'" "libvirt's test domain has no record"
+bad "no domain 'nosuch' on test:///default" check nosuch --from test:///default --dest-profile "$D/6.12-cortex-a72.json"
+run 3 check guest3 --from "unix:///nonexistent" --dest-profile "$D/6.12-cortex-a72.json"
+check "grep -q 'cannot connect to libvirt at unix:///nonexistent' '$T/err'" "libvirt unreachable: $(head -c 300 "$T/err")"
+run 1 migrate guest3 test:///default --from "$NODE" --dest-profile "$D/6.1-cortex-a72.json"
+check "grep -q \"not migrating 'guest3'\" '$T/err' && grep -q 'TCR2_EL1' '$T/out'" "migrate refuses with the report"
+# Compatible: the check passes and libvirt is asked (its test driver cannot migrate, and says so).
+run 1 migrate guest3 test:///default --from "$NODE" --dest-profile "$D/6.12-cortex-a72.json" --live
+check "grep -q 'adjustments:  pmu=off' '$T/out' && grep -q \"migration of 'guest3' to test:///default failed: .*virDomainMigrate3\" '$T/err'" \
+        "migrate after a passing check reaches libvirt: $(head -c 300 "$T/err")"
+run 1 migrate guest3 test:///default --from "$NODE" --force --p2p
+check "grep -q 'without checking' '$T/err' && grep -q \"migration of 'guest3' to test:///default failed: .*p2p\" '$T/err'" "--force --p2p: $(head -c 300 "$T/err")"
+
 echo "test-kvmregsctl: $checks checks, $failures failed"
 [ "$failures" = 0 ]
