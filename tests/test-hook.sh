@@ -375,6 +375,14 @@ printf 'mode = enforcing\n' > "$tmp/bad.conf"
 run_hook "$tmp/bad.conf" "$xml"
 check "bad policy: exit 1" rc_is 1
 check "bad policy: names the line" stderr_has "bad.conf:1: invalid value for mode"
+printf 'timeout_ms = 5000\n' > "$tmp/slow.conf"
+run_hook "$tmp/slow.conf" "$xml"
+check "timeout over 2 s: exit 1" rc_is 1
+check "timeout over 2 s: names the line" stderr_has "slow.conf:1: invalid value for timeout_ms"
+printf '# comment\n\n  mode=warn  \nfrobnicate = yes\n' > "$tmp/unknown.conf"
+run_hook "$tmp/unknown.conf" "$xml"
+check "unknown key: exit 1" rc_is 1
+check "unknown key: names the line" stderr_has 'unknown.conf:4: unknown key "frobnicate"'
 printf 'mode = off\nbus_address = unix:path=/nonexistent\non_daemon_error = refuse\n' > "$tmp/off.conf"
 run_hook "$tmp/off.conf" "$DOMAINS/billion-laughs.xml"
 check "mode off: exit 0 whatever the input" rc_is 0
