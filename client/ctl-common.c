@@ -195,6 +195,10 @@ int ctl_bus_connect(Ctl *ctl, const char *address, const char *where, BusClient 
 
         r = busclient_new(address, ctl->timeout_ms, ret, &message);
         if (r < 0) {
+                if (r == -EINVAL) {
+                        ctl_error("%s: not a usable D-Bus address (%s)", where, message ? message : strerror(-r));
+                        return CTL_EXIT_USAGE;
+                }
                 if (r == -ETIMEDOUT)
                         ctl_error("%s: no answer within %d ms; try a longer --timeout", where, ctl->timeout_ms);
                 else

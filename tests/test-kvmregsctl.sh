@@ -70,6 +70,8 @@ bad "--timeout takes milliseconds" --timeout abc status
 bad "--timeout takes milliseconds" --timeout 0 status
 bad "needs a value" show "$D/6.1-cortex-a72.json" --config
 bad "one PROFILE file" show
+bad "not a usable D-Bus address" --bus-address garbage status
+bad "not a usable D-Bus address" profile --bus-address unix:nothing=1
 bad "--dst-config needs --config" compare "$D/6.1-cortex-a72.json" "$D/6.12-cortex-a72.json" --dst-config base
 
 # ---------------- bad profiles ----------------
