@@ -489,6 +489,9 @@ static DBusHandlerResult on_object_message(DBusConnection *connection, DBusMessa
 
         if (dbus_message_get_type(m) != DBUS_MESSAGE_TYPE_METHOD_CALL || !member)
                 return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+        /* Answers the bus has not taken yet are ours to hold: bounded like everything else. */
+        if (dbus_connection_get_outgoing_size(connection) > BUS_MAX_OUTGOING)
+                return reply_error(bus, m, BUS_ERROR_BUSY, "Too many answers waiting for the bus, try again");
 
         if (!interface || strcmp(interface, BUS_INTERFACE) == 0) {
                 if (strcmp(member, "GetProfile") == 0)

@@ -28,6 +28,8 @@
 /* Incoming message limit: the system bus's own default, so that nothing the bus
  * forwards makes libdbus drop the connection; the per-argument limits apply below it. */
 #define BUS_MAX_MESSAGE            (32u * 1024u * 1024u)
+/* Answers queued for the bus (it reads them promptly; this bounds a stalled bus). */
+#define BUS_MAX_OUTGOING           (64 * 1024 * 1024)
 
 typedef struct Bus Bus;
 
