@@ -32,3 +32,6 @@ tests_test_busclient_SOURCES = tests/test-busclient.c tests/testutil.h
 tests_test_busclient_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_test_busclient_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
 tests_test_busclient_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(DBUS_LIBS) $(JSONC_LIBS) $(LIBXML_LIBS)
+
+# kvmregsctl's manual page (docs/kvmregsctl.md is the full reference).
+dist_man1_MANS = docs/kvmregsctl.1
