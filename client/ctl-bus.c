@@ -254,7 +254,6 @@ int ctl_compare_local(Ctl *ctl) {
         _cleanup_(profile_freep) Profile *src = NULL;
         _cleanup_free_ char *data = NULL;
         const char *where = bus_where(ctl);
-        size_t size;
         int r;
 
         if (ctl->n_args != 1) {
@@ -266,15 +265,7 @@ int ctl_compare_local(Ctl *ctl) {
                 return CTL_EXIT_USAGE;
         }
         /* Check the source here: a bad file is the caller's error (2), not the daemon's. */
-        r = ctl_read_file(ctl->args[0], KVMREGS_MAX_DOCUMENT, &data, &size);
-        if (r < 0) {
-                if (r == -E2BIG)
-                        ctl_error("%s: larger than %u bytes, the limit for a profile", ctl->args[0], KVMREGS_MAX_DOCUMENT);
-                else
-                        ctl_error("cannot read profile %s: %s", ctl->args[0], strerror(-r));
-                return CTL_EXIT_USAGE;
-        }
-        r = ctl_parse_profile(ctl->args[0], data, size, &src);
+        r = ctl_load_profile(ctl->args[0], &src, &data);
         if (r != CTL_EXIT_OK)
                 return r;
         if (ctl->config) {

@@ -107,7 +107,7 @@ int ctl_parse_profile(const char *what, const char *data, size_t size, Profile *
         return CTL_EXIT_OK;
 }
 
-int ctl_load_profile(const char *path, Profile **ret) {
+int ctl_load_profile(const char *path, Profile **ret, char **ret_data) {
         _cleanup_free_ char *data = NULL;
         size_t size;
         int r;
@@ -121,7 +121,10 @@ int ctl_load_profile(const char *path, Profile **ret) {
                 ctl_error("cannot read profile %s: %s", path, strerror(-r));
                 return CTL_EXIT_USAGE;
         }
-        return ctl_parse_profile(path, data, size, ret);
+        r = ctl_parse_profile(path, data, size, ret);
+        if (r == CTL_EXIT_OK && ret_data)
+                *ret_data = TAKE_PTR(data);
+        return r;
 }
 
 const VcpuConfig *ctl_get_config(const Profile *p, const char *what, const char *name) {

@@ -274,10 +274,10 @@ int ctl_compare(Ctl *ctl) {
         _cleanup_(profile_freep) Profile *src = NULL, *dst = NULL;
         int r;
 
-        r = ctl_load_profile(ctl->args[0], &src);
+        r = ctl_load_profile(ctl->args[0], &src, NULL);
         if (r != CTL_EXIT_OK)
                 return r;
-        r = ctl_load_profile(ctl->args[1], &dst);
+        r = ctl_load_profile(ctl->args[1], &dst, NULL);
         if (r != CTL_EXIT_OK)
                 return r;
         return ctl_compare_profiles(ctl, src, ctl_profile_label(src, ctl->args[0]), dst,

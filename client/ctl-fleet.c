@@ -266,7 +266,7 @@ int ctl_fleet(Ctl *ctl) {
         for (size_t i = 0; i < ctl->n_args && r == CTL_EXIT_OK; i++) {
                 Profile *p = NULL;
 
-                r = ctl_load_profile(ctl->args[i], &p);
+                r = ctl_load_profile(ctl->args[i], &p, NULL);
                 if (r == CTL_EXIT_OK)
                         r = fleet_add(f, p, ctl_profile_label(p, ctl->args[i]));
         }

@@ -133,7 +133,7 @@ static int check_domain(Ctl *ctl, const char *domain, const char *dest_host) {
                 _cleanup_(profile_freep) Profile *dst = NULL;
                 const VcpuConfig *dc;
 
-                r = ctl_load_profile(ctl->dest_profile, &dst);
+                r = ctl_load_profile(ctl->dest_profile, &dst, NULL);
                 if (r != CTL_EXIT_OK)
                         return r;
                 /* The vCPU the destination's QEMU will build for this domain. */

@@ -345,7 +345,7 @@ int ctl_show(Ctl *ctl) {
         _cleanup_(profile_freep) Profile *p = NULL;
         int r;
 
-        r = ctl_load_profile(ctl->args[0], &p);
+        r = ctl_load_profile(ctl->args[0], &p, NULL);
         if (r != CTL_EXIT_OK)
                 return r;
         if (!p->label || !*p->label) {

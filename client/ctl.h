@@ -82,9 +82,9 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Reads at most max bytes of a file ("-": stdin); -E2BIG above; NUL-terminated. */
 int ctl_read_file(const char *path, size_t max, char **ret_data, size_t *ret_size);
-/* Loads and validates a profile; on failure says why (with the error's path) and returns
- * CTL_EXIT_USAGE, else CTL_EXIT_OK. */
-int ctl_load_profile(const char *path, Profile **ret);
+/* Loads and validates a profile ("-": stdin); on failure says why (with the error's path)
+ * and returns CTL_EXIT_USAGE, else CTL_EXIT_OK. ret_data (may be NULL): the document. */
+int ctl_load_profile(const char *path, Profile **ret, char **ret_data);
 int ctl_parse_profile(const char *what, const char *data, size_t size, Profile **ret);
 /* The configuration or an error naming the ones there are; NULL then. */
 const VcpuConfig *ctl_get_config(const Profile *p, const char *what, const char *name);

@@ -171,6 +171,29 @@ check "grep -qxF -- '-xT -p 2222 -o StrictHostKeyChecking=no -- root@hostB syste
 PATH="$T/bin:$PATH" run 3 check guest2 --domain-xml "$T/dom.xml" --to hostB --bridge false --timeout 1000
 err_has "kvmregsd on hostB (over ssh)" "check --to with a bridge that fails"
 
+# migrate: the destination host (and, for +ssh, its port) comes from DEST_URI. The check passes
+# through the stand-in ssh; libvirt then runs the same stand-in for its own qemu+ssh transport,
+# which refuses it: libvirt unreachable (3) after a passing check.
+python3 - "$T" <<'EOF'
+import sys
+from xml.sax.saxutils import escape
+T = sys.argv[1]
+uuid = "7e57c0de-0000-4000-8000-000000000004"
+rec = open(T + "/record-61-pmu.json").read()
+open(T + "/node.xml", "w").write(
+    "<node><domain type='test'><name>guest4</name><uuid>%s</uuid><memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+    "<metadata><kvmregs:record xmlns:kvmregs='http://kvmregs.org/xmlns/record/1' domain='%s'>%s</kvmregs:record>"
+    "</metadata><os><type arch='aarch64' machine='virt'>hvm</type></os><cpu mode='host-passthrough'/>"
+    "<devices></devices></domain></node>" % (uuid, uuid, escape(rec)))
+EOF
+: >"$T/bin/ssh.log"
+PATH="$T/bin:$PATH" run 3 migrate guest4 "test+ssh://root@hostC:2222/default" --from "test://$T/node.xml" \
+        --bridge "systemd-stdio-bridge --bus-path=$BUS" --live
+out_has "verdict:      compatible" "migrate: the check ran"
+err_has "cannot connect to the destination libvirt test+ssh://root@hostC:2222/default" "migrate: libvirt asked after the check"
+check "grep -qxF -- '-xT -p 2222 -- root@hostC systemd-stdio-bridge --bus-path=$BUS' '$T/bin/ssh.log'" \
+        "migrate: host and port from DEST_URI: $(head -c 300 "$T/bin/ssh.log")"
+
 # fleet --hosts: the same over "ssh" for two names of the one host.
 PATH="$T/bin:$PATH" run 0 fleet --hosts hostA,hostB --bridge "systemd-stdio-bridge --bus-path=$BUS" --json && \
         check "[ \"\$(jq -c '[.hosts, [.matrix[].verdict], .groups]' '$T/out')\" = '[[\"hostA\",\"hostB\"],[\"compatible\",\"compatible\"],[[\"hostA\",\"hostB\"]]]' ]" \

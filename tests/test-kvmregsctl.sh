@@ -110,6 +110,9 @@ run 0 show "$D/6.12-cortex-a72.json" && {
         check "grep -qE '^  sve +psci_0_2,sve .*skipped: capability not reported' '$T/out'" "show: sve row"
         check "grep -qE '^  base +psci_0_2 +259 +184 ' '$T/out'" "show: base row (259 registers, 184 cpregs)"
 }
+"$CTL" show - <"$D/6.12-cortex-a72.json" >"$T/stdin.txt" 2>&1
+run 0 show "$D/6.12-cortex-a72.json"
+check "cmp -s '$T/stdin.txt' '$T/out'" "show - reads standard input"
 run 0 show "$D/6.12-cortex-a72.json" --config base && {
         out_has "ID_AA64DFR0_EL1 = 0x" "show --config"
         out_has "(writable mask 0x" "show --config: masks on 6.12"
