@@ -36,7 +36,9 @@ expected_configs=$(jq -c '[.configs[] | select(has("skipped") | not) | .name]' "
 check_eq "Configs are the runnable configurations" "$(property "$BUS_A" Configs)" "$expected_configs"
 check_eq "GetAll" "$(busctl --address "$BUS_A" --json=short call $IFACE $OBJ org.freedesktop.DBus.Properties GetAll s $IFACE |
         jq -c '.data[0] | to_entries | map(.key) | sort')" '["Configs","Digest","KernelRelease","State"]'
-check_eq "GetProfile is the library's serialisation" "$(call_s "$BUS_A" GetProfile)" "$json_61"
+call_s "$BUS_A" GetProfile > "$WORK/served-61.json"
+check_eq "GetProfile is the library's serialisation" "$(cat "$WORK/served-61.json")" "$json_61"
+check_eq "the served profile parses to the Digest" "$("$CALL" --local-profile "$WORK/served-61.json" | head -n 1)" "$digest_61"
 check_match "GetProfile via gdbus" \
         "$(gdbus call --address "$BUS_A" --dest $IFACE --object-path $OBJ --method $IFACE.GetProfile)" \
         "('{\"probe_version\":1,\"label\":\"6.1-cortex-a72\",*"
