@@ -79,13 +79,14 @@ static bool wait_ready(int fd) {
         return false;
 }
 
-static long status_kib(pid_t pid, const char *key) {
+/* A "Key:   123 kB" line of /proc/PID/<file>, in KiB; -1 if none. */
+static long proc_kib(pid_t pid, const char *file, const char *key) {
         char path[64], line[256];
         _cleanup_fclose_ FILE *f = NULL;
         size_t len = strlen(key);
         long kib = -1;
 
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
         f = fopen(path, "re");
         while (f && fgets(line, sizeof(line), f))
                 if (strncmp(line, key, len) == 0 && line[len] == ':')
@@ -245,8 +246,9 @@ int main(int argc, char **argv) {
         dbus_connection_unref(conn);
 
         {
-                long rss = status_kib(daemon_pid, "VmRSS"), hwm = status_kib(daemon_pid, "VmHWM"),
-                     anon = status_kib(daemon_pid, "RssAnon"), file = status_kib(daemon_pid, "RssFile");
+                long rss = proc_kib(daemon_pid, "status", "VmRSS"), hwm = proc_kib(daemon_pid, "status", "VmHWM"),
+                     anon = proc_kib(daemon_pid, "status", "RssAnon"), file = proc_kib(daemon_pid, "status", "RssFile"),
+                     pss = proc_kib(daemon_pid, "smaps_rollup", "Pss");
                 bool ok_ready = ready[starts / 2] <= 50, ok_rss = hwm >= 0 && hwm <= 4096,
                      ok_rate = get_profile >= get_id / 2;
 
@@ -255,7 +257,8 @@ int main(int argc, char **argv) {
                        starts, ready[0], ready[starts / 2], ready[starts - 1], ok_ready ? "met" : "MISSED");
                 printf("memory after %d calls: VmRSS %ld KiB, VmHWM %ld KiB  [target <= 4096 KiB: %s]\n", 4 * calls, rss,
                        hwm, ok_rss ? "met" : "MISSED");
-                printf("  of which RssAnon %ld KiB (kvmregsd's own), RssFile %ld KiB (shared libraries)\n", anon, file);
+                printf("  of which RssAnon %ld KiB (kvmregsd's own), RssFile %ld KiB (shared libraries); Pss %ld KiB\n",
+                       anon, file, pss);
                 printf("GetProfile (%zu bytes): %.0f calls/s; org.freedesktop.DBus.GetId: %.0f calls/s; ratio %.2f  [target >= 0.50: %s]\n",
                        strlen(payload), get_profile, get_id, get_id > 0 ? get_profile / get_id : 0,
                        ok_rate ? "met" : "MISSED");
