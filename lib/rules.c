@@ -93,6 +93,8 @@ typedef struct Dest {
         bool pmu_64bit;              /* PMUVer >= PMUv3p5: event counters are 64 bits */
         bool wa2_follows_ssbs;       /* host mitigates SSB with SSBS: WA2 reads 0 with SSBS, 3 without */
         uint64_t wa2_level;          /* WORKAROUND_2 as the vCPU reports it */
+        uint64_t pair_state[3];      /* PMU set/clear pairs after QEMU's two writes (pmu_pair()) */
+        bool pair_known[3];
 } Dest;
 
 enum {
@@ -534,6 +536,48 @@ static void dest_init(Dest *d, const Profile *p, const VcpuConfig *c) {
 }
 
 /* What the vCPU becomes through the source's writes that other registers' behaviour follows. */
+/* The PMU set/clear pairs: SET and CLR name one state. */
+static const uint64_t PMU_PAIRS[3][2] = {
+        { REG_PMCNTENSET_EL0, REG_PMCNTENCLR_EL0 },
+        { REG_PMINTENSET_EL1, REG_PMINTENCLR_EL1 },
+        { REG_PMOVSSET_EL0, REG_PMOVSCLR_EL0 },
+};
+
+static int pmu_pair_index(uint64_t reg) {
+        for (int i = 0; i < 3; i++)
+                if (PMU_PAIRS[i][0] == reg || PMU_PAIRS[i][1] == reg)
+                        return i;
+        return -1;
+}
+
+/*
+ * What each pair holds after QEMU writes both registers, in ascending id order, each with
+ * the source's value (6.7+: masked by the vCPU's counters). From 6.7 until the fix a SET
+ * write ORs in and a CLR write clears; fixed kernels (7.2) store the value.
+ */
+static void dest_apply_pmu_pairs(Dest *d, const VcpuConfig *s) {
+        uint64_t m = d->pmu_counter_mask;
+
+        if (d->kernel < KV(6, 7) || !d->has_pmu)
+                return;
+        for (int i = 0; i < 3; i++) {
+                uint64_t set = PMU_PAIRS[i][0], clr = PMU_PAIRS[i][1];
+                uint64_t first = set < clr ? set : clr, second = set < clr ? clr : set;
+                uint64_t v1 = 0, v2 = 0, state = 0;
+
+                (void) vcpu_config_get_value(d->config, set, &state);
+                if (!vcpu_config_get_value(s, first, &v1) || !vcpu_config_get_value(s, second, &v2))
+                        v1 = v2 = 0;    /* a guest record: the rules only warn about the bug then */
+                if (d->kernel < KV(7, 0)) {
+                        state = first == set ? state | (v1 & m) : state & ~(v1 & m);
+                        state = second == set ? state | (v2 & m) : state & ~(v2 & m);
+                } else
+                        state = v2;
+                d->pair_state[i] = state & m;
+                d->pair_known[i] = true;
+        }
+}
+
 /* Would the destination take the source's value of reg? false also when either lacks it. */
 static bool dest_takes_source_value(const Dest *d, const VcpuConfig *s, uint64_t reg, uint64_t *ret_value) {
         uint64_t sv, dv, mask = 0;
@@ -561,6 +605,7 @@ static void dest_apply_source(Dest *d, const VcpuConfig *s) {
                 d->pmcr_n = ufield(v, PMCR_N_SHIFT, 5);
                 d->pmu_counter_mask = (UINT64_C(1) << 31) | bits(0, (unsigned) d->pmcr_n);
         }
+        dest_apply_pmu_pairs(d, s);
 }
 
 bool rules_kernel_accepts(const Profile *dst, const VcpuConfig *d, uint64_t reg, uint64_t value,
@@ -596,27 +641,12 @@ bool rules_kernel_accepts(const Profile *dst, const VcpuConfig *d, uint64_t reg,
 
 /* ---- one like-for-like load ---- */
 
-/* The SET and CLR registers of a PMU set/clear pair (both name one state), if reg is one. */
-static bool pmu_pair(uint64_t reg, uint64_t *ret_set, uint64_t *ret_clr) {
-        static const uint64_t pairs[][2] = {
-                { REG_PMCNTENSET_EL0, REG_PMCNTENCLR_EL0 },
-                { REG_PMINTENSET_EL1, REG_PMINTENCLR_EL1 },
-                { REG_PMOVSSET_EL0, REG_PMOVSCLR_EL0 },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(pairs); i++)
-                if (pairs[i][0] == reg || pairs[i][1] == reg) {
-                        *ret_set = pairs[i][0];
-                        *ret_clr = pairs[i][1];
-                        return true;
-                }
-        return false;
-}
 
-static bool is_pmevcntr(uint64_t reg) {
-        unsigned op0, op1, crn, crm, op2;
+/* PMEVCNTR<n>_EL0: (3,3,14,8-11,op2) except (3,3,14,11,7); the caller checked class and op0. */
+static inline bool is_pmevcntr(uint64_t reg) {
+        uint64_t op1 = (reg >> 11) & 7, crn = (reg >> 7) & 0xf, crm = (reg >> 3) & 0xf, op2 = reg & 7;
 
-        return reg_id_sysreg(reg, &op0, &op1, &crn, &crm, &op2) && op0 == 3 && op1 == 3 && crn == 14 &&
-               crm >= 8 && crm <= 11 && !(crm == 11 && op2 == 7);
+        return op1 == 3 && crn == 14 && crm >= 8 && crm <= 11 && !(crm == 11 && op2 == 7);
 }
 
 /*
@@ -624,31 +654,16 @@ static bool is_pmevcntr(uint64_t reg) {
  * false for other registers; else *ret_readback, and *ret_reason for a difference.
  * A pair's two registers share one state: both read back what the two writes leave.
  */
-static bool pmu_readback(const Dest *d, const VcpuConfig *s, uint64_t reg, uint64_t value,
+static bool pmu_readback(const Dest *d, uint64_t reg, uint64_t value,
                          uint64_t *ret_readback, Reason *ret_reason) {
-        uint64_t set, clr, m = d->pmu_counter_mask;
 
-        if (pmu_pair(reg, &set, &clr)) {
-                uint64_t first, second, v1, v2, state;
+        int pair = pmu_pair_index(reg);
 
-                if (d->kernel < KV(6, 7))
+        if (pair >= 0) {
+                if (!d->pair_known[pair])
                         return false;   /* plain stores before 6.7 */
-                /* QEMU writes both, in ascending id order, each with the source's value. */
-                first = set < clr ? set : clr;
-                second = set < clr ? clr : set;
-                if (!vcpu_config_get_value(s, first, &v1) || !vcpu_config_get_value(s, second, &v2))
-                        v1 = v2 = value;
-                (void) vcpu_config_get_value(d->config, set, &state);
-                if (d->kernel < KV(7, 0)) {
-                        /* 6.7 until the fix: a SET write ORs in, a CLR write clears. */
-                        state = first == set ? state | (v1 & m) : state & ~(v1 & m);
-                        state = second == set ? state | (v2 & m) : state & ~(v2 & m);
-                        *ret_reason = REASON_NK_PMU_PAIR;
-                } else {
-                        state = v2;
-                        *ret_reason = REASON_NK_PMU_MASKED;
-                }
-                *ret_readback = state & m;
+                *ret_readback = d->pair_state[pair];
+                *ret_reason = d->kernel < KV(7, 0) ? REASON_NK_PMU_PAIR : REASON_NK_PMU_MASKED;
                 return true;
         }
         if (reg == REG_PMCR_EL0 && d->kernel >= KV(6, 7)) {
@@ -675,25 +690,34 @@ static bool is_pmu_pair_reg(uint64_t reg) {
                reg == REG_PMINTENCLR_EL1 || reg == REG_PMOVSSET_EL0 || reg == REG_PMOVSCLR_EL0;
 }
 
-/* PMU registers in the cpreg list: the PMU (3,x,9,12-14) and event counter (3,3,14,8-15) ranges. */
-static bool maybe_pmu_reg(uint64_t reg) {
-        unsigned op0, crn;
+/* PMU registers in the cpreg list: the PMU (3,x,9,12-14) and event counter (3,3,14,8-15) ranges. Hot: bit tests. */
+static inline bool maybe_pmu_reg(uint64_t reg) {
+        uint64_t crn = (reg >> 7) & 0xf;
 
-        return reg_id_sysreg(reg, &op0, NULL, &crn, NULL, NULL) && op0 == 3 && (crn == 9 || crn == 14);
+        return ((reg >> REG_COPROC_SHIFT) & 0xfff) == REG_COPROC_SYSREG && ((reg >> 14) & 3) == 3 &&
+               (crn == 9 || crn == 14);
 }
 
-static int compare_values(Collector *c, const Dest *d, const VcpuConfig *s, uint64_t reg,
-                          const RegValue *sv, const RegValue *dv, const RegValue *dm) {
+/* Advances a sorted RegValue cursor to id; returns the entry for id or NULL. */
+static inline const RegValue *cursor_seek(const RegValue **cur, const RegValue *end, uint64_t id) {
+        while (*cur < end && (*cur)->id < id)
+                (*cur)++;
+        return *cur < end && (*cur)->id == id ? *cur : NULL;
+}
+
+/* One register both sides list. The mask cursor is only advanced when the values differ. */
+static int compare_values(Collector *c, const Dest *d, uint64_t reg, const RegValue *sv, const RegValue *dv,
+                          const RegValue **mask_cursor, const RegValue *mask_end) {
+        const RegValue *dm;
+        uint64_t limit;
         Check v;
         Pending *p;
-
-        uint64_t limit;
 
         if (maybe_pmu_reg(reg)) {
                 uint64_t readback;
                 Reason reason;
 
-                if (!pmu_readback(d, s, reg, sv ? sv->value : 0, &readback, &reason))
+                if (!pmu_readback(d, reg, sv ? sv->value : 0, &readback, &reason))
                         return 0;
                 /* Without a recorded value (a guest record) only the set/clear bug is certain to bite. */
                 if (sv ? readback == sv->value : reason != REASON_NK_PMU_PAIR || !is_pmu_pair_reg(reg))
@@ -710,6 +734,7 @@ static int compare_values(Collector *c, const Dest *d, const VcpuConfig *s, uint
         if (sv->value == limit)
                 return 0;
 
+        dm = *mask_cursor ? cursor_seek(mask_cursor, mask_end, reg) : NULL;
         v = check_register(d, reg, sv->value, limit, dm != NULL, dm ? dm->value : 0);
         if (v.outcome == OUTCOME_ACCEPTED)
                 return 0;
@@ -741,12 +766,6 @@ static int check_size(Collector *c, uint64_t reg, bool source) {
         return 0;
 }
 
-/* Advances a sorted RegValue cursor to id; returns the entry for id or NULL. */
-static inline const RegValue *cursor_seek(const RegValue **cur, const RegValue *end, uint64_t id) {
-        while (*cur < end && (*cur)->id < id)
-                (*cur)++;
-        return *cur < end && (*cur)->id == id ? *cur : NULL;
-}
 
 static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
         const VcpuConfig *dc = d->config;
@@ -801,8 +820,7 @@ static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
                         r = check_size(c, reg, true);
                         if (r < 0)
                                 return r;
-                        r = compare_values(c, d, s, reg, cursor_seek(&sv, sve, reg), cursor_seek(&dv, dve, reg),
-                                           dm ? cursor_seek(&dm, dme, reg) : NULL);
+                        r = compare_values(c, d, reg, cursor_seek(&sv, sve, reg), cursor_seek(&dv, dve, reg), &dm, dme);
                         if (r < 0)
                                 return r;
                         sp++, dp++;
@@ -818,8 +836,12 @@ typedef struct Text {
 } Text;
 
 static void text_put(Text *t, const char *s) {
-        while (*s && t->p < t->end - 1)
-                *t->p++ = *s++;
+        size_t n = strlen(s), room = (size_t) (t->end - t->p) - 1;
+
+        if (n > room)
+                n = room;
+        memcpy(t->p, s, n);
+        t->p += n;
 }
 
 static void text_hex(Text *t, uint64_t v) {
