@@ -26,3 +26,5 @@ bench_bench_hook_SOURCES = bench/bench-hook.c
 bench_bench_hook_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 bench_bench_hook_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(DBUS_CFLAGS)
 bench_bench_hook_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(LIBXML_LIBS) $(JSONC_LIBS) $(DBUS_LIBS)
+UNIT_TESTS += tests/test-domxml tests/test-hook.sh
+BENCHMARKS += bench/bench-hook
