@@ -251,6 +251,9 @@ run 1 fleet "$D"/[5-7]*.json --config base && {
         out_has "Groups (guests move freely both ways within a group):" "fleet text"
 }
 bad "takes PROFILE files or --hosts" fleet
+many=()
+for i in $(seq 65); do many+=("$D/6.1-cortex-a72.json"); done
+bad "at most 64 PROFILE files" fleet "${many[@]}"
 
 # ---------------- check, offline (--domain-xml, --dest-profile) ----------------
 py "$D" "$T" <<'EOF'
