@@ -77,6 +77,13 @@ tail -n 1 <<< "$answer" | jq -r '.findings[] | select(.kind == "not-on-destinati
         sort > "$WORK/missing.reported"
 check "reported missing registers = the 6.12 cpregs 6.1 lacks" cmp -s "$WORK/missing.expected" "$WORK/missing.reported"
 
+# A guest's record carries its own configuration name: this host's QEMU would build the
+# configuration with the same vCPU features (here base: PSCI 0.2 only).
+jq -c '.configs[0].name = "guest-vm1"' "$WORK/record-612.json" > "$WORK/guest-612.json"
+answer=$("$CALL" "$BUS_A" Compare "@$WORK/guest-612.json" "")
+check_eq "a guest's record is compared with the host configuration of its features" "$answer" \
+        "$("$CALL" --local-compare "$WORK/guest-612.json" "$DATA/6.1-cortex-a72.json" guest-vm1 base)"
+check_eq "the guest's report names the host configuration" "$(tail -n 1 <<< "$answer" | jq -r .dst_config)" base
 answer=$(gdbus call --address "$BUS_A" --dest $IFACE --object-path $OBJ --method $IFACE.Compare "$record_61" base)
 check_match "identical: compatible (gdbus)" "$answer" "('compatible', *"
 answer=$("$CALL" "$BUS_A" Compare "@$DATA/6.12-cortex-a72.json" base)

@@ -13,7 +13,8 @@
  *       order: "ok" or "ERROR <name>: <message>".
  *   test-daemon-call --local-profile FILE            the lib's digest, then its compact JSON
  *   test-daemon-call --local-record FILE CONFIG      the lib's record of CONFIG, compact JSON
- *   test-daemon-call --local-compare SRC DST CONFIG  the lib's verdict, then its report JSON
+ *   test-daemon-call --local-compare SRC DST CONFIG [DST_CONFIG]
+ *                                                    the lib's verdict, then its report JSON
  *   test-daemon-call --cpreg-diff SRC DST CONFIG     names of SRC's cpregs DST does not list
  *
  * The --local modes give what the daemon must answer, computed by the library directly.
@@ -173,7 +174,7 @@ int main(int argc, char **argv) {
                 _cleanup_(report_freep) Report *report = NULL;
                 _cleanup_free_ char *json = NULL;
 
-                if (profile_compare(src, argv[4], dst, NULL, &report) < 0)
+                if (profile_compare(src, argv[4], dst, argc >= 6 ? argv[5] : NULL, &report) < 0)
                         return 2;
                 json = report_to_json(report, false);
                 printf("%s\n%s\n", verdict_name(report->verdict), json);
