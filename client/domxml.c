@@ -124,34 +124,26 @@ static xmlNode *child(const xmlNode *parent, const char *name) {
         return NULL;
 }
 
-/* strdup of text content or attribute, bounded; NULL if absent. -ENOMEM/-E2BIG via *r. */
-static int dup_limited(xmlChar *s, char **ret) {
+/* Takes s (xmlFree'd here): a malloc'd copy, NULL if s is NULL, or -E2BIG past max bytes. */
+static int dup_limited(xmlChar *s, size_t max, char **ret) {
         _cleanup_(xmlFreep) xmlChar *owned = s;
 
         if (!owned) {
                 *ret = NULL;
                 return 0;
         }
-        if (strlen((const char *) owned) > KVMREGS_MAX_STRING)
+        if (strlen((const char *) owned) > max)
                 return -E2BIG;
         *ret = strdup((const char *) owned);
         return *ret ? 0 : -ENOMEM;
 }
 
-static int text_of(const xmlNode *n, char **ret) {
-        if (!n) {
-                *ret = NULL;
-                return 0;
-        }
-        return dup_limited(xmlNodeGetContent(n), ret);
+static int text_of(const xmlNode *n, size_t max, char **ret) {
+        return dup_limited(n ? xmlNodeGetContent(n) : NULL, max, ret);
 }
 
 static int attr_of(const xmlNode *n, const char *name, char **ret) {
-        if (!n) {
-                *ret = NULL;
-                return 0;
-        }
-        return dup_limited(xmlGetNoNsProp(n, BAD_CAST name), ret);
+        return dup_limited(n ? xmlGetNoNsProp(n, BAD_CAST name) : NULL, KVMREGS_MAX_STRING, ret);
 }
 
 static bool attr_equals(const xmlNode *n, const char *name, const char *value) {
@@ -200,15 +192,13 @@ static void parse_cpu_features(const xmlNode *cpu, DomainXml *d) {
         }
 }
 
-static int parse_features(const xmlNode *features, DomainXml *d) {
+static void parse_features(const xmlNode *features, DomainXml *d) {
         xmlNode *pmu = child(features, "pmu");
-        if (pmu) {
-                if (attr_equals(pmu, "state", "off"))
-                        d->pmu = 0;
-                else if (attr_equals(pmu, "state", "on"))
-                        d->pmu = 1;
-        }
-        return 0;
+
+        if (pmu && attr_equals(pmu, "state", "off"))
+                d->pmu = 0;
+        else if (pmu && attr_equals(pmu, "state", "on"))
+                d->pmu = 1;
 }
 
 /* <qemu:commandline> asking for -machine ...,mte=on: the only way libvirt 9 passes MTE. */
@@ -248,20 +238,16 @@ static int parse_record(const xmlNode *metadata, DomainXml *d, char **ret_error)
         if (!found)
                 return 0;
 
-        int r = text_of(found, &d->record_json);
-        if (r == -E2BIG) {
-                /* the record may be larger than a plain string field, never larger than a document */
-                _cleanup_(xmlFreep) xmlChar *s = xmlNodeGetContent(found);
-                if (!s || strlen((const char *) s) > KVMREGS_MAX_DOCUMENT) {
-                        set_error(ret_error, errorf("kvmregs record is too large"));
-                        return -E2BIG;
-                }
-                d->record_json = strdup((const char *) s);
-                r = d->record_json ? 0 : -ENOMEM;
-        }
+        int r = text_of(found, KVMREGS_MAX_DOCUMENT, &d->record_json);
+        if (r == -E2BIG)
+                set_error(ret_error, errorf("kvmregs record is larger than %u bytes", KVMREGS_MAX_DOCUMENT));
         if (r < 0)
                 return r;
-        return attr_of(found, "domain", &d->record_domain_uuid);
+        r = attr_of(found, "domain", &d->record_domain_uuid);
+        if (r == -E2BIG)
+                set_error(ret_error, errorf("kvmregs record's domain attribute is longer than %u bytes",
+                                            KVMREGS_MAX_STRING));
+        return r;
 }
 
 int domxml_parse(const char *xml, size_t size, DomainXml **ret, char **ret_error) {
@@ -282,12 +268,12 @@ int domxml_parse(const char *xml, size_t size, DomainXml **ret, char **ret_error
         xmlNode *os = child(root, "os");
         xmlNode *cpu = child(root, "cpu");
 
-        if ((r = text_of(child(root, "name"), &d->name)) < 0 ||
-            (r = text_of(child(root, "uuid"), &d->uuid)) < 0 ||
+        if ((r = text_of(child(root, "name"), KVMREGS_MAX_STRING, &d->name)) < 0 ||
+            (r = text_of(child(root, "uuid"), KVMREGS_MAX_STRING, &d->uuid)) < 0 ||
             (r = attr_of(child(os, "type"), "arch", &d->arch)) < 0 ||
             (r = attr_of(cpu, "mode", &d->cpu_mode)) < 0 ||
-            (r = text_of(child(cpu, "model"), &d->cpu_model)) < 0 ||
-            (r = text_of(child(child(root, "devices"), "emulator"), &d->emulator)) < 0) {
+            (r = text_of(child(cpu, "model"), KVMREGS_MAX_STRING, &d->cpu_model)) < 0 ||
+            (r = text_of(child(child(root, "devices"), "emulator"), KVMREGS_MAX_STRING, &d->emulator)) < 0) {
                 if (r == -E2BIG)
                         set_error(ret_error, errorf("domain XML has a field longer than %u bytes",
                                                     KVMREGS_MAX_STRING));
