@@ -109,11 +109,20 @@ e2e_log "hosts up"
 
 # ---- kvmregsd per host ----
 
+# KVMREGS_E2E_VALGRIND=1: every kvmregsd runs under valgrind; any error or definite leak
+# fails the run (reports in the lab's valgrind.*.log)
+DAEMON_WRAPPER=
+if [ "${KVMREGS_E2E_VALGRIND:-0}" = 1 ]; then
+        command -v valgrind >/dev/null || e2e_skip "valgrind not found"
+        DAEMON_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
+                        --log-file=$LAB/valgrind.%p.log"
+fi
+
 daemon_start() {
         local h=$1 profile=$2 dir i
         dir=$(host_dir "$h")
         # nsenter execs kvmregsd: $! is the daemon's pid (SIGSTOP and TERM reach it)
-        nsenter -t "$(host_pid "$h")" -m -u -- "$KVMREGSD" --profile-file "$profile" \
+        nsenter -t "$(host_pid "$h")" -m -u -- $DAEMON_WRAPPER "$KVMREGSD" --profile-file "$profile" \
                 >>"$dir/kvmregsd.log" 2>&1 </dev/null &
         echo $! >"$dir/kvmregsd.pid"
         for i in $(seq 100); do
@@ -128,9 +137,9 @@ daemon_start() {
 daemon_stop() {
         local h=$1 pid
         pid=$(cat "$(host_dir "$h")/kvmregsd.pid" 2>/dev/null) || return 0
-        pid_is "$pid" kvmregsd || return 0
+        pid_is "$pid" kvmregsd || pid_is "$pid" memcheck-amd64- || return 0
         kill -CONT "$pid"; kill -TERM "$pid"
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         rm -f "$(host_dir "$h")/kvmregsd.pid"
 }
 daemon_pid() { cat "$(host_dir "$1")/kvmregsd.pid"; }
@@ -367,5 +376,11 @@ expect "g4's record removed" [ -z "$(record_of hostA g4)" ]
 daemon_start hostA "$P612" || exit 1
 expect_record hostA g4 hostA "$P612" pmu
 
+if [ -n "$DAEMON_WRAPPER" ]; then
+        daemon_stop hostA; daemon_stop hostB
+        for f in "$LAB"/valgrind.*.log; do
+                [ -s "$f" ] && { fail "valgrind reports on kvmregsd: $f"; cat "$f" >&2; }
+        done
+fi
 e2e_log "done: $E2E_FAILED failure(s)"
 [ "$E2E_FAILED" = 0 ]
