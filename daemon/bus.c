@@ -565,7 +565,7 @@ int bus_new(sd_event *event, const char *address, bool session, SharedProfile *s
         bus->digest = strdup("");
         bus->kernel_release = strdup("");
         bus->configs = calloc(1, sizeof(char *));
-        bus->state = strdup("starting");
+        bus->state = strdup("probing");
         if (!bus->introspect_xml || !bus->digest || !bus->kernel_release || !bus->configs || !bus->state)
                 return -ENOMEM;
 

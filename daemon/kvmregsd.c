@@ -254,7 +254,6 @@ static int daemon_start(Daemon *d) {
         }
 
         notify_status("", d->options->profile_file ? "reading the profile" : "probing");
-        (void) bus_set_state(d->bus, "probing");
         r = daemon_refresh(d, &no_profile);
         if (r < 0 && d->options->profile_file) {
                 log_error("Cannot read the profile: %s", no_profile ? no_profile : strerror(-r));
