@@ -328,6 +328,15 @@ check "huge: says why" stderr_has "larger than"
 run_hook "$enforce" /dev/null
 check "empty: exit 1" rc_is 1
 check "empty: says why" stderr_has "empty domain XML"
+# libvirt never closing stdin: refused after timeout_ms, not a hang
+start=$(date +%s%N)
+env -i LC_ALL=C PATH="$HOOK_PATH" HOME=/root KVMREGS_CONF="$lenient" \
+        "$HOOK" "$domain" migrate begin - < <(printf '<domain>'; sleep 5) > "$tmp/out" 2> "$tmp/err"
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "stdin never closed: exit 1" rc_is 1
+check "stdin never closed: says why" stderr_has "cannot read the domain XML: Connection timed out"
+check "stdin never closed: within timeout + margin (${ms} ms)" faster_than 1500
 run_hook "$lenient" "$DOMAINS/x86.xml"
 check "not aarch64: exit 0" rc_is 0
 check "not aarch64: silent" stderr_empty
