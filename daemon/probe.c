@@ -450,9 +450,11 @@ static int config_read(int vm_fd, int vcpu_fd, const Probe *p, VcpuConfig *c) {
         return 0;
 }
 
-/* The features "all" means on this host: PMU, SVE and pointer auth where offered
- * (32-bit EL1 excludes SVE and pointer auth, so it is not part of it). */
-static uint32_t all_features(const Probe *p, unsigned *extras) {
+/* The features "all" means on this host: PMU, SVE and pointer auth where offered.
+ * 32-bit EL1 excludes SVE and pointer auth, so it is not part of it; nor is the MTE
+ * VM cap (a VM property with its own configuration), so that a guest without MTE
+ * finds its like-for-like configuration on an MTE host too. */
+static uint32_t all_features(const Probe *p) {
         uint32_t f = F(KVM_ARM_VCPU_PSCI_0_2);
 
         if (check_extension(p->kvm_fd, KVM_CAP_ARM_PMU_V3))
@@ -462,8 +464,6 @@ static uint32_t all_features(const Probe *p, unsigned *extras) {
         if (check_extension(p->kvm_fd, KVM_CAP_ARM_PTRAUTH_ADDRESS) &&
             check_extension(p->kvm_fd, KVM_CAP_ARM_PTRAUTH_GENERIC))
                 f |= F(KVM_ARM_VCPU_PTRAUTH_ADDRESS) | F(KVM_ARM_VCPU_PTRAUTH_GENERIC);
-        if (check_extension(p->kvm_fd, KVM_CAP_ARM_MTE))
-                *extras |= EXTRA_MTE_VM_CAP;
         return f;
 }
 
@@ -476,7 +476,7 @@ static int config_probe(const Probe *p, const ConfigSpec *spec, VcpuConfig *c) {
         int r;
 
         if (spec->all)
-                features0 = all_features(p, &extras);
+                features0 = all_features(p);
         c->name = strdup(spec->name);
         if (!c->name)
                 return -ENOMEM;

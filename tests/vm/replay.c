@@ -30,7 +30,7 @@
 #define MAX_DOCUMENT (16u * 1024u * 1024u)
 
 /* The configurations replayed like-for-like: the source's exact vCPU features. */
-static const char *const replayed_configs[] = { "base", "pmu", "sve", "ptrauth", "el1_32bit", "all" };
+static const char *const replayed_configs[] = { "base", "pmu", "sve", "ptrauth", "el1_32bit", "mte", "all" };
 
 typedef struct Source {
         const char *label;
@@ -153,8 +153,20 @@ static void vcpu_close(Vcpu *v) {
         v->vcpu_fd = v->vm_fd = -1;
 }
 
-/* A fresh VM with one vCPU initialised with these features; a failing step is named in *ret_step. */
-static int vcpu_open(int kvm_fd, uint32_t features0, Vcpu *ret, const char **ret_step) {
+static bool config_has_feature(json_object *config, const char *name) {
+        json_object *features;
+
+        if (!json_object_object_get_ex(config, "features", &features) || !json_object_is_type(features, json_type_array))
+                return false;
+        for (size_t i = 0; i < json_object_array_length(features); i++)
+                if (strcmp(json_object_get_string(json_object_array_get_idx(features, i)), name) == 0)
+                        return true;
+        return false;
+}
+
+/* A fresh VM with one vCPU initialised with these features (and the MTE VM cap, as
+ * QEMU enables it before creating vCPUs); a failing step is named in *ret_step. */
+static int vcpu_open(int kvm_fd, uint32_t features0, bool mte, Vcpu *ret, const char **ret_step) {
         struct kvm_vcpu_init init = {};
         Vcpu v = { -1, -1 };
         int r;
@@ -168,6 +180,14 @@ static int vcpu_open(int kvm_fd, uint32_t features0, Vcpu *ret, const char **ret
                 if (v.vm_fd < 0) {
                         *ret_step = "KVM_CREATE_VM";
                         return -errno;
+                }
+        }
+        if (mte) {
+                struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_MTE };
+                if (ioctl(v.vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
+                        *ret_step = "KVM_ENABLE_CAP(KVM_CAP_ARM_MTE)";
+                        r = -errno;
+                        goto fail;
                 }
         }
         if (ioctl(v.vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
@@ -298,8 +318,10 @@ static json_object *replay_one(int kvm_fd, const Source *src, const char *config
                 return out;
         }
         json_object_object_add(out, "init_features0", hex_string(features0));
+        bool mte = config_has_feature(sc, "mte_vm_cap");
+        json_object_object_add(out, "mte", json_object_new_boolean(mte));
 
-        r = vcpu_open(kvm_fd, (uint32_t) features0, &v, &step);
+        r = vcpu_open(kvm_fd, (uint32_t) features0, mte, &v, &step);
         if (r < 0) {
                 char msg[128];
                 snprintf(msg, sizeof(msg), "%s: %s", step, strerror(-r));

@@ -13,6 +13,7 @@
 #   KVMREGS_VM_CACHE        downloads (default /var/cache/kvmregs-vm, or ~/.cache/kvmregs-vm if not writable)
 #   KVMREGS_VM_KERNELS      kernel series to boot (default "6.1 6.12 5.10 7.2")
 #   KVMREGS_VM_CPUS         -cpu models for 6.1/6.12 (default "cortex-a57 cortex-a72 neoverse-n1 max")
+#   KVMREGS_VM_BOOTS        the boots, overriding the two above: "KERNEL:CPU[:nvhe|vhe|protected[:mte]] ..."
 #   KVMREGS_VM_RECORD=1     write the replay results to tests/data/replay/ in the source tree
 #   KVMREGS_VM_OUT          where boot logs and results go (default tests/vm/work in the build tree)
 #   KVMREGS_VM_TIMEOUT      seconds per boot (default 300)
@@ -67,17 +68,12 @@ mkdir -p "$bin"
 # shellcheck disable=SC2086
 aarch64-linux-gnu-gcc $CROSS_CFLAGS -o "$bin/kvmregs-replay" "$srcdir/tests/vm/replay.c" "$JSONC_A" \
         >"$out/build-replay.log" 2>&1 || fail "cross-compiling the replay program failed, see $out/build-replay.log"
-probe_built=0
 # The probe: daemon/probe.c and the core library, as the daemon uses them.
 # shellcheck disable=SC2086
-if aarch64-linux-gnu-gcc $CROSS_CFLAGS -o "$bin/kvmregs-probe" \
+aarch64-linux-gnu-gcc $CROSS_CFLAGS -o "$bin/kvmregs-probe" \
         "$srcdir/tests/vm/probe-main.c" "$srcdir/daemon/probe.c" \
         "$srcdir/lib/profile.c" "$srcdir/lib/regnames.c" "$srcdir/lib/sha256.c" "$srcdir/lib/idregs.c" "$JSONC_A" \
-        >"$out/build-probe.log" 2>&1; then
-        probe_built=1
-else
-        echo "FAIL: cross-compiling the probe failed, see $out/build-probe.log" >&2
-fi
+        >"$out/build-probe.log" 2>&1 || fail "cross-compiling the probe failed, see $out/build-probe.log"
 
 # One initramfs for every boot: busybox, the programs, the recorded profiles.
 initrd=$out/initrd.gz
@@ -85,18 +81,31 @@ stage=$out/initramfs
 rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/profiles" "$stage/proc" "$stage/sys" "$stage/dev"
 cp "$root/bin/busybox" "$stage/bin/busybox"
 cp "$bin"/kvmregs-* "$stage/bin/"
+# Sources: the shared recordings, and the hosts these tests recorded themselves.
 cp "$srcdir"/tests/data/*.json "$stage/profiles/"
+for f in "$srcdir"/tests/data/replay/*.profile.json; do
+        [ -f "$f" ] && cp "$f" "$stage/profiles/$(basename "$f" .profile.json).json"
+done
 cp "$srcdir/tests/vm/init" "$stage/init"
 chmod 755 "$stage/init"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1 > "$initrd") || fail "cannot build the initramfs"
 
-cpus_for() {
-        case $1 in
-        5.10) echo cortex-a72 ;;
-        7.2)  echo cortex-a72 max ;;
-        *)    echo "$cpus" ;;
+# Boots: KERNEL:CPU[:MODE[:mte]]. MODE is nvhe (the recordings'), vhe or protected.
+# The recorded kernel/CPU pairs first, then hosts without a recording, whose own
+# fresh probe serves as the destination profile (other CPU models, VHE, MTE).
+default_boots() {
+        for k in $kernels; do
+                case $k in
+                5.10) echo "5.10:cortex-a72" ;;
+                7.2)  echo "7.2:cortex-a72 7.2:max" ;;
+                *)    for c in $cpus; do echo "$k:$c"; done ;;
+                esac
+        done
+        case " $kernels " in
+        *" 6.12 "*) echo "6.12:cortex-a53 6.12:cortex-a76 6.12:a64fx 6.12:max:vhe 6.12:neoverse-n1:vhe 6.12:max:nvhe:mte" ;;
         esac
 }
+boot_specs=${KVMREGS_VM_BOOTS:-$(default_boots)}
 
 # Cuts the text between "@@KVMREGS-<what>-BEGIN@@" and "@@KVMREGS-<what>-END...@@" out of a console log.
 cut_out() {
@@ -107,67 +116,78 @@ status=0
 boots=0
 summary=$out/summary.txt
 : > "$summary"
-for k in $kernels; do
+for spec in $boot_specs; do
+        IFS=: read -r k cpu mode mte <<SPEC
+$spec
+SPEC
+        mode=${mode:-nvhe}
         image=$cache/kernels/$k/Image
         [ -f "$image" ] || { echo "FAIL: no kernel image for $k" >&2; status=1; continue; }
-        for cpu in $(cpus_for "$k"); do
-                label=$k-$cpu
-                log=$out/$label.console
-                start=$(date +%s.%N)
-                timeout "$boot_timeout" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu "$cpu" \
-                        -smp 1 -m 1024 -nodefaults -display none -monitor none -serial "file:$log" -no-reboot \
-                        -kernel "$image" -initrd "$initrd" \
-                        -append "console=ttyAMA0 panic=-1 quiet loglevel=1 kvm-arm.mode=nvhe kvmregs.label=$label" \
-                        </dev/null >"$out/$label.qemu.log" 2>&1
+        label=$k-$cpu
+        [ "$mode" = nvhe ] || label=$label-$mode
+        machine=virt,virtualization=on,gic-version=3
+        if [ "$mte" = mte ]; then
+                label=$label-mte
+                machine=$machine,mte=on
+        fi
+        # 5.10 ignores kvm-arm.mode; VHE is the default where the CPU has it, so say nothing then.
+        mode_arg=
+        [ "$mode" = vhe ] || mode_arg="kvm-arm.mode=$mode"
+        log=$out/$label.console
+        start=$(date +%s.%N)
+        timeout "$boot_timeout" qemu-system-aarch64 -M "$machine" -cpu "$cpu" \
+                -smp 1 -m 1024 -nodefaults -display none -monitor none -serial "file:$log" -no-reboot \
+                -kernel "$image" -initrd "$initrd" \
+                -append "console=ttyAMA0 panic=-1 quiet loglevel=1 $mode_arg kvmregs.label=$label" \
+                </dev/null >"$out/$label.qemu.log" 2>&1
+        rc=$?
+        end=$(date +%s.%N)
+        secs=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
+        boots=$((boots + 1))
+        echo "boot $label: ${secs}s (qemu exit $rc)" | tee -a "$summary"
+        if [ $rc -ne 0 ]; then
+                echo "FAIL: boot $label: qemu exit $rc (timeout $boot_timeout s?), see $log" >&2
+                status=1
+                continue
+        fi
+        cut_out "$log" DMESG > "$out/$label.dmesg"
+        grep -h "mode initialized" "$out/$label.dmesg" | sed "s/^/$label: /" | tee -a "$summary"
+
+        recorded=$srcdir/tests/data/$label.json
+        dest_profile=$recorded
+        cut_out "$log" PROBE > "$out/$label.probe.json"
+        if ! grep -q "^@@KVMREGS-PROBE-END rc=0@@" "$log"; then
+                echo "FAIL: $label: the probe failed, see $log" >&2
+                status=1
+                dest_profile=
+        elif [ ! -f "$recorded" ]; then
+                echo "note: $label: no recording; the fresh probe is the destination profile" | tee -a "$summary"
+                dest_profile=$out/$label.probe.json
+        else
+                "$checker" probe "$out/$label.probe.json" "$recorded" > "$out/$label.probe-check.txt" 2>&1
                 rc=$?
-                end=$(date +%s.%N)
-                secs=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
-                boots=$((boots + 1))
-                echo "boot $label: ${secs}s (qemu exit $rc)" | tee -a "$summary"
-                if [ $rc -ne 0 ]; then
-                        echo "FAIL: boot $label: qemu exit $rc (timeout $boot_timeout s?), see $log" >&2
-                        status=1
-                        continue
-                fi
-                cut_out "$log" REPLAY > "$out/$label.replay.json"
-                if ! grep -q "^@@KVMREGS-REPLAY-END rc=0@@" "$log" || [ ! -s "$out/$label.replay.json" ]; then
-                        echo "FAIL: $label: the replay program did not finish, see $log" >&2
-                        status=1
-                elif [ "${KVMREGS_VM_RECORD:-0}" = 1 ]; then
-                        mkdir -p "$srcdir/tests/data/replay"
-                        cp "$out/$label.replay.json" "$srcdir/tests/data/replay/$label.json"
-                fi
-                cut_out "$log" DMESG > "$out/$label.dmesg"
-                if [ $probe_built = 1 ]; then
-                        cut_out "$log" PROBE > "$out/$label.probe.json"
-                        if ! grep -q "^@@KVMREGS-PROBE-END rc=0@@" "$log"; then
-                                echo "FAIL: $label: the probe failed, see $log" >&2
-                                status=1
-                        elif [ ! -f "$srcdir/tests/data/$label.json" ]; then
-                                echo "note: $label: no recorded profile to hold the probe against" | tee -a "$summary"
-                        else
-                                "$checker" probe "$out/$label.probe.json" "$srcdir/tests/data/$label.json" \
-                                        > "$out/$label.probe-check.txt" 2>&1
-                                rc=$?
-                                grep -v "reset value (drift)" "$out/$label.probe-check.txt" | tee -a "$summary"
-                                [ $rc -eq 0 ] || { echo "FAIL: $label: fresh probe differs from tests/data/$label.json" >&2; status=1; }
-                        fi
-                else
-                        status=1
-                fi
-                if [ -s "$out/$label.replay.json" ]; then
-                        if [ ! -f "$srcdir/tests/data/$label.json" ]; then
-                                echo "note: $label: no recorded destination profile, replay not checked" | tee -a "$summary"
-                        else
-                                "$checker" replay "$out/$label.replay.json" "$srcdir/tests/data" \
-                                        > "$out/$label.replay-check.txt" 2>&1
-                                rc=$?
-                                grep -c "^DISAGREE" "$out/$label.replay-check.txt" | sed "s/^/$label: disagreements: /" | tee -a "$summary"
-                                tail -n 1 "$out/$label.replay-check.txt" | tee -a "$summary"
-                                [ $rc -eq 0 ] || { echo "FAIL: $label: rules disagree with the kernel, see $out/$label.replay-check.txt" >&2; status=1; }
-                        fi
-                fi
-        done
+                grep -v "reset value (drift)" "$out/$label.probe-check.txt" | tee -a "$summary"
+                [ $rc -eq 0 ] || { echo "FAIL: $label: fresh probe differs from tests/data/$label.json" >&2; status=1; }
+        fi
+
+        cut_out "$log" REPLAY > "$out/$label.replay.json"
+        if ! grep -q "^@@KVMREGS-REPLAY-END rc=0@@" "$log" || [ ! -s "$out/$label.replay.json" ]; then
+                echo "FAIL: $label: the replay program did not finish, see $log" >&2
+                status=1
+                continue
+        fi
+        if [ "${KVMREGS_VM_RECORD:-0}" = 1 ]; then
+                mkdir -p "$srcdir/tests/data/replay"
+                cp "$out/$label.replay.json" "$srcdir/tests/data/replay/$label.json"
+                [ -f "$recorded" ] || cp "$out/$label.probe.json" "$srcdir/tests/data/replay/$label.profile.json"
+        fi
+        [ -n "$dest_profile" ] || continue
+        "$checker" replay "$out/$label.replay.json" "$srcdir/tests/data" "$dest_profile" \
+                > "$out/$label.replay-check.txt" 2>&1
+        rc=$?
+        grep -c "^DISAGREE" "$out/$label.replay-check.txt" | sed "s/^/$label: disagreements: /" | tee -a "$summary"
+        tail -n 1 "$out/$label.replay-check.txt" | tee -a "$summary"
+        [ $rc -eq 0 ] || { echo "FAIL: $label: rules disagree with the kernel, see $out/$label.replay-check.txt" >&2; status=1; }
 done
 echo "boots: $boots" | tee -a "$summary"
 exit $status
