@@ -769,11 +769,12 @@ static int check_size(Collector *c, uint64_t reg, bool source) {
 
 static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
         const VcpuConfig *dc = d->config;
-        const uint64_t *sp = s->cpregs, *se = s->cpregs + s->n_cpregs;
-        const uint64_t *dp = dc->cpregs, *de = dc->cpregs + dc->n_cpregs;
-        const RegValue *sv = s->values, *sve = s->values + s->n_values;
-        const RegValue *dv = dc->values, *dve = dc->values + dc->n_values;
-        const RegValue *dm = dc->masks, *dme = dc->masks + dc->n_masks;
+        const uint64_t *sp = s->cpregs, *se = sp ? sp + s->n_cpregs : NULL;
+        const uint64_t *dp = dc->cpregs, *de = dp ? dp + dc->n_cpregs : NULL;
+        /* No arithmetic on NULL arrays (a configuration without values or masks). */
+        const RegValue *sv = s->values, *sve = sv ? sv + s->n_values : NULL;
+        const RegValue *dv = dc->values, *dve = dv ? dv + dc->n_values : NULL;
+        const RegValue *dm = dc->masks, *dme = dm ? dm + dc->n_masks : NULL;
         uint64_t dst_max = dc->n_cpregs ? de[-1] : 0;
         Pending *p;
         int r;
@@ -842,6 +843,12 @@ static void text_put(Text *t, const char *s) {
                 n = room;
         memcpy(t->p, s, n);
         t->p += n;
+}
+
+/* Text from a document (configuration names, skip reasons): printable ASCII only, one line. */
+static void text_put_clean(Text *t, const char *s) {
+        for (; *s && t->p < t->end - 1; s++)
+                *t->p++ = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
 }
 
 static void text_hex(Text *t, uint64_t v) {
@@ -922,11 +929,11 @@ static void describe(const Pending *pd, const TextContext *x, Text *m, Text *rem
         case REASON_CONFIG_SKIPPED:
         case REASON_CONFIG_MISSING:
                 text_put(m, "the destination cannot run the source's vCPU configuration '");
-                text_put(m, x->s ? x->s->name : "?");
+                text_put_clean(m, x->s ? x->s->name : "?");
                 text_put(m, pd->reason == REASON_CONFIG_SKIPPED ? "' (the destination recorded it as impossible: "
                                                                 : "' (no destination configuration has its features");
                 if (pd->reason == REASON_CONFIG_SKIPPED && x->d && x->d->skipped)
-                        text_put(m, x->d->skipped);
+                        text_put_clean(m, x->d->skipped);
                 text_put(m, ")");
                 text_put(rem, "migrate to a host whose CPU and kernel offer the guest's vCPU features, "
                               "or start the guest with those features off");
@@ -941,10 +948,10 @@ static void describe(const Pending *pd, const TextContext *x, Text *m, Text *rem
                               "or start the guest with fewer vector lengths");
                 break;
         case REASON_FEATURES_DIFFER:
-                text_put(m, "QEMU's -cpu host on the destination would build other vCPU features (");
-                text_put(m, x->d ? x->d->name : "?");
+                text_put(m, "QEMU's -cpu host on the destination would build other vCPU features or SVE vector lengths (");
+                text_put_clean(m, x->d ? x->d->name : "?");
                 text_put(m, ") than the source's (");
-                text_put(m, x->s ? x->s->name : "?");
+                text_put_clean(m, x->s ? x->s->name : "?");
                 text_put(m, ")");
                 text_put(rem, "pin the destination's vCPU features to the source's with the -cpu properties listed "
                               "under adjustments (the kvmregs hook applies them)");
@@ -1326,30 +1333,30 @@ static int adjustments_for_features(Report *r, uint32_t src, uint32_t dst) {
         return 0;
 }
 
-/* 0 or an adjustment added; -EOPNOTSUPP: the destination lacks one of the source's lengths. */
+/* 0, adjustments added or not; -EOPNOTSUPP: the destination lacks one of the source's lengths. */
 static int adjust_sve_lengths(Report *r, const VcpuConfig *s, const VcpuConfig *d) {
-        char buf[16 * 16];
-        Text t = { buf, buf + sizeof(buf) };
-
         if (same_sve_lengths(s, d))
                 return 0;
         for (unsigned w = 0; w < 8; w++)
                 if (s->sve_vls[w] & ~d->sve_vls[w])
                         return -EOPNOTSUPP;
-        /* QEMU names vector lengths in bits: VQ n (bit n-1) is n*128 bits; QEMU stops at 2048. */
+        /* One QEMU property per length the destination offers: VQ n (bit n-1) is sve<n*128>, up to 2048 bits. */
         for (unsigned vq = 1; vq <= 16; vq++) {
-                unsigned w = (vq - 1) / 64, b = (vq - 1) % 64;
+                char buf[16];
+                Text t = { buf, buf + sizeof(buf) };
+                int k;
 
-                if (!(d->sve_vls[w] >> b & 1))
+                if (!(d->sve_vls[0] >> (vq - 1) & 1))
                         continue;
-                if (t.p != buf)
-                        text_put(&t, ",");
                 text_put(&t, "sve");
                 text_dec(&t, vq * 128);
-                text_put(&t, (s->sve_vls[w] >> b & 1) ? "=on" : "=off");
+                text_put(&t, (s->sve_vls[0] >> (vq - 1) & 1) ? "=on" : "=off");
+                text_end(&t);
+                k = adjustments_add(r, buf);
+                if (k < 0)
+                        return k;
         }
-        text_end(&t);
-        return adjustments_add(r, buf);
+        return 0;
 }
 
 int profile_compare(const Profile *src, const char *src_config, const Profile *dst, const char *dst_config,
