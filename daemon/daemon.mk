@@ -31,6 +31,14 @@ tests_test_daemon_call_SOURCES = tests/test-daemon-call.c
 tests_test_daemon_call_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JSONC_CFLAGS)
 tests_test_daemon_call_LDADD = lib/libkvmregs.la $(DBUS_LIBS) $(JSONC_LIBS)
 tests_test_daemon_notify_SOURCES = tests/test-daemon-notify.c
+check_PROGRAMS += tests/test-daemon-main-loop
+tests_test_daemon_main_loop_SOURCES = tests/test-daemon-main-loop.c tests/testutil.h \
+	daemon/main-loop.c daemon/main-loop.h
+tests_test_daemon_main_loop_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+tests_test_daemon_main_loop_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_test_daemon_main_loop_LDADD = $(DBUS_LIBS) $(SYSTEMD_LIBS)
+TESTS += tests/test-daemon-main-loop
+UNIT_TESTS += tests/test-daemon-main-loop
 TESTS += tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh tests/test-daemon-valgrind.sh \
 	tests/test-daemon-systemd.sh
 dist_check_SCRIPTS += tests/test-daemon-common.sh tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh \
