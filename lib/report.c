@@ -133,7 +133,9 @@ int report_print(const Report *r, FILE *f, bool verbose) {
                                 x->field_shift + x->field_width - 1, x->field_shift, x->src_field, x->dst_field,
                                 field_rule_name(x->rule));
                 fputc('\n', f);
-                if (x->message)
+                if (x->reg)
+                        fprintf(f, "          id 0x%016" PRIx64 ": %s\n", x->reg, x->message ? x->message : "");
+                else if (x->message)
                         fprintf(f, "          %s\n", x->message);
                 if (x->remedy)
                         fprintf(f, "          remedy: %s\n", x->remedy);
