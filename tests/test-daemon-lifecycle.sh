@@ -117,6 +117,20 @@ start_daemon D --profile-file "$WORK/profile.json"
 "$KVMREGSD" --bus-address "$BUS_D" --no-libvirt --profile-file "$WORK/profile.json" 2> "$WORK/err.log"
 check_eq "name already owned: exit status" $? 1
 check "name already owned: message" grep -q 'owned by another process' "$WORK/err.log"
+# --session: the bus DBUS_SESSION_BUS_ADDRESS names.
+kill "$DAEMON_PID"; wait "$DAEMON_PID"
+DBUS_SESSION_BUS_ADDRESS=$BUS_D "$KVMREGSD" --session --no-libvirt --profile-file "$WORK/profile.json" \
+        2> "$WORK/session.log" &
+session_pid=$!
+pids="$pids $session_pid"
+check "--session takes the name on the session bus" wait_for_name "$BUS_D"
+check_eq "--session serves" "$(property "$BUS_D" Digest)" "\"$digest_61\""
+kill "$session_pid"; wait "$session_pid"
+check_eq "--session: exit status after SIGTERM" $? 0
+"$KVMREGSD" --session --bus-address "$BUS_D" 2> /dev/null
+check_eq "--session with --bus-address: exit status" $? 2
+start_daemon D --profile-file "$WORK/profile.json"
+
 # A profile path that is not UTF-8 ends up in error messages: they must not kill the daemon
 # (libdbus aborts on such strings).
 kill "$DAEMON_PID"; wait "$DAEMON_PID"
