@@ -263,8 +263,8 @@ static DBusHandlerResult method_compare(Bus *bus, DBusMessage *call) {
 
         r = profile_parse(document, size, &src, &error);
         if (r == -E2BIG)
-                return reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Source profile over a limit: %s: %s",
-                                   error.path, error.message);
+                return reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Source profile over a limit: %s%s%s",
+                                   error.path, error.path[0] ? ": " : "", error.message);
         if (r == -ENOMEM)
                 return DBUS_HANDLER_RESULT_NEED_MEMORY;
         if (r < 0)
