@@ -232,14 +232,20 @@ start_guest() {
 }
 
 # ctl_check FROM_HOST DOMAIN TO_HOST: kvmregsctl on FROM_HOST's side, the destination's daemon
-# reached over ssh + systemd-stdio-bridge. Sets CTL_RC and CTL_OUT.
+# reached over ssh + systemd-stdio-bridge. Sets CTL_RC and CTL_OUT (the report, JSON).
 ctl_check() {
         CTL_OUT=$(host_exec "$1" "$KVMREGSCTL" check "$2" --to "$3" --from "$(host_uri "$1")" \
                   --ssh-option "-p" --ssh-option "2222" --ssh-option "-i" --ssh-option "$LAB/client_key" \
                   --ssh-option "-oUserKnownHostsFile=/dev/null" --ssh-option "-oStrictHostKeyChecking=no" \
-                  --ssh-option "-oLogLevel=ERROR" --ssh-option "-oBatchMode=yes" 2>&1)
+                  --ssh-option "-oLogLevel=ERROR" --ssh-option "-oBatchMode=yes" --json 2>&1)
         CTL_RC=$?
 }
+
+# The hook's last verdict for DOMAIN on HOST, from its decision log
+hook_verdict() { grep "^domain=$2 " "$(host_dir "$1")/log/kvmregs-hook.log" 2>/dev/null | tail -n1 | sed -n 's/.* verdict=\([^ ]*\) .*/\1/p'; }
+# The register ids a text names as "NAME (0x...)", sorted
+named_ids() { grep -o '(0x[0-9a-f]\{16\})' | tr -d '()' | sort -u; }
+ctl_fatal_ids() { echo "$CTL_OUT" | jq -r '.findings[] | select(.fatal) | .id // empty' 2>/dev/null | sort -u; }
 
 # ==== the cases ====
 
@@ -255,7 +261,7 @@ e2e_log "g1 up on hostA"
 #       then the migration; hostB's record keeps the carried ID values its kernel accepts
 ctl_check hostA g1 hostB
 expect "kvmregsctl check g1 --to hostB: compatible (rc 0)" [ "$CTL_RC" = 0 ]
-expect "kvmregsctl check g1 --to hostB says compatible" contains "$CTL_OUT" compatible
+expect "kvmregsctl check g1 --to hostB says compatible" [ "$(echo "$CTL_OUT" | jq -r .verdict 2>/dev/null)" = compatible ]
 [ "$CTL_RC" = 0 ] || echo "$CTL_OUT" >&2
 t=$(last_tick hostA g1)
 migrate hostA hostB g1
@@ -279,21 +285,26 @@ done < <(record_of hostB g1 | jq -r --slurpfile a "$P61" --slurpfile b "$P612" '
 expect "g1 on hostB: every ID value is 6.1's or 6.12's, 6.1's where 6.12 can take it" [ "$kept_ok" = 1 ]
 expect "g1 on hostB: $n_writable carried value(s) differ and are writable on 6.12 (CLIDR_EL1 at least)" \
         [ "$(reg_in_record hostB g1 0x603000000013c801)" = "$(reg_in_profile "$P61" pmu 0x603000000013c801)" ] && [ "$n_writable" -ge 1 ]
+expect "hostB's hook gave the verdict kvmregsctl gave (compatible)" [ "$(hook_verdict hostB g1)" = compatible ]
 grep -q 'stamped g1: config pmu' "$(host_dir hostB)/kvmregsd.log"
 expect "hostB's kvmregsd logged the stamp" [ $? = 0 ]
 
 # -- 2. incompatible (6.12 -> 6.1): refused by hostA's hook naming the registers; kvmregsctl
 #       from hostB's side gives the same verdict
 ctl_check hostB g1 hostA
-expect "kvmregsctl check g1 --to hostA: refused (rc != 0)" [ "$CTL_RC" != 0 ]
-expect "kvmregsctl check g1 --to hostA names TCR2_EL1" contains "$CTL_OUT" TCR2_EL1
+expect "kvmregsctl check g1 --to hostA: refused (rc 1)" [ "$CTL_RC" = 1 ]
+expect "kvmregsctl check g1 --to hostA says incompatible" [ "$(echo "$CTL_OUT" | jq -r .verdict 2>/dev/null)" = incompatible ]
+expect "kvmregsctl check g1 --to hostA names TCR2_EL1 as fatal" \
+        [ -n "$(echo "$CTL_OUT" | jq -r '.findings[] | select(.fatal and .register == "TCR2_EL1") | .id' 2>/dev/null)" ]
 migrate hostB hostA g1
 expect "migration 6.12 -> 6.1 refused" [ "$MIGRATE_RC" != 0 ]
 expect "virsh shows the hook's refusal naming TCR2_EL1" contains "$MIGRATE_OUT" TCR2_EL1
 expect "the refusal comes from the kvmregs hook" contains "$MIGRATE_OUT" 50-kvmregs
 expect "the refusal is quick (${MIGRATE_SECONDS}s)" within "$MIGRATE_SECONDS" 5
+expect "hostA's hook gave the verdict kvmregsctl gave (incompatible)" [ "$(hook_verdict hostA g1)" = incompatible ]
+expect "virsh's refusal names exactly the registers kvmregsctl found fatal ($(ctl_fatal_ids | wc -l))" \
+        [ "$(echo "$MIGRATE_OUT" | named_ids)" = "$(ctl_fatal_ids)" ] && [ -n "$(ctl_fatal_ids)" ]
 expect_stays hostB g1 hostA
-echo "$MIGRATE_OUT" | tail -n 3
 
 # -- 3. the destination's kvmregsd stopped (SIGSTOP, hangs) / not running: on_daemon_error=refuse
 #       is honoured within the hook's timeout
@@ -316,6 +327,10 @@ daemon_start hostA "$P612_NOPMU" || exit 1
 start_guest hostA g2 7e57c0de-0000-4000-8000-000000000002 || exit 1
 expect_record hostA g2 hostA "$P612_NOPMU" base
 expect "g2 boots on hostA" wait_tick hostA g2 0 40
+ctl_check hostA g2 hostB
+expect "kvmregsctl check g2 --to hostB: compatible after adjustment (rc 0)" [ "$CTL_RC" = 0 ]
+expect "kvmregsctl check g2 --to hostB says compatible-after-adjustment with exactly pmu=off" \
+        [ "$(echo "$CTL_OUT" | jq -c '[.verdict, .adjustments]' 2>/dev/null)" = '["compatible-after-adjustment",["pmu=off"]]' ]
 t=$(last_tick hostA g2)
 migrate hostA hostB g2
 expect_moved hostA hostB g2 "${t:-0}"
@@ -323,6 +338,8 @@ xml=$(virsh_on hostB dumpxml g2)
 expect "hostB's g2 XML carries -global cortex-a57-arm-cpu.pmu=off" \
         [ "$(echo "$xml" | xmllint --xpath "count(//*[local-name()='commandline']/*[@value='cortex-a57-arm-cpu.pmu=off'])" -)" = 1 ]
 expect_record hostB g2 hostB "$P612" base
+expect "hostB's hook gave the verdict kvmregsctl gave (compatible-after-adjustment)" \
+        [ "$(hook_verdict hostB g2)" = compatible-after-adjustment ]
 
 # -- 5. a domain without a record (its host's kvmregsd was down when it started):
 #       on_missing_record=refuse, then allow (with a warning) and hostB stamps it on arrival
