@@ -97,6 +97,11 @@ check_eq "identical whole profile (all)" "$(head -n 1 <<< "$answer")" compatible
 
 # Bad input: a D-Bus error with a documented name, and the daemon still serves.
 check_eq "source over 4 MiB" "$("$CALL" "$BUS_A" Compare %4194305 base | cut -d: -f1)" "ERROR $IFACE.Error.TooLarge"
+jq -c '.configs |= [range(40) as $i | .[0]]' "$DATA/6.1-cortex-a72.json" > "$WORK/40-configs.json"
+check_eq "over the library's limit of configurations" \
+        "$("$CALL" "$BUS_A" Compare "@$WORK/40-configs.json" base | cut -d: -f1)" "ERROR $IFACE.Error.TooLarge"
+printf '%*s' 100000 '' | tr ' ' '[' > "$WORK/deep.json"
+check_eq "nested too deep" "$("$CALL" "$BUS_A" Compare "@$WORK/deep.json" base | cut -d: -f1)" "ERROR $IFACE.Error.TooLarge"
 check_eq "not JSON" "$(error_name "$BUS_A" Compare 'string:{"probe_version": 1,' string:base)" "$IFACE.Error.InvalidProfile"
 check_eq "JSON, not a profile" "$(error_name "$BUS_A" Compare 'string:[1,2,3]' string:base)" "$IFACE.Error.InvalidProfile"
 check_eq "empty" "$(error_name "$BUS_A" Compare string: string:base)" "$IFACE.Error.InvalidProfile"
