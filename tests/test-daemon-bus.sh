@@ -29,8 +29,8 @@ check "Peer.Ping answers" busctl --address "$BUS_A" call $IFACE $OBJ org.freedes
 { read -r digest_612; read -r _; } < <("$CALL" --local-profile "$DATA/6.12-cortex-a72.json")
 check_eq "Digest is the library's digest" "$(property "$BUS_A" Digest)" "\"$digest_61\""
 check_eq "the two hosts differ" "$([ "$digest_61" != "$digest_612" ] && echo yes)" yes
-check_eq "KernelRelease" "$(property "$BUS_A" KernelRelease)" '"6.1.0-56-arm64"'
-check_eq "KernelRelease B" "$(property "$BUS_B" KernelRelease)" '"6.12.117+deb12-arm64"'
+check_eq "KernelRelease" "$(property "$BUS_A" KernelRelease)" "$(jq -c .kernel "$DATA/6.1-cortex-a72.json")"
+check_eq "KernelRelease B" "$(property "$BUS_B" KernelRelease)" "$(jq -c .kernel "$DATA/6.12-cortex-a72.json")"
 check_eq "State" "$(property "$BUS_A" State)" '"ready"'
 expected_configs=$(jq -c '[.configs[] | select(has("skipped") | not) | .name]' "$DATA/6.1-cortex-a72.json")
 check_eq "Configs are the runnable configurations" "$(property "$BUS_A" Configs)" "$expected_configs"
