@@ -784,6 +784,60 @@ static void test_counter_width(void) {
         CHECK(find(r2, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 14, 8, 0)) == NULL);
 }
 
+/* A guest record (profile_extract_config) carries no values of ordinary registers: judged on what it has. */
+static void test_guest_record(void) {
+        _cleanup_(profile_freep) Profile *p612 = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *p61 = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *p72 = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *rec612 = NULL, *rec61 = NULL;
+
+        CHECK_INT(profile_extract_config(p612, "all", &rec612), 0);
+        CHECK_INT(profile_extract_config(p61, "all", &rec61), 0);
+        if (!rec612 || !rec61)
+                return;
+
+        /* 6.12 → 6.12: the set/clear bug loses whatever enables the guest had; nothing else. */
+        _cleanup_(report_freep) Report *r = compare(rec612, "all", p612, "all");
+        CHECK_INT(r->verdict, VERDICT_COMPATIBLE);
+        CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT),
+                  NAMES("PMCNTENSET_EL0", "PMCNTENCLR_EL0", "PMINTENSET_EL1", "PMINTENCLR_EL1"));
+        CHECK(!r->findings[0].has_src_value);
+
+        /* 6.1 → 7.2: loads; the record carries PMCR_EL0 (with its IMP bits, which 7.2 drops). */
+        _cleanup_(report_freep) Report *r2 = compare(rec61, "all", p72, "all");
+        CHECK_INT(r2->verdict, VERDICT_COMPATIBLE);
+        CHECK_STR(names_of(r2, FINDING_VALUE_NOT_KEPT), NAMES("PMCR_EL0"));
+        CHECK_INT(count_severity(r2, SEVERITY_FATAL), 0);
+
+        /* 6.12 → 6.1 fails on the record as on the profile: the same count and missing registers,
+         * and CLIDR_EL1. Records carry no CCSIDR (demux) values, so 6.1's refusal of 6.12's
+         * cache geometry cannot be seen from a record (docs/rules.md). */
+        _cleanup_(report_freep) Report *r3 = compare(rec612, "all", p61, "all");
+        _cleanup_(report_freep) Report *r4 = compare(p612, "all", p61, "all");
+        CHECK_INT(r3->verdict, VERDICT_INCOMPATIBLE);
+        CHECK_STR(names_of(r3, FINDING_COUNT), NAMES("-"));
+        CHECK_STR(names_of(r3, FINDING_NOT_ON_DEST), names_of(r4, FINDING_NOT_ON_DEST));
+        CHECK_STR(names_of(r3, FINDING_VALUE_REFUSED), NAMES("CLIDR_EL1"));
+}
+
+/* 6.1 (no masks) lets userspace lower ID_AA64PFR0_EL1.CSV2/CSV3 only; a higher one promises too much. */
+static void test_csv_on_61(void) {
+        _cleanup_(profile_freep) Profile *p = load("6.1-cortex-a72.json");
+        const VcpuConfig *c = config(p, "all");
+        uint64_t pfr0 = value_get(c, REG_ID_ID_AA64PFR0_EL1);
+        const uint64_t csv2 = UINT64_C(0xf) << 56, csv3 = UINT64_C(0xf) << 60;
+        Finding f = {};
+
+        CHECK_INT(pfr0 >> 60, 1);               /* recorded: CSV3 1 (unaffected), CSV2 0 */
+        CHECK_INT((pfr0 >> 56) & 0xf, 0);
+        CHECK(rules_kernel_accepts(p, c, REG_ID_ID_AA64PFR0_EL1, pfr0 & ~csv3, NULL));
+        CHECK(!rules_kernel_accepts(p, c, REG_ID_ID_AA64PFR0_EL1, (pfr0 & ~csv2) | (UINT64_C(1) << 56), &f));
+        CHECK(f.field && strcmp(f.field, "CSV2") == 0);
+        CHECK(!rules_kernel_accepts(p, c, REG_ID_ID_AA64PFR0_EL1, (pfr0 & ~csv3) | (UINT64_C(2) << 60), NULL));
+        /* Any other field: invariant. */
+        CHECK(!rules_kernel_accepts(p, c, REG_ID_ID_AA64PFR0_EL1, pfr0 ^ 0x2, NULL));
+}
+
 /* The report forms: JSON parses back with the same content; the summary names every fatal register. */
 static void test_report_forms(void) {
         _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
@@ -846,6 +900,8 @@ int main(void) {
         test_aarch64_only_destination();
         test_pmu_pairs_fixed();
         test_counter_width();
+        test_guest_record();
+        test_csv_on_61();
         test_report_forms();
         return test_summary("test-rules");
 }
