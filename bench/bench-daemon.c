@@ -203,7 +203,8 @@ int main(int argc, char **argv) {
                         waitpid(daemon_pid, NULL, 0);
                         daemon_pid = 0;
                         /* drain STOPPING=1 */
-                        while (recv(notify_fd, conf, sizeof(conf), MSG_DONTWAIT) > 0)
+                        char drained[4096];
+                        while (recv(notify_fd, drained, sizeof(drained), MSG_DONTWAIT) > 0)
                                 ;
                 }
         }
