@@ -74,6 +74,11 @@ aarch64-linux-gnu-gcc $CROSS_CFLAGS -o "$bin/kvmregs-probe" \
         "$srcdir/tests/vm/probe-main.c" "$srcdir/daemon/probe.c" \
         "$srcdir/lib/profile.c" "$srcdir/lib/regnames.c" "$srcdir/lib/sha256.c" "$srcdir/lib/idregs.c" "$JSONC_A" \
         >"$out/build-probe.log" 2>&1 || fail "cross-compiling the probe failed, see $out/build-probe.log"
+# shellcheck disable=SC2086
+aarch64-linux-gnu-gcc $CROSS_CFLAGS -I"$srcdir/tests" -DABS_TOP_SRCDIR='"/"' -o "$bin/kvmregs-test-probe" \
+        "$srcdir/tests/vm/test-probe.c" "$srcdir/daemon/probe.c" \
+        "$srcdir/lib/profile.c" "$srcdir/lib/regnames.c" "$srcdir/lib/sha256.c" "$srcdir/lib/idregs.c" "$JSONC_A" \
+        >"$out/build-test-probe.log" 2>&1 || fail "cross-compiling test-probe failed, see $out/build-test-probe.log"
 
 # One initramfs for every boot: busybox, the programs, the recorded profiles.
 initrd=$out/initrd.gz
@@ -151,6 +156,11 @@ SPEC
                 continue
         fi
         cut_out "$log" DMESG > "$out/$label.dmesg"
+        if ! grep -q "^@@KVMREGS-TESTPROBE-END rc=0@@" "$log"; then
+                cut_out "$log" TESTPROBE | sed "s/^/$label: /" >&2
+                echo "FAIL: $label: test-probe failed inside the kernel, see $log" >&2
+                status=1
+        fi
         grep -h "mode initialized" "$out/$label.dmesg" | sed "s/^/$label: /" | tee -a "$summary"
 
         recorded=$srcdir/tests/data/$label.json

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * probe_host(): on a host without arm64 KVM, the documented errno and reason and
+ * nothing else; on arm64 (run-vm-tests.sh runs this inside every test kernel too),
+ * the error paths, and a real probe whose document the parser takes back unchanged.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "probe.h"
+#include "util.h"
+#include "testutil.h"
+
+#define REASON_PREFIX "no arm64 KVM here: "
+
+static void test_refusal(const char *path, int expected) {
+        Profile *profile = NULL;
+        _cleanup_free_ char *reason = NULL;
+        int r = probe_host(path, &profile, &reason);
+
+        CHECK_INT(r, -expected);
+        CHECK(profile == NULL);
+        CHECK(reason && strncmp(reason, REASON_PREFIX, strlen(REASON_PREFIX)) == 0);
+        /* Without a place for the reason the errno is the same. */
+        CHECK_INT(probe_host(path, &profile, NULL), -expected);
+        CHECK(profile == NULL);
+}
+
+#ifdef __aarch64__
+static bool sorted_unique(const uint64_t *ids, size_t n) {
+        for (size_t i = 1; i < n; i++)
+                if (ids[i - 1] >= ids[i])
+                        return false;
+        return true;
+}
+
+static void test_real(void) {
+        _cleanup_(profile_freep) Profile *profile = NULL, *parsed = NULL;
+        _cleanup_free_ char *reason = NULL, *json = NULL;
+        ProfileError e = {};
+        int r = probe_host("/dev/kvm", &profile, &reason);
+
+        CHECK_INT(r, 0);
+        if (r < 0) {
+                fprintf(stderr, "probe_host: %s\n", reason ? reason : "?");
+                return;
+        }
+        CHECK(reason == NULL);
+        CHECK_INT(profile->api_version, 12);
+        CHECK_INT(profile->n_configs, 8);
+        CHECK_STR(profile->configs[0].name, "base");
+        CHECK(profile->configs[0].skipped == NULL);
+        CHECK(profile->has_midr);
+        CHECK_INT(profile_get_cap(profile, "KVM_CAP_ONE_REG", -1), 1);
+        for (size_t i = 0; i < profile->n_configs; i++) {
+                const VcpuConfig *c = &profile->configs[i];
+                uint64_t v;
+
+                if (c->skipped)
+                        continue;
+                CHECK(c->n_reg_list > c->n_cpregs && c->n_cpregs > 100);
+                CHECK(sorted_unique(c->cpregs, c->n_cpregs));
+                for (size_t k = 0; k < c->n_cpregs; k++)
+                        CHECK(vcpu_config_get_value(c, c->cpregs[k], &v));
+                CHECK(vcpu_config_get_value(c, profile->configs[0].id_regs[0].id, &v));
+                CHECK(c->n_fw_regs >= 4);
+                CHECK(c->has_sve_vls == vcpu_config_has_feature(c, "sve"));
+        }
+        /* What the daemon publishes must be what the parser reads back. */
+        json = profile_to_json(profile, false);
+        CHECK(json != NULL);
+        if (!json)
+                return;
+        r = profile_parse(json, strlen(json), &parsed, &e);
+        CHECK_INT(r, 0);
+        if (r < 0) {
+                fprintf(stderr, "profile_parse: %s: %s\n", e.path, e.message);
+                return;
+        }
+        CHECK_STR(parsed->digest, profile->digest);
+        CHECK_INT(parsed->n_configs, profile->n_configs);
+}
+#endif
+
+int main(void) {
+#ifdef __aarch64__
+        test_refusal("/nonexistent/kvm", ENODEV);
+        test_refusal("/dev/null", EOPNOTSUPP);     /* not KVM: KVM_GET_API_VERSION fails */
+        test_real();
+#else
+        test_refusal("/dev/kvm", EOPNOTSUPP);
+        test_refusal("/nonexistent/kvm", EOPNOTSUPP);
+#endif
+        return test_summary("test-probe");
+}
