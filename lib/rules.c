@@ -78,7 +78,6 @@ static void collector_done(Collector *c) {
 
 /* What the destination is, precomputed once per comparison. */
 typedef struct Dest {
-        const Profile *profile;
         const VcpuConfig *config;
         unsigned kernel;
         bool has_masks;
@@ -504,7 +503,6 @@ static void dest_init(Dest *d, const Profile *p, const VcpuConfig *c) {
         uint64_t v;
 
         *d = (Dest) {
-                .profile = p,
                 .config = c,
                 .kernel = profile_kernel_version(p),
                 .has_masks = c->has_masks,
@@ -535,7 +533,6 @@ static void dest_init(Dest *d, const Profile *p, const VcpuConfig *c) {
                 d->wa2_follows_ssbs = true;
 }
 
-/* What the vCPU becomes through the source's writes that other registers' behaviour follows. */
 /* The PMU set/clear pairs: SET and CLR name one state. */
 static const uint64_t PMU_PAIRS[3][2] = {
         { REG_PMCNTENSET_EL0, REG_PMCNTENCLR_EL0 },
