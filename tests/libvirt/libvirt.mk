@@ -19,6 +19,11 @@ tests_garbage_daemon_SOURCES = tests/garbage-daemon.c
 tests_garbage_daemon_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_garbage_daemon_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
 tests_garbage_daemon_LDADD = $(DBUS_LIBS)
+
+# End-to-end: two real libvirtd hosts, kvmregsd + hook + kvmregsctl, live migrations of an
+# aarch64 TCG guest (root; 77 without prerequisites unless KVMREGS_REQUIRE_ALL=1).
+# docs/libvirt-integration.md; packages: tests/libvirt/install-deps.sh.
+TESTS += tests/libvirt/run-e2e.sh
 TESTS += tests/test-hook.sh
 dist_check_SCRIPTS += tests/test-hook.sh
 noinst_PROGRAMS += bench/bench-hook

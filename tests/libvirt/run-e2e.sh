@@ -254,6 +254,7 @@ daemon_start hostB "$P612" || exit 1
 
 start_guest hostA g1 7e57c0de-0000-4000-8000-000000000001 || exit 1
 expect_record hostA g1 hostA "$P61" pmu
+e2e_log "g1's record: $(record_of hostA g1 | wc -c) bytes of JSON"
 expect "g1 boots on hostA" wait_tick hostA g1 0 40
 e2e_log "g1 up on hostA"
 
