@@ -10,8 +10,8 @@
  *   replay-check replay REPLAY.json DATA_DIR [DEST_PROFILE.json]
  *       every (source, destination) load the kernel replayed against lib/rules.h
  *       vcpu_config_compare(): configuration support, the count rule, the index walk
- *       (missing and dropped registers), refused and not-kept values, register by
- *       register. Prints every disagreement and the agreement figures.
+ *       (missing, dropped and destination-only registers), refused and not-kept values,
+ *       register by register. Prints every disagreement and the agreement figures.
  *
  * Exit status: 0 agreement, 1 a disagreement, 2 bad input or usage.
  */
@@ -252,6 +252,10 @@ static int check_pair(json_object *pair, const Profile *dst, const char *data_di
                 return -EINVAL;
         set_from_findings(report, FINDING_DROPPED, &rules);
         bad += set_diff(label, "dropped silently", &kernel, &rules);
+        if (!set_from_json(member_get(pair, "dest_only"), &kernel))
+                return -EINVAL;
+        set_from_findings(report, FINDING_DEST_ONLY, &rules);
+        bad += set_diff(label, "only on destination", &kernel, &rules);
 
         /* Per register: every destination cpreg was written; refused, kept or not kept. */
         IdSet *refused_k = malloc(sizeof(IdSet)), *refused_r = malloc(sizeof(IdSet));
