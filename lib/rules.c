@@ -565,7 +565,7 @@ static void dest_apply_pmu_pairs(Dest *d, const VcpuConfig *s) {
                 (void) vcpu_config_get_value(d->config, set, &state);
                 if (!vcpu_config_get_value(s, first, &v1) || !vcpu_config_get_value(s, second, &v2))
                         v1 = v2 = 0;    /* a guest record: the rules only warn about the bug then */
-                if (d->kernel < KV(7, 0)) {
+                if (d->kernel < KV(6, 15)) {
                         state = first == set ? state | (v1 & m) : state & ~(v1 & m);
                         state = second == set ? state | (v2 & m) : state & ~(v2 & m);
                 } else
@@ -660,7 +660,7 @@ static bool pmu_readback(const Dest *d, uint64_t reg, uint64_t value,
                 if (!d->pair_known[pair])
                         return false;   /* plain stores before 6.7 */
                 *ret_readback = d->pair_state[pair];
-                *ret_reason = d->kernel < KV(7, 0) ? REASON_NK_PMU_PAIR : REASON_NK_PMU_MASKED;
+                *ret_reason = d->kernel < KV(6, 15) ? REASON_NK_PMU_PAIR : REASON_NK_PMU_MASKED;
                 return true;
         }
         if (reg == REG_PMCR_EL0 && d->kernel >= KV(6, 7)) {
