@@ -148,10 +148,10 @@ static char *names_of(const Report *r, FindingKind kind) {
                         names[n++] = strdup(r->findings[i].reg ? reg_id_name(r->findings[i].reg, name, sizeof(name)) : "-");
                 }
         qsort(names, n, sizeof(char *), cmp_str);
-        for (size_t i = 0; i < n; i++) {
-                if (i)
-                        strcat(out, ",");
-                strcat(out, names[i]);
+        for (size_t i = 0, len = 0; i < n; i++) {
+                int k = snprintf(out + len, sizeof(buf[0]) - len, "%s%s", i ? "," : "", names[i]);
+                if (k > 0 && (size_t) k < sizeof(buf[0]) - len)
+                        len += (size_t) k;
                 free(names[i]);
         }
         return out;
@@ -166,13 +166,13 @@ static char *names_sorted(const char *const *list) {
         char *out = buf[k++ % 8];
 
         out[0] = 0;
-        while (list[n])
+        while (list[n] && n < ELEMENTSOF(names))
                 names[n] = list[n], n++;
         qsort(names, n, sizeof(char *), cmp_str);
-        for (size_t i = 0; i < n; i++) {
-                if (i)
-                        strcat(out, ",");
-                strcat(out, names[i]);
+        for (size_t i = 0, len = 0; i < n; i++) {
+                int k = snprintf(out + len, sizeof(buf[0]) - len, "%s%s", i ? "," : "", names[i]);
+                if (k > 0 && (size_t) k < sizeof(buf[0]) - len)
+                        len += (size_t) k;
         }
         return out;
 }
