@@ -149,9 +149,9 @@ static char *names_of(const Report *r, FindingKind kind) {
                 }
         qsort(names, n, sizeof(char *), cmp_str);
         for (size_t i = 0, len = 0; i < n; i++) {
-                int k = snprintf(out + len, sizeof(buf[0]) - len, "%s%s", i ? "," : "", names[i]);
-                if (k > 0 && (size_t) k < sizeof(buf[0]) - len)
-                        len += (size_t) k;
+                int w = snprintf(out + len, sizeof(buf[0]) - len, "%s%s", i ? "," : "", names[i]);
+                if (w > 0 && (size_t) w < sizeof(buf[0]) - len)
+                        len += (size_t) w;
                 free(names[i]);
         }
         return out;
@@ -170,9 +170,9 @@ static char *names_sorted(const char *const *list) {
                 names[n] = list[n], n++;
         qsort(names, n, sizeof(char *), cmp_str);
         for (size_t i = 0, len = 0; i < n; i++) {
-                int k = snprintf(out + len, sizeof(buf[0]) - len, "%s%s", i ? "," : "", names[i]);
-                if (k > 0 && (size_t) k < sizeof(buf[0]) - len)
-                        len += (size_t) k;
+                int w = snprintf(out + len, sizeof(buf[0]) - len, "%s%s", i ? "," : "", names[i]);
+                if (w > 0 && (size_t) w < sizeof(buf[0]) - len)
+                        len += (size_t) w;
         }
         return out;
 }
