@@ -171,8 +171,9 @@ CPREGS='[.reg_list[] | ascii_downcase | select(.[0:5] == "0x603" or .[0:5] == "0
 # expect_record HOST DOMAIN HOSTNAME PROFILE CONFIG: stamped on HOSTNAME with PROFILE's CONFIG:
 # the same cpreg list, and the same firmware values
 expect_record() {
-        local h=$1 d=$2 hn=$3 p=$4 c=$5
+        local h=$1 d=$2 hn=$3 p=$4 c=$5 t0=$EPOCHREALTIME
         wait_record "$h" "$d" "$hn" || { fail "$d on $h: no record stamped by $hn: $(record_of "$h" "$d" | head -c 300)"; return; }
+        e2e_log "$d on $h: record from $hn seen after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')s"
         expect "$d on $h: record's configuration is $c" [ "$(rec "$h" "$d" '.configs[0].name' )" = "\"$c\"" ]
         expect "$d on $h: record's features are $(basename "$p")'s $c" \
                 [ "$(rec "$h" "$d" '.configs[0].features')" = "$(config_of "$p" "$c" '.features')" ]
@@ -234,11 +235,13 @@ start_guest() {
 # ctl_check FROM_HOST DOMAIN TO_HOST: kvmregsctl on FROM_HOST's side, the destination's daemon
 # reached over ssh + systemd-stdio-bridge. Sets CTL_RC and CTL_OUT (the report, JSON).
 ctl_check() {
+        local t0=$EPOCHREALTIME
         CTL_OUT=$(host_exec "$1" "$KVMREGSCTL" check "$2" --to "$3" --from "$(host_uri "$1")" \
                   --ssh-option "-p" --ssh-option "2222" --ssh-option "-i" --ssh-option "$LAB/client_key" \
                   --ssh-option "-oUserKnownHostsFile=/dev/null" --ssh-option "-oStrictHostKeyChecking=no" \
                   --ssh-option "-oLogLevel=ERROR" --ssh-option "-oBatchMode=yes" --json 2>&1)
         CTL_RC=$?
+        e2e_log "kvmregsctl check $2 --to $3 (from $1): rc $CTL_RC in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')s"
 }
 
 # The hook's last verdict for DOMAIN on HOST, from its decision log
