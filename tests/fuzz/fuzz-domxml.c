@@ -61,6 +61,25 @@ static void check_record_element(const DomainXml *d) {
         FUZZ_ASSERT(fuzz_str_equal(back->record_domain_uuid, uuid));
 }
 
+#ifdef FUZZ_SKIP_KNOWN_BUGS
+/* Known, reported (tests/fuzz/known/domxml/adjusted-xml-ns-uri-lt.xml): libxml2 2.9 writes a
+ * namespace URI holding '<' unescaped, so the adjusted XML does not parse. Only the fuzzer
+ * run skips it, to look further; the replay holds it. */
+static bool has_namespace_uri_with_lt(const char *xml) {
+        for (const char *p = xml; (p = strstr(p, "xmlns")); p++) {
+                const char *q = strpbrk(p, "=>");
+                const char *end;
+
+                if (!q || *q != '=' || (q[1] != '"' && q[1] != '\''))
+                        continue;
+                end = strchr(q + 2, q[1]);
+                if (end && memchr(q + 2, '<', (size_t) (end - q - 2)))
+                        return true;
+        }
+        return false;
+}
+#endif
+
 static void check_adjustments(const char *xml, size_t size, const DomainXml *d) {
         _cleanup_free_ char *cpu_type = domxml_qemu_cpu_type(d);
         _cleanup_free_ char *out = NULL, *again = NULL, *error = NULL;
@@ -83,6 +102,10 @@ static void check_adjustments(const char *xml, size_t size, const DomainXml *d) 
         free(error);
         error = NULL;
         r = domxml_parse(out, strlen(out), &adjusted, &error);
+#ifdef FUZZ_SKIP_KNOWN_BUGS
+        if (r < 0 && has_namespace_uri_with_lt(out))
+                return;
+#endif
         if (r < 0)
                 fprintf(stderr, "the adjusted domain does not parse: %s\n", error ? error : "(no reason)");
         FUZZ_ASSERT(r == 0);
