@@ -838,6 +838,35 @@ static void test_csv_on_61(void) {
         CHECK(!rules_kernel_accepts(p, c, REG_ID_ID_AA64PFR0_EL1, pfr0 ^ 0x2, NULL));
 }
 
+/* What QEMU cannot run at all, and arguments that are wrong. */
+static void test_unrunnable(void) {
+        _cleanup_(profile_freep) Profile *src = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        /* A 128-bit sysreg id (size field 4): QEMU's cpreg list takes U32/U64 only. */
+        const uint64_t u128 = (SYSREG_ID(3, 0, 2, 0, 7) & ~REG_SIZE_MASK) | (UINT64_C(4) << REG_SIZE_SHIFT);
+
+        reg_add(config(src, "all"), u128, 0);
+        _cleanup_(report_freep) Report *r = compare(src, "all", dst, "all");
+        CHECK_INT(r->verdict, VERDICT_INCOMPATIBLE);
+        const Finding *bad = find(r, FINDING_BAD_REGISTER, u128);
+        CHECK(bad && bad->severity == SEVERITY_FATAL);
+        CHECK_INT(r->n_findings > 0 && r->findings[0].severity == SEVERITY_FATAL, 1);
+
+        /* The source cannot run the configuration itself (5.10 has no SVE). */
+        _cleanup_(profile_freep) Profile *old = load("5.10-cortex-a72.json");
+        CHECK(config(old, "sve")->skipped != NULL);
+        _cleanup_(report_freep) Report *r2 = compare(old, "sve", dst, NULL);
+        CHECK_INT(r2->verdict, VERDICT_INCOMPATIBLE);
+        CHECK_STR(names_of(r2, FINDING_CONFIG_UNSUPPORTED), NAMES("-"));
+        CHECK_INT(r2->n_findings, 1);
+
+        Report *none = NULL;
+        CHECK_INT(profile_compare(NULL, "all", dst, NULL, &none), -EINVAL);
+        CHECK_INT(profile_compare(src, NULL, dst, NULL, &none), -EINVAL);
+        CHECK_INT(vcpu_config_compare(src, NULL, dst, config(dst, "all"), &none), -EINVAL);
+        CHECK(none == NULL);
+}
+
 /* The report forms: JSON parses back with the same content; the summary names every fatal register. */
 static void test_report_forms(void) {
         _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
@@ -902,6 +931,7 @@ int main(void) {
         test_counter_width();
         test_guest_record();
         test_csv_on_61();
+        test_unrunnable();
         test_report_forms();
         return test_summary("test-rules");
 }
