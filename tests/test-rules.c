@@ -838,6 +838,44 @@ static void test_csv_on_61(void) {
         CHECK(!rules_kernel_accepts(p, c, REG_ID_ID_AA64PFR0_EL1, pfr0 ^ 0x2, NULL));
 }
 
+/* Hosts recorded later (the replay's .profile.json files, real kernels too): VHE, a64fx. */
+static void test_more_real_hosts(void) {
+        _cleanup_(profile_freep) Profile *nvhe = load("6.12-max.json");
+        _cleanup_(profile_freep) Profile *vhe = load("replay/6.12-max-vhe.profile.json");
+
+        /* nVHE ↔ VHE, both ways: refused on ID_AA64MMFR1_EL1.VH alone. */
+        for (int way = 0; way < 2; way++) {
+                _cleanup_(report_freep) Report *r = way ? compare(vhe, "all", nvhe, "all") : compare(nvhe, "all", vhe, "all");
+                const Finding *f = find(r, FINDING_VALUE_REFUSED, REG_ID_ID_AA64MMFR1_EL1);
+
+                CHECK_INT(r->verdict, VERDICT_INCOMPATIBLE);
+                CHECK_STR(names_of(r, FINDING_VALUE_REFUSED), NAMES("ID_AA64MMFR1_EL1"));
+                CHECK_INT(count_severity(r, SEVERITY_FATAL), 1);
+                CHECK(f && f->field && strcmp(f->field, "VH") == 0 && f->src_field == way && f->dst_field == !way);
+                CHECK(f && strstr(f->remedy, "kvm-arm.mode") != NULL);
+        }
+
+        /* A 64-bit-only a64fx destination: the AArch32 ID registers are accepted and read as zero;
+         * its 256-byte cache lines make 6.12 refuse a cortex-a72's shorter CCSIDR lines. */
+        _cleanup_(profile_freep) Profile *a72 = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *a64fx = load("replay/6.12-a64fx.profile.json");
+        _cleanup_(report_freep) Report *r = compare(a72, "base", a64fx, "base");
+        CHECK_INT(r->verdict, VERDICT_INCOMPATIBLE);
+        CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT),
+                  NAMES("ID_PFR0_EL1", "ID_PFR1_EL1", "ID_DFR0_EL1", "ID_MMFR0_EL1", "ID_MMFR1_EL1", "ID_MMFR2_EL1",
+                        "ID_MMFR3_EL1", "ID_ISAR0_EL1", "ID_ISAR1_EL1", "ID_ISAR2_EL1", "ID_ISAR3_EL1", "ID_ISAR4_EL1",
+                        "ID_ISAR5_EL1", "MVFR0_EL1", "MVFR1_EL1", "MVFR2_EL1"));
+        CHECK_STR(names_of(r, FINDING_VALUE_REFUSED),
+                  NAMES("CCSIDR_EL1[csselr=0x0]", "CCSIDR_EL1[csselr=0x1]", "CCSIDR_EL1[csselr=0x2]",
+                        "CCSIDR_EL1[csselr=0x3]", "CCSIDR_EL1[csselr=0x4]", "CCSIDR_EL1[csselr=0x5]",
+                        "CCSIDR_EL1[csselr=0x6]", "CCSIDR_EL1[csselr=0x7]", "CCSIDR_EL1[csselr=0x8]",
+                        "CCSIDR_EL1[csselr=0x9]", "CCSIDR_EL1[csselr=0xa]", "CCSIDR_EL1[csselr=0xb]",
+                        "CCSIDR_EL1[csselr=0xc]", "CCSIDR_EL1[csselr=0xd]", "MIDR_EL1", "ID_AA64PFR0_EL1",
+                        "ID_AA64MMFR0_EL1", "ID_AA64MMFR1_EL1", "CTR_EL0"));
+        const Finding *pfr0 = find(r, FINDING_VALUE_REFUSED, REG_ID_ID_AA64PFR0_EL1);
+        CHECK(pfr0 && pfr0->field && strcmp(pfr0->field, "EL0") == 0 && pfr0->src_field == 2 && pfr0->dst_field == 1);
+}
+
 /* What QEMU cannot run at all, and arguments that are wrong. */
 static void test_unrunnable(void) {
         _cleanup_(profile_freep) Profile *src = load("6.1-cortex-a72.json");
@@ -932,6 +970,7 @@ int main(void) {
         test_guest_record();
         test_csv_on_61();
         test_unrunnable();
+        test_more_real_hosts();
         test_report_forms();
         return test_summary("test-rules");
 }
