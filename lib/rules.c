@@ -638,7 +638,6 @@ bool rules_kernel_accepts(const Profile *dst, const VcpuConfig *d, uint64_t reg,
 
 /* ---- one like-for-like load ---- */
 
-
 /* PMEVCNTR<n>_EL0: (3,3,14,8-11,op2) except (3,3,14,11,7); the caller checked class and op0. */
 static inline bool is_pmevcntr(uint64_t reg) {
         uint64_t op1 = (reg >> 11) & 7, crn = (reg >> 7) & 0xf, crm = (reg >> 3) & 0xf, op2 = reg & 7;
@@ -653,7 +652,6 @@ static inline bool is_pmevcntr(uint64_t reg) {
  */
 static bool pmu_readback(const Dest *d, uint64_t reg, uint64_t value,
                          uint64_t *ret_readback, Reason *ret_reason) {
-
         int pair = pmu_pair_index(reg);
 
         if (pair >= 0) {
