@@ -151,10 +151,11 @@ host_stop() {
                 [ -e "$f" ] && [ "$(basename "$f")" != driver.pid ] || continue
                 pid=$(cat "$f"); pid_is "$pid" qemu-system-aar && kill -KILL "$pid"
         done
-        for f in kvmregsd.pid sshd.pid; do
-                pid=$(cat "$dir/$f" 2>/dev/null) || continue
+        for f in kvmregsd:kvmregsd memcheck-amd64-:kvmregsd sshd:sshd; do
+                pid=$(cat "$dir/${f#*:}.pid" 2>/dev/null) || continue
+                pid_is "$pid" "${f%%:*}" || continue
                 # CONT first: a test may have stopped it
-                kill -CONT "$pid" 2>/dev/null; kill -TERM "$pid" 2>/dev/null
+                kill -CONT "$pid"; kill -TERM "$pid"
         done
         pid=$(cat "$dir/launcher.pid" 2>/dev/null); pid_is "$pid" libvirtd && kill -TERM "$pid"
         pid=$(cat "$dir/virtlogd.pid" 2>/dev/null); pid_is "$pid" virtlogd && kill -TERM "$pid"

@@ -33,3 +33,12 @@ bench_bench_hook_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(DBUS_C
 bench_bench_hook_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(LIBXML_LIBS) $(JSONC_LIBS) $(DBUS_LIBS)
 UNIT_TESTS += tests/test-domxml tests/test-hook.sh
 BENCHMARKS += bench/bench-hook
+
+# The libvirt watcher (daemon/watch.c) against libvirt's in-process test driver.
+check_PROGRAMS += tests/test-watch
+TESTS += tests/test-watch
+tests_test_watch_SOURCES = tests/test-watch.c tests/testutil.h daemon/watch.c daemon/watch.h daemon/shared-profile.h
+tests_test_watch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client -I$(top_srcdir)/daemon
+tests_test_watch_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS) -pthread
+tests_test_watch_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(LIBVIRT_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS)
+tests_test_watch_LDFLAGS = $(AM_LDFLAGS) -pthread
