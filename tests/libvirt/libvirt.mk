@@ -42,3 +42,4 @@ tests_test_watch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client -I$(top_srcdir
 tests_test_watch_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS) -pthread
 tests_test_watch_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(LIBVIRT_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS)
 tests_test_watch_LDFLAGS = $(AM_LDFLAGS) -pthread
+UNIT_TESTS += tests/test-watch
