@@ -36,6 +36,14 @@ static Profile *load(const char *name) {
         return p;
 }
 
+/* tests/data/<kernel>-<model>.json */
+static Profile *load_model(const char *kernel, const char *model) {
+        char name[128];
+
+        snprintf(name, sizeof(name), "%s-%s.json", kernel, model);
+        return load(name);
+}
+
 static VcpuConfig *config(Profile *p, const char *name) {
         VcpuConfig *c = (VcpuConfig *) profile_get_config(p, name);
 
@@ -270,11 +278,8 @@ static void test_612_to_61(void) {
         static const char *const models[] = { "cortex-a57", "cortex-a72", "neoverse-n1", "max" };
 
         for (size_t m = 0; m < ELEMENTSOF(models); m++) {
-                char a[64], b[64];
-                snprintf(a, sizeof(a), "6.12-%s.json", models[m]);
-                snprintf(b, sizeof(b), "6.1-%s.json", models[m]);
-                _cleanup_(profile_freep) Profile *src = load(a);
-                _cleanup_(profile_freep) Profile *dst = load(b);
+                _cleanup_(profile_freep) Profile *src = load_model("6.12", models[m]);
+                _cleanup_(profile_freep) Profile *dst = load_model("6.1", models[m]);
                 _cleanup_(report_freep) Report *r = compare(src, "all", dst, "all");
                 const VcpuConfig *s = config(src, "all"), *d = config(dst, "all");
                 const Finding *count = find(r, FINDING_COUNT, 0);
@@ -325,11 +330,8 @@ static void test_61_to_612(void) {
         static const char *const models[] = { "cortex-a57", "cortex-a72", "neoverse-n1" };
 
         for (size_t m = 0; m < ELEMENTSOF(models); m++) {
-                char a[64], b[64];
-                snprintf(a, sizeof(a), "6.1-%s.json", models[m]);
-                snprintf(b, sizeof(b), "6.12-%s.json", models[m]);
-                _cleanup_(profile_freep) Profile *src = load(a);
-                _cleanup_(profile_freep) Profile *dst = load(b);
+                _cleanup_(profile_freep) Profile *src = load_model("6.1", models[m]);
+                _cleanup_(profile_freep) Profile *dst = load_model("6.12", models[m]);
                 _cleanup_(report_freep) Report *r = compare(src, "all", dst, "all");
 
                 CHECK_INT(r->verdict, VERDICT_COMPATIBLE);
@@ -529,11 +531,8 @@ static void test_psci(void) {
         /* 6.1 → 7.2: accepted on every model recorded, max included. */
         static const char *const models[] = { "cortex-a72", "max" };
         for (size_t m = 0; m < ELEMENTSOF(models); m++) {
-                char a[64], b[64];
-                snprintf(a, sizeof(a), "6.1-%s.json", models[m]);
-                snprintf(b, sizeof(b), "7.2-%s.json", models[m]);
-                _cleanup_(profile_freep) Profile *src = load(a);
-                _cleanup_(profile_freep) Profile *dst = load(b);
+                _cleanup_(profile_freep) Profile *src = load_model("6.1", models[m]);
+                _cleanup_(profile_freep) Profile *dst = load_model("7.2", models[m]);
                 for (size_t k = 0; k < src->n_configs; k++) {
                         const VcpuConfig *c = &src->configs[k];
                         _cleanup_(report_freep) Report *r = NULL;
