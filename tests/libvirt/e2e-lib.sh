@@ -38,7 +38,7 @@ e2e_check_prerequisites() {
 
 # The guest kernel and initrd, cached between runs (KVMREGS_E2E_CACHE).
 e2e_fetch_guest() {
-        local cache=${KVMREGS_E2E_CACHE:-$top_builddir/tests/libvirt/cache}
+        local cache=${KVMREGS_E2E_CACHE:-/var/cache/kvmregs-e2e}
         "$E2E_SRC/fetch-guest.sh" "$cache" || e2e_skip "could not fetch the guest kernel/initrd"
         mkdir -p "$LAB/guest"
         cp "$cache/vmlinuz" "$cache/initrd.gz" "$LAB/guest/"

@@ -8,7 +8,7 @@
 # exit: 0 all cases passed, 1 a case failed, 77 a prerequisite is missing (root, libvirt,
 # QEMU, the guest download) unless KVMREGS_REQUIRE_ALL=1, which turns that into a failure.
 # KVMREGS_E2E_KEEP_LOGS=1 keeps the lab folder of a failed run; KVMREGS_E2E_CACHE names where
-# the guest kernel is cached (default: $top_builddir/tests/libvirt/cache).
+# the guest kernel is cached (default: /var/cache/kvmregs-e2e).
 set -u
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
