@@ -10,7 +10,8 @@
 #             keeping only inputs under $FUZZ_KEEP_MAX bytes (default 16384) that add coverage
 #   -b        build only
 # Environment: FUZZ_BUILD_DIR (default: build-fuzz at the top of the tree; configured if needed),
-#   CC (default: clang).
+#   CC (default: clang), FUZZ_MAX_LEN (largest input tried; default per harness, 256 KiB or 64 KiB:
+#   smaller is faster, and only inputs no longer than it are used from the corpus).
 # Needs: clang and libclang-rt-14-dev (Debian 12), json-c and libxml2 development files.
 # Exit status: 0 when no harness found a crash, 1 when one did (artifacts are named at the end),
 #   2 on a usage or build error.
@@ -104,7 +105,7 @@ for h in "${harnesses[@]}"; do
         # One process on one core, niced: the machine is shared. Leaks are found by the replay
         # under ASan; here they would stop the run at the first one.
         set +e
-        nice -n 10 "$out/fuzz-$h" -max_total_time="$seconds" -max_len="${max_len[$h]}" -timeout=10 \
+        nice -n 10 "$out/fuzz-$h" -max_total_time="$seconds" -max_len="${FUZZ_MAX_LEN:-${max_len[$h]}}" -timeout=10 \
                 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
                 "$work" "${dirs[@]}" >"$out/fuzz-$h.log" 2>&1
         rc=$?

@@ -62,10 +62,11 @@ static void check_record_element(const DomainXml *d) {
 }
 
 #ifdef FUZZ_SKIP_KNOWN_BUGS
-/* Known, reported (tests/fuzz/known/domxml/adjusted-xml-ns-uri-lt.xml): libxml2 2.9 writes a
- * namespace URI holding '<' unescaped, so the adjusted XML does not parse. Only the fuzzer
- * run skips it, to look further; the replay holds it. */
-static bool has_namespace_uri_with_lt(const char *xml) {
+/* Known, reported (tests/fuzz/known/domxml/adjusted-xml-ns-uri-*.xml): libxml2 2.9 writes a
+ * namespace URI as it is, so one holding '<' makes the adjusted XML unparseable and one holding
+ * a tab, CR or LF comes back as another URI (attribute values are normalised on reading).
+ * Only the fuzzer run skips these, to look further; the replay holds them. */
+static bool has_namespace_uri_not_written_back(const char *xml) {
         for (const char *p = xml; (p = strstr(p, "xmlns")); p++) {
                 const char *q = strpbrk(p, "=>");
                 const char *end;
@@ -73,8 +74,9 @@ static bool has_namespace_uri_with_lt(const char *xml) {
                 if (!q || *q != '=' || (q[1] != '"' && q[1] != '\''))
                         continue;
                 end = strchr(q + 2, q[1]);
-                if (end && memchr(q + 2, '<', (size_t) (end - q - 2)))
-                        return true;
+                for (const char *c = q + 2; end && c < end; c++)
+                        if (strchr("<\t\r\n", *c))
+                                return true;
         }
         return false;
 }
@@ -98,14 +100,14 @@ static void check_adjustments(const char *xml, size_t size, const DomainXml *d) 
         if (r < 0)
                 fprintf(stderr, "a domain that parses cannot be adjusted: %s\n", error ? error : "(no reason)");
         FUZZ_ASSERT(r == 0 && out);
+#ifdef FUZZ_SKIP_KNOWN_BUGS
+        if (has_namespace_uri_not_written_back(out))
+                return;
+#endif
 
         free(error);
         error = NULL;
         r = domxml_parse(out, strlen(out), &adjusted, &error);
-#ifdef FUZZ_SKIP_KNOWN_BUGS
-        if (r < 0 && has_namespace_uri_with_lt(out))
-                return;
-#endif
         if (r < 0)
                 fprintf(stderr, "the adjusted domain does not parse: %s\n", error ? error : "(no reason)");
         FUZZ_ASSERT(r == 0);
