@@ -28,9 +28,19 @@ done
 [ -x "$KVMREGSD" ] || skip_or_fail "no kvmregsd at $KVMREGSD (build it first)"
 
 T=$(mktemp -d /tmp/test-kvmregsctl-bus.XXXXXX)
+# Stops what this test started, kvmregsd before its bus; never waits unbounded (a sanitizer's
+# exit-time work can take long), SIGKILL after 10 s.
+stop() {
+        local p=$1
+        kill -CONT "$p" 2>/dev/null
+        kill "$p" 2>/dev/null || return
+        for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+}
 cleanup() {
-        for p in $pids; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
-        for p in $pids; do wait "$p" 2>/dev/null; done
+        local p
+        for p in $(echo $pids | tr ' ' '\n' | tac); do stop "$p"; done
         rm -rf "$T"
 }
 trap cleanup EXIT
