@@ -832,14 +832,21 @@ typedef struct Text {
         char *p, *end;
 } Text;
 
-static void text_put(Text *t, const char *s) {
-        size_t n = strlen(s), room = (size_t) (t->end - t->p) - 1;
+static void text_putn(Text *t, const char *s, size_t n) {
+        size_t room = (size_t) (t->end - t->p) - 1;
 
         if (n > room)
                 n = room;
         memcpy(t->p, s, n);
         t->p += n;
 }
+
+static void text_put(Text *t, const char *s) {
+        text_putn(t, s, strlen(s));
+}
+
+/* A string literal: its length is known at compile time. */
+#define text_lit(t, literal) text_putn((t), "" literal, sizeof(literal) - 1)
 
 /* Text from a document (configuration names, skip reasons): printable ASCII only, one line. */
 static void text_put_clean(Text *t, const char *s) {
@@ -876,7 +883,7 @@ static void text_dec(Text *t, int64_t v) {
 
 static void text_kernel(Text *t, unsigned k) {
         text_dec(t, k / 1000);
-        text_put(t, ".");
+        text_lit(t, ".");
         text_dec(t, k % 1000);
 }
 
@@ -891,7 +898,7 @@ typedef struct TextContext {
 
 static void text_values(Text *t, const Finding *f) {
         if (f->has_src_value) {
-                text_put(t, "source ");
+                text_lit(t, "source ");
                 text_hex(t, f->src_value);
         }
         if (f->has_dst_value) {
@@ -902,11 +909,11 @@ static void text_values(Text *t, const Finding *f) {
 
 static void text_field(Text *t, const Finding *f) {
         text_put(t, f->field);
-        text_put(t, " ");
+        text_lit(t, " ");
         text_dec(t, f->src_field);
-        text_put(t, " (destination ");
+        text_lit(t, " (destination ");
         text_dec(t, f->dst_field);
-        text_put(t, ")");
+        text_lit(t, ")");
 }
 
 static bool is_vh_field(const Finding *f) {
@@ -924,241 +931,241 @@ static void describe(const Pending *pd, const TextContext *x, Text *m, Text *rem
         switch (pd->reason) {
         case REASON_CONFIG_SKIPPED:
         case REASON_CONFIG_MISSING:
-                text_put(m, "the destination cannot run the source's vCPU configuration '");
+                text_lit(m, "the destination cannot run the source's vCPU configuration '");
                 text_put_clean(m, x->s ? x->s->name : "?");
                 text_put(m, pd->reason == REASON_CONFIG_SKIPPED ? "' (the destination recorded it as impossible: "
                                                                 : "' (no destination configuration has its features");
                 if (pd->reason == REASON_CONFIG_SKIPPED && x->d && x->d->skipped)
                         text_put_clean(m, x->d->skipped);
-                text_put(m, ")");
-                text_put(rem, "migrate to a host whose CPU and kernel offer the guest's vCPU features, "
+                text_lit(m, ")");
+                text_lit(rem, "migrate to a host whose CPU and kernel offer the guest's vCPU features, "
                               "or start the guest with those features off");
                 break;
         case REASON_SOURCE_SKIPPED:
-                text_put(m, "the source itself cannot run this vCPU configuration");
-                text_put(rem, "compare a configuration the source host can run");
+                text_lit(m, "the source itself cannot run this vCPU configuration");
+                text_lit(rem, "compare a configuration the source host can run");
                 break;
         case REASON_SVE_LENGTHS:
-                text_put(m, "the destination does not offer every SVE vector length the guest uses");
-                text_put(rem, "migrate to a host with the same SVE vector lengths (same CPU model), "
+                text_lit(m, "the destination does not offer every SVE vector length the guest uses");
+                text_lit(rem, "migrate to a host with the same SVE vector lengths (same CPU model), "
                               "or start the guest with fewer vector lengths");
                 break;
         case REASON_FEATURES_DIFFER:
-                text_put(m, "QEMU's -cpu host on the destination would build other vCPU features or SVE vector lengths (");
+                text_lit(m, "QEMU's -cpu host on the destination would build other vCPU features or SVE vector lengths (");
                 text_put_clean(m, x->d ? x->d->name : "?");
-                text_put(m, ") than the source's (");
+                text_lit(m, ") than the source's (");
                 text_put_clean(m, x->s ? x->s->name : "?");
-                text_put(m, ")");
-                text_put(rem, "pin the destination's vCPU features to the source's with the -cpu properties listed "
+                text_lit(m, ")");
+                text_lit(rem, "pin the destination's vCPU features to the source's with the -cpu properties listed "
                               "under adjustments (the kvmregs hook applies them)");
                 break;
         case REASON_COUNT:
-                text_put(m, "the source sends ");
+                text_lit(m, "the source sends ");
                 text_dec(m, (int64_t) f->src_value);
-                text_put(m, " cpreg entries, the destination has ");
+                text_lit(m, " cpreg entries, the destination has ");
                 text_dec(m, (int64_t) f->dst_value);
-                text_put(m, ": QEMU fails with 'Failed to load cpu:cpreg_vmstate_array_len'");
-                text_put(rem, "migrate to a host with the same kernel series (or a newer one) and the same vCPU features");
+                text_lit(m, ": QEMU fails with 'Failed to load cpu:cpreg_vmstate_array_len'");
+                text_lit(rem, "migrate to a host with the same kernel series (or a newer one) and the same vCPU features");
                 break;
         case REASON_NOT_ON_DEST:
-                text_put(m, "the destination kernel does not list this register: QEMU's cpu_post_load fails");
+                text_lit(m, "the destination kernel does not list this register: QEMU's cpu_post_load fails");
                 if (dst_older) {
-                        text_put(rem, "upgrade the destination kernel to at least ");
+                        text_lit(rem, "upgrade the destination kernel to at least ");
                         text_kernel(rem, x->src_kernel);
-                        text_put(rem, " so that the register exists, or migrate to a host with the same kernel series");
+                        text_lit(rem, " so that the register exists, or migrate to a host with the same kernel series");
                 } else
-                        text_put(rem, "migrate to a host with the same kernel series and vCPU features");
+                        text_lit(rem, "migrate to a host with the same kernel series and vCPU features");
                 break;
         case REASON_DROPPED:
-                text_put(m, "above the destination's highest register: QEMU drops it silently and the guest loses its value");
-                text_put(rem, "migrate to a host with the same kernel series if the guest depends on this register");
+                text_lit(m, "above the destination's highest register: QEMU drops it silently and the guest loses its value");
+                text_lit(rem, "migrate to a host with the same kernel series if the guest depends on this register");
                 break;
         case REASON_DEST_ONLY:
-                text_put(m, "only the destination has it: it keeps the destination's reset value");
+                text_lit(m, "only the destination has it: it keeps the destination's reset value");
                 if (f->has_dst_value) {
-                        text_put(m, " ");
+                        text_lit(m, " ");
                         text_hex(m, f->dst_value);
                 }
-                text_put(rem, "none needed");
+                text_lit(rem, "none needed");
                 break;
         case REASON_BAD_SIZE:
-                text_put(m, "QEMU cannot carry a register of this size (only U32/U64) and refuses to run the vCPU on the ");
+                text_lit(m, "QEMU cannot carry a register of this size (only U32/U64) and refuses to run the vCPU on the ");
                 text_put(m, pd->extra ? "source" : "destination");
-                text_put(rem, "use a QEMU and kernel pair that support this vCPU configuration");
+                text_lit(rem, "use a QEMU and kernel pair that support this vCPU configuration");
                 break;
         case REASON_IMP_ID:
-                text_put(m, "invariant on the destination (");
+                text_lit(m, "invariant on the destination (");
                 text_values(m, f);
-                text_put(m, "): KVM_SET_ONE_REG refused");
-                text_put(rem, "the CPUs differ (MIDR): migrate only between hosts of the same CPU model");
+                text_lit(m, "): KVM_SET_ONE_REG refused");
+                text_lit(rem, "the CPUs differ (MIDR): migrate only between hosts of the same CPU model");
                 break;
         case REASON_ID_EQUAL:
         case REASON_ID_NO_TABLE:
         case REASON_CACHE_EQUAL:
-                text_put(m, "the destination kernel takes only its own value (");
+                text_lit(m, "the destination kernel takes only its own value (");
                 text_values(m, f);
                 if (f->field) {
-                        text_put(m, "; ");
+                        text_lit(m, "; ");
                         text_field(m, f);
                 }
-                text_put(m, "): KVM_SET_ONE_REG refused");
+                text_lit(m, "): KVM_SET_ONE_REG refused");
                 if (is_vh_field(f))
                         text_put(rem, REMEDY_KVM_MODE);
                 else if (pd->reason == REASON_CACHE_EQUAL)
-                        text_put(rem, "the cache description differs: migrate between hosts of the same CPU model and kernel "
+                        text_lit(rem, "the cache description differs: migrate between hosts of the same CPU model and kernel "
                                       "series (kernels from 6.3 accept other cache geometries)");
                 else if (dst_older)
-                        text_put(rem, "migrate to a host with the same kernel series and CPU model (newer kernels "
+                        text_lit(rem, "migrate to a host with the same kernel series and CPU model (newer kernels "
                                       "accept lower ID values), or pin the guest's CPU features");
                 else
-                        text_put(rem, "migrate only between hosts of the same CPU model and kernel series, "
+                        text_lit(rem, "migrate only between hosts of the same CPU model and kernel series, "
                                       "or pin the guest's CPU features");
                 break;
         case REASON_ID_FIELD_UNSAFE:
         case REASON_ID_NOT_WRITABLE:
-                text_put(m, "the destination refuses ");
+                text_lit(m, "the destination refuses ");
                 if (f->field) {
                         text_field(m, f);
                         if (pd->reason == REASON_ID_FIELD_UNSAFE) {
-                                text_put(m, ": the field is ");
+                                text_lit(m, ": the field is ");
                                 text_put(m, field_rule_name(f->rule));
                         } else
-                                text_put(m, ": not writable there");
+                                text_lit(m, ": not writable there");
                 } else {
-                        text_put(m, "differing bits ");
+                        text_lit(m, "differing bits ");
                         text_hex(m, pd->extra);
-                        text_put(m, " outside its writable fields");
+                        text_lit(m, " outside its writable fields");
                 }
-                text_put(m, " (");
+                text_lit(m, " (");
                 text_values(m, f);
-                text_put(m, ")");
+                text_lit(m, ")");
                 if (is_vh_field(f))
                         text_put(rem, REMEDY_KVM_MODE);
                 else if (pd->reason == REASON_ID_FIELD_UNSAFE)
-                        text_put(rem, "the guest saw a feature the destination CPU lacks: migrate to a host of the same "
+                        text_lit(rem, "the guest saw a feature the destination CPU lacks: migrate to a host of the same "
                                       "or a newer CPU model, or pin the guest's CPU features");
                 else
-                        text_put(rem, "the destination kernel cannot change this field: migrate between hosts of the same "
+                        text_lit(rem, "the destination kernel cannot change this field: migrate between hosts of the same "
                                       "CPU model, or upgrade the destination kernel to one that makes the field writable");
                 break;
         case REASON_ID_RAZ:
-                text_put(m, "hidden (reads as zero) for the destination vCPU, which accepts only 0 (");
+                text_lit(m, "hidden (reads as zero) for the destination vCPU, which accepts only 0 (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "give the destination vCPU the same features (e.g. SVE) or migrate to a host that has them");
+                text_lit(m, ")");
+                text_lit(rem, "give the destination vCPU the same features (e.g. SVE) or migrate to a host that has them");
                 break;
         case REASON_DEBUGVER:
-                text_put(m, "a debug architecture below Armv8 is refused (");
+                text_lit(m, "a debug architecture below Armv8 is refused (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "the source state is not valid for KVM: re-create the guest on a supported host");
+                text_lit(m, ")");
+                text_lit(rem, "the source state is not valid for KVM: re-create the guest on a supported host");
                 break;
         case REASON_PERFMON:
         case REASON_PMU_MISMATCH:
-                text_put(m, "the PMU version does not match the destination vCPU's PMU (");
+                text_lit(m, "the PMU version does not match the destination vCPU's PMU (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "give the source and the destination vCPU the same PMU setting (pmu=on/off)");
+                text_lit(m, ")");
+                text_lit(rem, "give the source and the destination vCPU the same PMU setting (pmu=on/off)");
                 break;
         case REASON_CSV:
-                text_put(m, "promises a Spectre/Meltdown immunity (CSV2/CSV3) the destination host lacks (");
+                text_lit(m, "promises a Spectre/Meltdown immunity (CSV2/CSV3) the destination host lacks (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "migrate to a host of the same CPU model");
+                text_lit(m, ")");
+                text_lit(rem, "migrate to a host of the same CPU model");
                 break;
         case REASON_CLIDR_INVALID:
-                text_put(m, "a cache hierarchy the destination refuses (RES0 bits, or no IDC on the host) (");
+                text_lit(m, "a cache hierarchy the destination refuses (RES0 bits, or no IDC on the host) (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "migrate between hosts of the same CPU model");
+                text_lit(m, ")");
+                text_lit(rem, "migrate between hosts of the same CPU model");
                 break;
         case REASON_CCSIDR_LINE:
-                text_put(m, "a cache line shorter than the destination's minimum (");
+                text_lit(m, "a cache line shorter than the destination's minimum (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "migrate between hosts of the same CPU model");
+                text_lit(m, ")");
+                text_lit(rem, "migrate between hosts of the same CPU model");
                 break;
         case REASON_PSCI:
-                text_put(m, "the destination kernel does not implement this PSCI version (");
+                text_lit(m, "the destination kernel does not implement this PSCI version (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "upgrade the destination kernel to a series at least as new as the source's, "
+                text_lit(m, ")");
+                text_lit(rem, "upgrade the destination kernel to a series at least as new as the source's, "
                               "or migrate to a host with the same kernel series");
                 break;
         case REASON_WORKAROUND:
-                text_put(m, "the guest was promised a better Spectre mitigation state than the destination host has (");
+                text_lit(m, "the guest was promised a better Spectre mitigation state than the destination host has (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "migrate to a host of the same CPU model (the mitigation state follows the CPU)");
+                text_lit(m, ")");
+                text_lit(rem, "migrate to a host of the same CPU model (the mitigation state follows the CPU)");
                 break;
         case REASON_BMAP:
-                text_put(m, "hypercall services the destination kernel does not offer: bits ");
+                text_lit(m, "hypercall services the destination kernel does not offer: bits ");
                 text_hex(m, pd->extra);
-                text_put(m, " (");
+                text_lit(m, " (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "upgrade the destination kernel, or clear those bits on the source before the guest starts");
+                text_lit(m, ")");
+                text_lit(rem, "upgrade the destination kernel, or clear those bits on the source before the guest starts");
                 break;
         case REASON_NK_PMU_PAIR:
-                text_put(m, "accepted, but this kernel applies the PMU SET/CLR pair like guest writes: ");
+                text_lit(m, "accepted, but this kernel applies the PMU SET/CLR pair like guest writes: ");
                 if (f->has_src_value) {
-                        text_put(m, "written ");
+                        text_lit(m, "written ");
                         text_hex(m, f->src_value);
-                        text_put(m, ", restored ");
+                        text_lit(m, ", restored ");
                         text_hex(m, f->dst_value);
                 } else
-                        text_put(m, "the guest's counter enables/overflow flags do not survive");
-                text_put(rem, "upgrade the destination kernel to one with the PMU set/clear fix (as 7.2 has); "
+                        text_lit(m, "the guest's counter enables/overflow flags do not survive");
+                text_lit(rem, "upgrade the destination kernel to one with the PMU set/clear fix (as 7.2 has); "
                               "a guest not using the PMU is unaffected");
                 break;
         case REASON_NK_PMU_MASKED:
-                text_put(m, "accepted, but only the bits of counters the vCPU has are kept (");
+                text_lit(m, "accepted, but only the bits of counters the vCPU has are kept (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "none needed: the guest has no such counters");
+                text_lit(m, ")");
+                text_lit(rem, "none needed: the guest has no such counters");
                 break;
         case REASON_NK_PMCR:
-                text_put(m, "accepted, but the kernel keeps only the control bits and its own counter count N (");
+                text_lit(m, "accepted, but the kernel keeps only the control bits and its own counter count N (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "none needed unless the guest relies on PMCR_EL0's identification bits or more counters: "
+                text_lit(m, ")");
+                text_lit(rem, "none needed unless the guest relies on PMCR_EL0's identification bits or more counters: "
                               "then migrate to a host with the same kernel series and CPU");
                 break;
         case REASON_NK_WRITE_ONLY:
-                text_put(m, "accepted; a write-only register that reads as zero (");
+                text_lit(m, "accepted; a write-only register that reads as zero (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "none needed");
+                text_lit(m, ")");
+                text_lit(rem, "none needed");
                 break;
         case REASON_NK_COUNTER_WIDTH:
-                text_put(m, "accepted, but the destination vCPU's event counters are 32 bits wide (no PMUv3p5): the "
+                text_lit(m, "accepted, but the destination vCPU's event counters are 32 bits wide (no PMUv3p5): the "
                             "upper half is lost (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "none needed for 32-bit counting; else migrate to a host whose PMU has 64-bit counters");
+                text_lit(m, ")");
+                text_lit(rem, "none needed for 32-bit counting; else migrate to a host whose PMU has 64-bit counters");
                 break;
         case REASON_NK_AARCH32:
-                text_put(m, "accepted but ignored: the destination CPU has no AArch32 and its AArch32 ID registers read as zero (");
+                text_lit(m, "accepted but ignored: the destination CPU has no AArch32 and its AArch32 ID registers read as zero (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "none for 64-bit guests; a guest using AArch32 needs a host with AArch32");
+                text_lit(m, ")");
+                text_lit(rem, "none for 64-bit guests; a guest using AArch32 needs a host with AArch32");
                 break;
         case REASON_NK_WORKAROUND:
-                text_put(m, "accepted, but reads back the destination's own mitigation state (");
+                text_lit(m, "accepted, but reads back the destination's own mitigation state (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "none needed: the guest sees the destination host's state");
+                text_lit(m, ")");
+                text_lit(rem, "none needed: the guest sees the destination host's state");
                 break;
         case REASON_NK_PMUVER_IMPDEF:
-                text_put(m, "accepted, with the IMPLEMENTATION DEFINED PMU version rewritten to 0 (");
+                text_lit(m, "accepted, with the IMPLEMENTATION DEFINED PMU version rewritten to 0 (");
                 text_values(m, f);
-                text_put(m, ")");
-                text_put(rem, "none needed");
+                text_lit(m, ")");
+                text_lit(rem, "none needed");
                 break;
         case REASON_NONE:
         default:
                 text_values(m, f);
-                text_put(rem, "none");
+                text_lit(rem, "none");
                 break;
         }
         text_end(m);
@@ -1344,7 +1351,7 @@ static int adjust_sve_lengths(Report *r, const VcpuConfig *s, const VcpuConfig *
 
                 if (!(d->sve_vls[0] >> (vq - 1) & 1))
                         continue;
-                text_put(&t, "sve");
+                text_lit(&t, "sve");
                 text_dec(&t, vq * 128);
                 text_put(&t, (s->sve_vls[0] >> (vq - 1) & 1) ? "=on" : "=off");
                 text_end(&t);
