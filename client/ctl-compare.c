@@ -144,7 +144,7 @@ static int print_json(json_object *o) {
 static void print_adjustments(const Report *r) {
         if (r->verdict != VERDICT_ADJUSTED || r->n_adjustments == 0)
                 return;
-        printf("  adjust the destination's vCPU with:");
+        printf("  %s: adjust the destination's vCPU with:", r->config);
         for (size_t i = 0; i < r->n_adjustments; i++)
                 printf(" %s", r->adjustments[i]);
         putchar('\n');
