@@ -8,6 +8,7 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/uri.h>
 
 #include "busclient.h"
 #include "ctl.h"
@@ -175,50 +176,33 @@ int ctl_check(Ctl *ctl) {
 
 /*
  * The host of a libvirt URI ("qemu+ssh://root@b.example:2222/system" → "root@b.example"),
- * and for +ssh transports its port as ssh's. NULL if it names no host.
+ * and for +ssh transports its port as ssh's. NULL if it names no host. libxml2's URI
+ * parser, as libvirt's own.
  */
 static char *uri_host(const char *uri, char **ret_port) {
-        const char *p = strstr(uri, "://"), *end, *host;
-        char *h;
-        size_t len;
+        xmlURIPtr u = xmlParseURI(uri);
+        char *host = NULL;
 
         *ret_port = NULL;
-        if (!p)
+        if (!u)
                 return NULL;
-        host = p + 3;
-        end = host + strcspn(host, "/?#");
-        if (end == host)
-                return NULL;
-        h = strndup(host, (size_t) (end - host));
-        if (!h)
-                return NULL;
-        /* Port: after the last ':' unless inside [IPv6]. */
-        len = strlen(h);
-        for (size_t i = len; i > 0; i--) {
-                if (h[i - 1] == ']')
-                        break;
-                if (h[i - 1] == ':') {
-                        h[i - 1] = '\0';
-                        if (strstr(uri, "+ssh://") && h[i])
-                                *ret_port = strdup(h + i);
-                        break;
+        if (u->server && *u->server) {
+                const char *server = u->server;
+                int len = (int) strlen(server);
+
+                /* ssh wants an IPv6 address without the URI's brackets. */
+                if (len > 2 && server[0] == '[' && server[len - 1] == ']') {
+                        server++;
+                        len -= 2;
                 }
+                if (asprintf(&host, "%s%s%.*s", u->user ? u->user : "", u->user ? "@" : "", len, server) < 0)
+                        host = NULL;
+                if (host && u->port > 0 && u->scheme && strstr(u->scheme, "+ssh") &&
+                    asprintf(ret_port, "%d", u->port) < 0)
+                        *ret_port = NULL;
         }
-        /* ssh wants the bare IPv6 address. */
-        {
-                char *at = strchr(h, '@'), *b = at ? at + 1 : h;
-                if (*b == '[' && b[strlen(b) - 1] == ']') {
-                        memmove(b, b + 1, strlen(b));
-                        b[strlen(b) - 1] = '\0';
-                }
-        }
-        if (!*h) {
-                free(h);
-                free(*ret_port);
-                *ret_port = NULL;
-                return NULL;
-        }
-        return h;
+        xmlFreeURI(u);
+        return host;
 }
 
 int ctl_migrate(Ctl *ctl) {

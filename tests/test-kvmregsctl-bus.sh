@@ -204,6 +204,12 @@ err_has "cannot connect to the destination libvirt test+ssh://root@hostC:2222/de
 check "grep -qxF -- '-xT -p 2222 -- root@hostC systemd-stdio-bridge --bus-path=$BUS' '$T/bin/ssh.log'" \
         "migrate: host and port from DEST_URI: $(head -c 300 "$T/bin/ssh.log")"
 
+: >"$T/bin/ssh.log"
+PATH="$T/bin:$PATH" run 3 migrate guest4 "test+ssh://[::1]:2200/default" --from "test://$T/node.xml" \
+        --bridge "systemd-stdio-bridge --bus-path=$BUS"
+check "grep -qxF -- '-xT -p 2200 -- ::1 systemd-stdio-bridge --bus-path=$BUS' '$T/bin/ssh.log'" \
+        "migrate: IPv6 host from DEST_URI: $(head -c 300 "$T/bin/ssh.log")"
+
 # fleet --hosts: the same over "ssh" for two names of the one host.
 PATH="$T/bin:$PATH" run 0 fleet --hosts hostA,hostB --bridge "systemd-stdio-bridge --bus-path=$BUS" --json && \
         check "[ \"\$(jq -c '[.hosts, [.matrix[].verdict], .groups]' '$T/out')\" = '[[\"hostA\",\"hostB\"],[\"compatible\",\"compatible\"],[[\"hostA\",\"hostB\"]]]' ]" \
