@@ -85,6 +85,7 @@ static int errno_from_dbus_error(const char *name) {
                 /* kvmregsd's own (docs/org.kvmregs.Profile1.md) */
                 { "org.kvmregs.Profile1.Error.UnknownConfig",  ENOENT },
                 { "org.kvmregs.Profile1.Error.InvalidProfile", EINVAL },
+                { "org.kvmregs.Profile1.Error.InvalidDomain",  EINVAL },
                 { "org.kvmregs.Profile1.Error.TooLarge",       E2BIG },
                 { "org.kvmregs.Profile1.Error.AccessDenied",   EACCES },
                 { "org.kvmregs.Profile1.Error.NotReady",       EAGAIN },
@@ -413,6 +414,52 @@ int busclient_compare(BusClient *c, const char *source_profile_json, const char 
         }
         if (r >= 0)
                 r = check_json_object(report, "Compare", ret_error);
+        if (r >= 0) {
+                v = strdup(verdict);
+                rep = strdup(report);
+                if (!v || !rep) {
+                        free(v);
+                        free(rep);
+                        r = -ENOMEM;
+                } else {
+                        *ret_verdict = v;
+                        *ret_report_json = rep;
+                }
+        }
+        dbus_message_unref(reply);
+        return r;
+}
+
+int busclient_compare_domain(BusClient *c, const char *source_record_json, const char *domain_xml,
+                             char **ret_verdict, char **ret_report_json, char **ret_error) {
+        DBusMessage *reply = NULL;
+        const char *verdict, *report;
+        char *v = NULL, *rep = NULL;
+        int r;
+
+        if (!source_record_json || !domain_xml || !ret_verdict || !ret_report_json)
+                return -EINVAL;
+        /* One bound for both: the call must stay under the bus's message limit. */
+        if (strlen(source_record_json) + strlen(domain_xml) > KVMREGS_MAX_DOCUMENT) {
+                set_error(ret_error, "the record and the domain XML are at most %u bytes together",
+                          KVMREGS_MAX_DOCUMENT);
+                return -E2BIG;
+        }
+        if (!dbus_validate_utf8(source_record_json, NULL) || !dbus_validate_utf8(domain_xml, NULL)) {
+                set_error(ret_error, "the record and the domain XML must be UTF-8");
+                return -EINVAL;
+        }
+        r = call(c, KVMREGS_INTERFACE, "CompareDomain", &reply, ret_error,
+                 DBUS_TYPE_STRING, &source_record_json, DBUS_TYPE_STRING, &domain_xml, DBUS_TYPE_INVALID);
+        if (r < 0)
+                return r;
+        r = reply_strings(reply, "ss", "CompareDomain", &verdict, &report, ret_error);
+        if (r >= 0 && (strlen(verdict) > MAX_VERDICT || !verdict_is_known(verdict))) {
+                set_error(ret_error, "kvmregsd answered CompareDomain with an unknown verdict");
+                r = -EBADMSG;
+        }
+        if (r >= 0)
+                r = check_json_object(report, "CompareDomain", ret_error);
         if (r >= 0) {
                 v = strdup(verdict);
                 rep = strdup(report);

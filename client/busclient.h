@@ -30,4 +30,8 @@ int busclient_get_profile(BusClient *c, char **ret_json, char **ret_error);
 int busclient_get_config(BusClient *c, const char *config, char **ret_json, char **ret_error);
 int busclient_compare(BusClient *c, const char *source_profile_json, const char *config,
                       char **ret_verdict, char **ret_report_json, char **ret_error);
+/* What QEMU on this host builds for the domain (domain_xml) against the guest's record:
+ * CompareDomain. Errors as busclient_compare; -EINVAL also for InvalidDomain. */
+int busclient_compare_domain(BusClient *c, const char *source_record_json, const char *domain_xml,
+                             char **ret_verdict, char **ret_report_json, char **ret_error);
 int busclient_get_property(BusClient *c, const char *name, char **ret_value, char **ret_error);
