@@ -28,15 +28,16 @@ static const struct {
         const char *name;
         unsigned bit;
         size_t min_args, max_args;
+        const char *args;         /* for the error when the count is wrong */
         int (*run)(Ctl *ctl);
 } verbs[] = {
-        { "show",    VERB_SHOW,    1, 1,                 ctl_show },
-        { "compare", VERB_COMPARE, 2, 2,                 ctl_compare },
-        { "profile", VERB_PROFILE, 0, 0,                 ctl_profile },
-        { "status",  VERB_STATUS,  0, 0,                 ctl_status },
-        { "check",   VERB_CHECK,   1, 1,                 ctl_check },
-        { "migrate", VERB_MIGRATE, 2, 2,                 ctl_migrate },
-        { "fleet",   VERB_FLEET,   0, CTL_MAX_PROFILES,  ctl_fleet },
+        { "show",    VERB_SHOW,    1, 1, "one PROFILE file",                           ctl_show },
+        { "compare", VERB_COMPARE, 2, 2, "SRC and DST profile files (or --local SRC)", ctl_compare },
+        { "profile", VERB_PROFILE, 0, 0, "no arguments",                               ctl_profile },
+        { "status",  VERB_STATUS,  0, 0, "no arguments",                               ctl_status },
+        { "check",   VERB_CHECK,   1, 1, "one DOMAIN",                                 ctl_check },
+        { "migrate", VERB_MIGRATE, 2, 2, "DOMAIN and DEST_URI",                        ctl_migrate },
+        { "fleet",   VERB_FLEET,   0, CTL_MAX_PROFILES, "at most 64 PROFILE files",    ctl_fleet },
 };
 
 enum {
@@ -175,7 +176,7 @@ int main(int argc, char *argv[]) {
 
                 if (c >= OPT_BUS_ADDRESS && c != OPT_VERSION && bit < ELEMENTSOF(seen_name)) {
                         seen |= 1u << bit;
-                        seen_name[bit] = argv[optind - 1];
+                        seen_name[bit] = options[long_index].name;
                 }
                 switch (c) {
                 case 'h':
@@ -241,7 +242,7 @@ int main(int argc, char *argv[]) {
         }
         for (unsigned bit = 0; bit < ELEMENTSOF(seen_name); bit++)
                 if ((seen & (1u << bit)) && !(option_verbs((int) (OPT_BUS_ADDRESS + bit)) & verbs[v].bit)) {
-                        ctl_error("option '%s' does not apply to '%s'; see kvmregsctl --help",
+                        ctl_error("option '--%s' does not apply to '%s'; see kvmregsctl --help",
                                   seen_name[bit], verbs[v].name);
                         return CTL_EXIT_USAGE;
                 }
@@ -252,12 +253,7 @@ int main(int argc, char *argv[]) {
         if (verbs[v].bit == VERB_COMPARE && ctl.local)
                 return ctl_compare_local(&ctl);
         if (ctl.n_args < verbs[v].min_args || ctl.n_args > verbs[v].max_args) {
-                ctl_error("'%s' takes %s; see kvmregsctl --help", verbs[v].name,
-                          verbs[v].bit == VERB_SHOW ? "one PROFILE file" :
-                          verbs[v].bit == VERB_COMPARE ? "SRC and DST profile files (or --local SRC)" :
-                          verbs[v].bit == VERB_CHECK ? "one DOMAIN" :
-                          verbs[v].bit == VERB_MIGRATE ? "DOMAIN and DEST_URI" :
-                          verbs[v].bit == VERB_FLEET ? "at most 64 PROFILE files" : "no arguments");
+                ctl_error("'%s' takes %s; see kvmregsctl --help", verbs[v].name, verbs[v].args);
                 return CTL_EXIT_USAGE;
         }
         return verbs[v].run(&ctl);

@@ -66,6 +66,8 @@ bad "unknown verb 'frobnicate'" frobnicate
 bad "takes SRC and DST" compare "$D/6.1-cortex-a72.json"
 bad "option '--bogus' is unknown" show --bogus "$D/6.1-cortex-a72.json"
 bad "option '--live' does not apply to 'show'" show --live "$D/6.1-cortex-a72.json"
+bad "option '--hosts' does not apply to 'compare'" compare --hosts a,b "$D/6.1-cortex-a72.json" "$D/6.1-cortex-a72.json"
+bad "option '--dest-profile' does not apply to 'show'" show "$D/6.1-cortex-a72.json" --dest-profile=x
 bad "--timeout takes milliseconds" --timeout abc status
 bad "--timeout takes milliseconds" --timeout 0 status
 bad "needs a value" show "$D/6.1-cortex-a72.json" --config
