@@ -168,7 +168,7 @@ static void fleet_print_text(Ctl *ctl, const Fleet *f) {
                         label_width = (int) strlen(f->labels[i]);
 
         printf("Fleet of %zu host%s, vCPU configuration%s %s: rows migrate to columns.\n"
-               "  ✓ compatible   ~ compatible after adjustment   ✗N incompatible (N fatal registers)   - not run by the source\n\n",
+               "  ✓ compatible   ~ compatible after adjustment   ✗N incompatible (N fatal findings)   - not run by the source\n\n",
                f->n, f->n == 1 ? "" : "s", ctl->config ? "" : "s", ctl->config ? ctl->config : "(all both run)");
         printf("  %3s %-*s", "", label_width, "FROM \\ TO");
         for (size_t j = 0; j < f->n; j++)
