@@ -245,7 +245,9 @@ ctl_check() {
 }
 
 # The hook's last verdict for DOMAIN on HOST, from its decision log
-hook_verdict() { grep "^domain=$2 " "$(host_dir "$1")/log/kvmregs-hook.log" 2>/dev/null | tail -n1 | sed -n 's/.* verdict=\([^ ]*\) .*/\1/p'; }
+hook_line() { grep "^domain=$2 " "$(host_dir "$1")/log/kvmregs-hook.log" 2>/dev/null | tail -n1; }
+hook_verdict() { hook_line "$1" "$2" | sed -n 's/.* verdict=\([^ ]*\) .*/\1/p'; }
+hook_decision() { hook_line "$1" "$2" | sed -n 's/.* decision=\([^ ]*\) .*/\1/p'; }
 # The register ids a text names as "NAME (0x...)", sorted
 named_ids() { grep -o '(0x[0-9a-f]\{16\})' | tr -d '()' | sort -u; }
 ctl_fatal_ids() { echo "$CTL_OUT" | jq -r '.findings[] | select(.fatal) | .id // empty' 2>/dev/null | sort -u; }
@@ -360,6 +362,8 @@ expect "g3 boots on hostA" wait_tick hostA g3 0 40
 t=$(last_tick hostA g3)
 migrate hostA hostB g3
 expect_moved hostA hostB g3 "${t:-0}"
+expect "hostB's hook allowed it with a warning (no-record, allow)" \
+        [ "$(hook_verdict hostB g3) $(hook_decision hostB g3)" = "no-record allow" ]
 expect_record hostB g3 hostB "$P612" pmu
 
 # -- 6. on_daemon_error=allow with a hung destination daemon: allowed after the timeout
@@ -373,6 +377,8 @@ kill -CONT "$(daemon_pid hostA)"
 expect_moved hostB hostA g3 "${t:-0}"
 expect "hung daemon, on_daemon_error=allow: allowed after the timeout (${MIGRATE_SECONDS}s)" \
         within "$(awk -v t=$HOOK_TIMEOUT_MS 'BEGIN { print t / 1000 }')" "$MIGRATE_SECONDS"
+expect "hostA's hook allowed it unchecked (daemon-error, allow)" \
+        [ "$(hook_verdict hostA g3) $(hook_decision hostA g3)" = "daemon-error allow" ]
 expect_record hostA g3 hostA "$P612" pmu
 
 # -- 7. libvirtd restarts under a running kvmregsd: it reconnects and follows the new libvirtd
