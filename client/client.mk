@@ -29,7 +29,9 @@ check_PROGRAMS += tests/test-busclient
 TESTS += tests/test-busclient tests/test-kvmregsctl.sh tests/test-kvmregsctl-bus.sh
 # No root, network, VM or libvirtd needed (libvirt's in-process test driver): sanitizers and distcheck too.
 UNIT_TESTS += tests/test-busclient tests/test-kvmregsctl.sh tests/test-kvmregsctl-bus.sh
-dist_check_SCRIPTS += tests/test-kvmregsctl.sh tests/test-kvmregsctl-bus.sh
+# Real ssh to an sshd of its own: needs root and openssh-server.
+TESTS += tests/test-kvmregsctl-ssh.sh
+dist_check_SCRIPTS += tests/test-kvmregsctl.sh tests/test-kvmregsctl-bus.sh tests/test-kvmregsctl-ssh.sh
 tests_test_busclient_SOURCES = tests/test-busclient.c tests/testutil.h
 tests_test_busclient_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_test_busclient_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
