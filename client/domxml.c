@@ -324,11 +324,11 @@ static bool cpu_is_host_like(const DomainXml *d) {
                                 (strcmp(d->cpu_model, "host") == 0 || strcmp(d->cpu_model, "max") == 0)));
 }
 
-const VcpuConfig *domxml_host_config(const DomainXml *d, const Profile *host) {
+uint32_t domxml_host_features(const DomainXml *d, const Profile *host) {
         uint32_t features = VCPU_FEATURE_PSCI_0_2;
 
         if (!d || !host)
-                return NULL;
+                return 0;
 
         /* QEMU's kvm_arch_init_vcpu: PMU whenever KVM offers it unless pmu=off */
         if (d->pmu != 0 && profile_get_cap(host, "KVM_CAP_ARM_PMU_V3", 0) > 0)
@@ -343,8 +343,15 @@ const VcpuConfig *domxml_host_config(const DomainXml *d, const Profile *host) {
                     profile_get_cap(host, "KVM_CAP_ARM_PTRAUTH_GENERIC", 0) > 0)
                         features |= VCPU_FEATURE_PTRAUTH_ADDRESS | VCPU_FEATURE_PTRAUTH_GENERIC;
         }
-        /* el1_32bit: never, QEMU's aarch64 CPUs run AArch64 at EL1. MTE: only when asked. */
-        return profile_find_config_by_features(host, features, d->mte == 1);
+        /* el1_32bit: never, QEMU's aarch64 CPUs run AArch64 at EL1. */
+        return features;
+}
+
+const VcpuConfig *domxml_host_config(const DomainXml *d, const Profile *host) {
+        if (!d || !host)
+                return NULL;
+        /* MTE: only when asked. */
+        return profile_find_config_by_features(host, domxml_host_features(d, host), d->mte == 1);
 }
 
 char *domxml_record_element(const char *domain_uuid, const char *record_json) {

@@ -45,6 +45,9 @@ static inline void domxml_freep(DomainXml **d) { if (*d) domxml_free(*d); }
  * turns off). Returns the matching host configuration, or NULL if the host has none.
  */
 const VcpuConfig *domxml_host_config(const DomainXml *d, const Profile *host);
+/* The kvm_vcpu_init features[0] behind domxml_host_config() (MTE is d->mte == 1), also
+ * when the host profile records no configuration with them; 0 if d or host is NULL. */
+uint32_t domxml_host_features(const DomainXml *d, const Profile *host);
 
 /* The <kvmregs:record> element (with xmlns) holding record_json, for virDomainSetMetadata. */
 char *domxml_record_element(const char *domain_uuid, const char *record_json);
