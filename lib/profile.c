@@ -1471,6 +1471,23 @@ static void *memdup_n(const void *p, size_t n, size_t size) {
         return copy;
 }
 
+/* Appends c's CCSIDR (demux) values to the sorted array *values, keeping it sorted. */
+static int record_add_demux_values(const VcpuConfig *c, RegValue **values, size_t *n_values) {
+        ProfileError ignored;
+        _cleanup_free_ RegValue *demux = NULL;
+        size_t n = 0;
+
+        demux = calloc(c->n_values + 1, sizeof(RegValue));
+        if (!demux)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_values; i++)
+                if (reg_id_class(c->values[i].id) == REG_CLASS_DEMUX)
+                        demux[n++] = c->values[i];
+        if (n == 0)
+                return 0;
+        return regvalues_merge(values, n_values, demux, n, "", &ignored);
+}
+
 /* The record's configuration: the cpreg list, ID and firmware values, masks, SVE lengths. */
 static int config_record_copy(const VcpuConfig *c, VcpuConfig *ret) {
         ProfileError ignored;
@@ -1498,6 +1515,10 @@ static int config_record_copy(const VcpuConfig *c, VcpuConfig *ret) {
                 return -ENOMEM;
         ret->n_reg_list = ret->n_cpregs = c->n_cpregs;
         ret->n_id_regs = c->n_id_regs;
+        /* CCSIDR values are invariant before Linux 6.3: the record keeps them with the ID values. */
+        r = record_add_demux_values(c, &ret->id_regs, &ret->n_id_regs);
+        if (r < 0)
+                return r;
         ret->n_fw_regs = c->n_fw_regs;
         if (c->has_masks) {
                 ret->masks = memdup_n(c->masks, c->n_masks, sizeof(RegValue));
