@@ -139,7 +139,9 @@ run 1 check new --domain-xml "$T/new.xml" --to root@127.0.0.1 --bridge "$BRIDGE"
         check "[ \"\$(jq -r .dst_digest '$T/out')\" = \"\$('$CTL' --bus-address '$BUS' status --json | jq -r .digest)\" ]" \
                 "check --to over ssh: the remote daemon's profile was the destination"
 }
+start=$(date +%s%N)
 run 0 check old --domain-xml "$T/old.xml" --to root@127.0.0.1 --bridge "$BRIDGE" "${SSH[@]}" --timeout 10000
+echo "check --to over ssh took $(( ($(date +%s%N) - start) / 1000000 )) ms (figure, not a limit)"
 check "grep -q 'verdict:      compatible' '$T/out'" "check --to over ssh: a 6.1 guest on its own host"
 run 0 fleet --hosts root@127.0.0.1,127.0.0.1 --bridge "$BRIDGE" "${SSH[@]}" --timeout 10000 --json && \
         check "[ \"\$(jq -c '[.hosts, .groups]' '$T/out')\" = '[[\"root@127.0.0.1\",\"127.0.0.1\"],[[\"root@127.0.0.1\",\"127.0.0.1\"]]]' ]" \
