@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Fault injection for tests/test-hook.sh: owns org.kvmregs.Profile1 on a bus and answers
- * every Compare wrongly, the ways a broken or hostile kvmregsd could.
+ * every Compare and CompareDomain wrongly, the ways a broken or hostile kvmregsd could.
  *
  *   garbage-daemon ADDRESS MODE
  *
@@ -63,7 +63,8 @@ int main(int argc, char *argv[]) {
                 DBusMessage *m;
 
                 while ((m = dbus_connection_pop_message(c))) {
-                        if (dbus_message_is_method_call(m, KVMREGS_INTERFACE, "Compare")) {
+                        if (dbus_message_is_method_call(m, KVMREGS_INTERFACE, "Compare") ||
+                            dbus_message_is_method_call(m, KVMREGS_INTERFACE, "CompareDomain")) {
                                 DBusMessage *reply = answer(m, argv[2]);
                                 if (reply) {
                                         dbus_connection_send(c, reply, NULL);
