@@ -9,7 +9,6 @@
  * loop through the timer, which libvirt's event loop allows from any thread.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -90,6 +89,11 @@ static uint64_t now_ms(void) {
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+}
+
+static inline void virDomainFreep(virDomainPtr *d) {
+        if (*d)
+                virDomainFree(*d);
 }
 
 static const char *last_error(void) {
@@ -332,10 +336,10 @@ static bool domain_is_settled(virDomainPtr dom) {
 
 static StampResult stamp_domain(Watch *w, const Pending *p) {
         _cleanup_(domxml_freep) DomainXml *dx = NULL;
-        _cleanup_free_ char *xml = NULL, *element = NULL, *why = NULL;
+        _cleanup_free_ char *xml = NULL, *element = NULL, *why = NULL, *json = NULL;
+        _cleanup_(virDomainFreep) virDomainPtr dom = NULL;
         Stamp stamp = {};
         const char *no_config = NULL;
-        virDomainPtr dom;
         unsigned flags = VIR_DOMAIN_AFFECT_LIVE;
         int r, state, reason;
 
@@ -343,32 +347,24 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
         if (!dom)
                 return STAMP_DONE;      /* gone: a failed incoming migration, destroyed */
         if (virDomainGetState(dom, &state, &reason, 0) < 0 || state == VIR_DOMAIN_SHUTOFF ||
-            state == VIR_DOMAIN_CRASHED) {
-                virDomainFree(dom);
+            state == VIR_DOMAIN_CRASHED)
                 return STAMP_DONE;
-        }
-        if (!domain_is_settled(dom)) {
-                virDomainFree(dom);
+        if (!domain_is_settled(dom))
                 return STAMP_RETRY;
-        }
 
         xml = virDomainGetXMLDesc(dom, 0);
         if (!xml) {
                 fprintf(stderr, SD_WARNING "kvmregsd: %s: cannot read the domain XML: %s\n", p->uuid, last_error());
-                virDomainFree(dom);
                 return STAMP_RETRY;
         }
         r = domxml_parse(xml, strlen(xml), &dx, &why);
         if (r < 0) {
                 fprintf(stderr, SD_WARNING "kvmregsd: %s: domain XML not understood: %s\n", p->uuid,
                         why ? why : strerror(-r));
-                virDomainFree(dom);
                 return STAMP_DONE;
         }
-        if (!dx->arch || strcmp(dx->arch, "aarch64") != 0) {
-                virDomainFree(dom);
+        if (!dx->arch || strcmp(dx->arch, "aarch64") != 0)
                 return STAMP_DONE;      /* not an arm64 guest: nothing kvmregs can say */
-        }
 
         pthread_mutex_lock(&w->shared->lock);
         if (w->shared->profile)
@@ -376,31 +372,22 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
         else
                 r = -EAGAIN;
         pthread_mutex_unlock(&w->shared->lock);
-        if (r == -EAGAIN) {
-                /* no profile yet: the daemon is still probing or loading */
-                virDomainFree(dom);
-                return STAMP_RETRY;
-        }
+        if (r == -EAGAIN)
+                return STAMP_RETRY;     /* no profile yet: the daemon is still probing or loading */
         if (r < 0) {
                 fprintf(stderr, SD_WARNING "kvmregsd: %s: no record: %s\n", dx->name,
                         r == -ENOENT ? no_config : strerror(-r));
-                virDomainFree(dom);
                 return r == -ENOMEM ? STAMP_RETRY : STAMP_DONE;
         }
 
+        json = stamp.json;
         if (dx->record_json && dx->record_domain_uuid && strcmp(dx->record_domain_uuid, p->uuid) == 0 &&
-            strcmp(dx->record_json, stamp.json) == 0) {
-                free(stamp.json);
-                virDomainFree(dom);
+            strcmp(dx->record_json, json) == 0)
                 return STAMP_DONE;      /* already current */
-        }
 
-        element = record_metadata_element(p->uuid, stamp.json);
-        free(stamp.json);
-        if (!element) {
-                virDomainFree(dom);
+        element = record_metadata_element(p->uuid, json);
+        if (!element)
                 return STAMP_RETRY;
-        }
         if (virDomainIsPersistent(dom) == 1)
                 flags |= VIR_DOMAIN_AFFECT_CONFIG;
         if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, element, KVMREGS_METADATA_PREFIX,
@@ -412,10 +399,8 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
                 if (!transient || p->attempts + 1 >= RETRY_MAX)
                         fprintf(stderr, SD_WARNING "kvmregsd: %s: cannot stamp its record: %s\n", dx->name,
                                 last_error());
-                virDomainFree(dom);
                 return transient ? STAMP_RETRY : STAMP_DONE;
         }
-        virDomainFree(dom);
 
         if (stamp.carried_from[0])
                 fprintf(stderr, SD_INFO "kvmregsd: stamped %s: config %s, digest %s, %zu value%s kept from %s\n",
