@@ -30,6 +30,19 @@ static char *report_printed(const Report *r, bool verbose) {
         return buf;
 }
 
+/* ... and the hook can put them, all at once, into a domain's XML. */
+static void check_adjustments_apply(const Report *r) {
+        static const char domain[] = "<domain type='kvm'><name>g</name><cpu mode='host-passthrough'/></domain>";
+        _cleanup_free_ char *xml = NULL, *error = NULL;
+        int k;
+
+        k = domxml_apply_adjustments(domain, strlen(domain), "host-arm-cpu", r->adjustments, r->n_adjustments,
+                                     &xml, &error);
+        if (k < 0)
+                fprintf(stderr, "the hook cannot apply the adjustments: %s\n", error ? error : strerror(-k));
+        FUZZ_ASSERT(k == 0 && xml);
+}
+
 static void check_report(const Report *r) {
         bool fatal = false, adjust = false;
 
@@ -60,6 +73,8 @@ static void check_report(const Report *r) {
                 FUZZ_ASSERT(domxml_adjustment_is_valid(r->adjustments[i]));
         }
         FUZZ_ASSERT(r->config && r->dst_config && verdict_name(r->verdict));
+        if (r->n_adjustments > 0)
+                check_adjustments_apply(r);
 }
 
 /* The same comparison twice: the same report, in every form. */
