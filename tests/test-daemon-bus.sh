@@ -3,13 +3,17 @@
 # kvmregsd on a private system-type bus with the real policy (dbus/org.kvmregs.Profile1.conf),
 # serving recorded profiles, queried with busctl, dbus-send and gdbus: introspection,
 # properties, GetProfile, GetConfig, Compare (the library's verdict and report), limits,
-# malformed input, the policy for nobody, a caller leaving mid-call.
+# CompareDomain (what this host's QEMU builds for a domain), malformed input, the policy
+# for nobody, a caller leaving mid-call.
 . "$(dirname "$0")/test-daemon-common.sh"
 
 start_bus A real
 start_daemon A --profile-file "$DATA/6.1-cortex-a72.json"
+DAEMON_A=$DAEMON_PID
 start_bus B real
 start_daemon B --profile-file "$DATA/6.12-cortex-a72.json"
+start_bus C real
+start_daemon C --profile-file "$DATA/6.12-max.json"
 
 # Introspection: the interface served is the file's, byte for byte, plus the standard ones.
 served=$(busctl --address "$BUS_A" introspect --xml-interface $IFACE $OBJ)
@@ -21,7 +25,8 @@ for i in org.freedesktop.DBus.Properties org.freedesktop.DBus.Introspectable org
 done
 check_eq "interfaces served" "$(grep -c '<interface name=' <<< "$served")" 4
 check_eq "gdbus sees the same methods" \
-        "$(gdbus introspect --address "$BUS_A" --dest $IFACE --object-path $OBJ | grep -cE '^ +(GetProfile|GetConfig|Compare|Refresh)\(')" 4
+        "$(gdbus introspect --address "$BUS_A" --dest $IFACE --object-path $OBJ |
+                grep -cE '^ +(GetProfile|GetConfig|Compare|CompareDomain|Refresh)\(')" 5
 check "Peer.Ping answers" busctl --address "$BUS_A" call $IFACE $OBJ org.freedesktop.DBus.Peer Ping
 
 # Properties and GetProfile against the library's own reading of the same file.
@@ -95,6 +100,101 @@ check_eq "Compare whole 6.1 profile on 6.12 (pmu)" "$answer" \
 answer=$("$CALL" "$BUS_A" Compare "@$DATA/6.1-cortex-a72.json" all)
 check_eq "identical whole profile (all)" "$(head -n 1 <<< "$answer")" compatible
 
+# CompareDomain: the record against the configuration this host's QEMU builds for the domain
+# (-cpu host takes the host's PMU, SVE and pointer auth unless the XML turns them off).
+DOMAINS=$DATA/domains
+"$CALL" --local-record "$DATA/6.12-max.json" pmu > "$WORK/max-pmu.json"
+"$CALL" --local-record "$DATA/6.12-cortex-a72.json" pmu > "$WORK/a72-pmu.json"
+"$CALL" --local-record "$DATA/6.12-max.json" sve > "$WORK/max-sve.json"
+# 6.12 max host, `maximum` domain: QEMU builds "all" (PMU, SVE, pauth); the guest has PMU only.
+answer=$("$CALL" "$BUS_C" CompareDomain "@$WORK/max-pmu.json" "@$DOMAINS/maximum.xml")
+check_eq "CompareDomain pmu guest, max domain, 6.12 max host: the library's pmu-vs-all answer" "$answer" \
+        "$("$CALL" --local-compare "$WORK/max-pmu.json" "$DATA/6.12-max.json" pmu all)"
+check_eq "... compatible after adjustment" "$(head -n 1 <<< "$answer")" compatible-after-adjustment
+check_eq "... exactly sve=off, pauth=off" "$(tail -n 1 <<< "$answer" | jq -c .adjustments)" '["sve=off","pauth=off"]'
+check_eq "... compared with the host's pmu" "$(tail -n 1 <<< "$answer" | jq -r .dst_config)" pmu
+check_eq "... no fatal finding" "$(tail -n 1 <<< "$answer" | jq .counts.fatal)" 0
+answer=$("$CALL" "$BUS_C" CompareDomain "@$WORK/max-pmu.json" "@$DOMAINS/host-passthrough.xml")
+check_eq "host-passthrough: the same adjustments" "$(tail -n 1 <<< "$answer" | jq -c '[.verdict, .adjustments]')" \
+        '["compatible-after-adjustment",["sve=off","pauth=off"]]'
+# The old question, Compare(record, "pmu"), meets this host's pmu: compatible (its known gap).
+check_eq "Compare(record, pmu) on the same host: compatible, no adjustment" \
+        "$("$CALL" "$BUS_C" Compare "@$WORK/max-pmu.json" pmu | tail -n 1 | jq -c '[.verdict, .adjustments]')" \
+        '["compatible",[]]'
+# SVE already off in the XML: QEMU builds PMU + pauth, which no configuration records; only
+# pauth=off is needed, and the registers are those of the like-for-like pmu comparison.
+sed "s|<cpu mode='maximum' check='none' migratable='on'/>|<cpu mode='maximum' check='none' migratable='on'><feature policy='disable' name='sve'/></cpu>|" \
+        "$DOMAINS/maximum.xml" > "$WORK/max-nosve.xml"
+check "the no-SVE domain differs from maximum.xml" grep -q "name='sve'" "$WORK/max-nosve.xml"
+answer=$("$CALL" "$BUS_C" CompareDomain "@$WORK/max-pmu.json" "@$WORK/max-nosve.xml")
+check_eq "SVE off in the XML: only pauth=off" "$(tail -n 1 <<< "$answer" | jq -c '[.verdict, .adjustments, .dst_config]')" \
+        '["compatible-after-adjustment",["pauth=off"],"pmu"]'
+check_eq "SVE off in the XML: one features-differ finding, from PMU+pauth to PMU" \
+        "$(tail -n 1 <<< "$answer" | jq -c '[.findings[] | select(.kind == "features-differ") | [.severity, .src_value, .dst_value]]')" \
+        '[["adjust","0x000000000000000c","0x000000000000006c"]]'
+check_eq "SVE off in the XML: every other finding is the library's pmu-vs-pmu" \
+        "$(tail -n 1 <<< "$answer" | jq -c '[.findings[] | select(.kind != "features-differ")]')" \
+        "$("$CALL" --local-compare "$WORK/max-pmu.json" "$DATA/6.12-max.json" pmu pmu | tail -n 1 | jq -c .findings)"
+# A cortex-a72 host has neither SVE nor pauth: a max domain gets pmu there, like for like.
+for dom in maximum.xml host-passthrough.xml a57-custom.xml; do
+        answer=$("$CALL" "$BUS_B" CompareDomain "@$WORK/a72-pmu.json" "@$DOMAINS/$dom")
+        check_eq "a72 pmu guest, $dom, 6.12 a72 host: the library's pmu-vs-pmu" "$answer" \
+                "$("$CALL" --local-compare "$WORK/a72-pmu.json" "$DATA/6.12-cortex-a72.json" pmu pmu)"
+        check_eq "... compatible" "$(head -n 1 <<< "$answer")" compatible
+done
+# Incompatible: the 6.12 a72 guest on the 6.1 host names exactly the registers 6.1 lacks.
+answer=$("$CALL" "$BUS_A" CompareDomain "@$WORK/a72-pmu.json" "@$DOMAINS/host-passthrough.xml")
+check_eq "6.12 guest, 6.1 host: the library's answer" "$answer" \
+        "$("$CALL" --local-compare "$WORK/a72-pmu.json" "$DATA/6.1-cortex-a72.json" pmu pmu)"
+check_eq "6.12 guest, 6.1 host: incompatible" "$(head -n 1 <<< "$answer")" incompatible
+"$CALL" --cpreg-diff "$DATA/6.12-cortex-a72.json" "$DATA/6.1-cortex-a72.json" pmu | sort > "$WORK/missing-pmu.expected"
+check "6.12 pmu has registers 6.1 lacks" test -s "$WORK/missing-pmu.expected"
+tail -n 1 <<< "$answer" | jq -r '.findings[] | select(.kind == "not-on-destination" or .kind == "dropped") | .register' |
+        sort > "$WORK/missing-pmu.reported"
+check "CompareDomain names exactly the pmu cpregs 6.1 lacks" cmp -s "$WORK/missing-pmu.expected" "$WORK/missing-pmu.reported"
+# The guest has SVE, the a72 host none: nothing to pin, the host cannot run it.
+answer=$("$CALL" "$BUS_B" CompareDomain "@$WORK/max-sve.json" "@$DOMAINS/maximum.xml")
+check_eq "SVE guest, a72 host: incompatible, configuration unsupported, no register" \
+        "$(tail -n 1 <<< "$answer" | jq -c '[.verdict, [.findings[] | select(.severity == "fatal") | [.kind, has("register")]]]')" \
+        '["incompatible",[["config-unsupported",false]]]'
+# The domain asks for MTE (the machine's mte=on) on a host without it: QEMU cannot build it.
+sed "s|</domain>|<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><qemu:arg value='-machine'/><qemu:arg value='virt,mte=on'/></qemu:commandline></domain>|" \
+        "$DOMAINS/maximum.xml" > "$WORK/max-mte.xml"
+answer=$("$CALL" "$BUS_C" CompareDomain "@$WORK/max-pmu.json" "@$WORK/max-mte.xml")
+check_eq "MTE domain, host without MTE: incompatible, configuration unsupported" \
+        "$(tail -n 1 <<< "$answer" | jq -c '[.verdict, .adjustments, [.findings[] | [.kind, .severity]], .dst_digest]')" \
+        "[\"incompatible\",[],[[\"config-unsupported\",\"fatal\"]],\"$(property "$BUS_C" Digest | jq -r .)\"]"
+check_match "... the message says what QEMU would build" "$(tail -n 1 <<< "$answer" | jq -r '.findings[0].message')" \
+        "*no vCPU configuration for what QEMU builds for the domain (CPU mode maximum, pmu default, sve default, mte on)*"
+# Bad domain XML: a documented error name, never a verdict.
+for f in billion-laughs external-entity malformed not-a-domain two-records x86; do
+        check_eq "CompareDomain, $f.xml: InvalidDomain" \
+                "$("$CALL" "$BUS_C" CompareDomain "@$WORK/max-pmu.json" "@$DOMAINS/$f.xml" | cut -d: -f1)" \
+                "ERROR $IFACE.Error.InvalidDomain"
+done
+check_match "CompareDomain, DOCTYPE: says why" \
+        "$("$CALL" "$BUS_C" CompareDomain "@$WORK/max-pmu.json" "@$DOMAINS/billion-laughs.xml")" "*has a DOCTYPE*"
+check_eq "CompareDomain, empty XML: InvalidDomain" \
+        "$(error_name "$BUS_C" CompareDomain "string:$(cat "$WORK/max-pmu.json")" string:)" "$IFACE.Error.InvalidDomain"
+check_eq "CompareDomain, XML over 8 MiB: TooLarge" \
+        "$("$CALL" "$BUS_C" CompareDomain "@$WORK/max-pmu.json" %8388609 | cut -d: -f1)" "ERROR $IFACE.Error.TooLarge"
+printf '<domain><name>%04097d</name></domain>' 0 > "$WORK/long-name.xml"
+check_eq "CompareDomain, a field over 4096 bytes: TooLarge" \
+        "$("$CALL" "$BUS_C" CompareDomain "@$WORK/max-pmu.json" "@$WORK/long-name.xml" | cut -d: -f1)" "ERROR $IFACE.Error.TooLarge"
+check_eq "CompareDomain, record over 4 MiB: TooLarge" \
+        "$("$CALL" "$BUS_C" CompareDomain %4194305 "@$DOMAINS/maximum.xml" | cut -d: -f1)" "ERROR $IFACE.Error.TooLarge"
+check_eq "CompareDomain, a whole profile is not a record: InvalidProfile" \
+        "$("$CALL" "$BUS_C" CompareDomain "@$DATA/6.12-max.json" "@$DOMAINS/maximum.xml" | cut -d: -f1)" \
+        "ERROR $IFACE.Error.InvalidProfile"
+check_eq "CompareDomain, record not JSON: InvalidProfile" \
+        "$(error_name "$BUS_C" CompareDomain 'string:{"probe_version": 1,' "string:$(cat "$DOMAINS/maximum.xml")")" \
+        "$IFACE.Error.InvalidProfile"
+check_eq "CompareDomain wrong signature" "$(error_name "$BUS_C" CompareDomain string:x)" org.freedesktop.DBus.Error.InvalidArgs
+check_match "nobody may call CompareDomain" "$(setpriv --reuid=nobody --regid=nogroup --clear-groups gdbus call \
+        --address "$BUS_C" --dest $IFACE --object-path $OBJ --method $IFACE.CompareDomain \
+        "$(cat "$WORK/max-pmu.json")" "$(cat "$DOMAINS/maximum.xml")")" "('compatible-after-adjustment', *"
+check "kvmregsd C still running" kill -0 "$DAEMON_PID"
+
 # Bad input: a D-Bus error with a documented name, and the daemon still serves.
 check_eq "source over 4 MiB" "$("$CALL" "$BUS_A" Compare %4194305 base | cut -d: -f1)" "ERROR $IFACE.Error.TooLarge"
 jq -c '.configs |= [range(40) as $i | .[0]]' "$DATA/6.1-cortex-a72.json" > "$WORK/40-configs.json"
@@ -134,6 +234,6 @@ done
 timeout 5 busctl --address "$BUS_A" call $IFACE $OBJ $IFACE GetProfile > /dev/null & wait_pid=$!
 sleep 0.01; kill $wait_pid 2>/dev/null; wait $wait_pid 2>/dev/null
 check_eq "serves after callers left" "$(property "$BUS_A" Digest)" "\"$digest_61\""
-check "kvmregsd A still running" kill -0 "$DAEMON_PID"
+check "kvmregsd A still running" kill -0 "$DAEMON_A"
 
 finish
