@@ -382,38 +382,25 @@ static bool verdict_is_known(const char *v) {
                strcmp(v, "incompatible") == 0;
 }
 
-int busclient_compare(BusClient *c, const char *source_profile_json, const char *config,
-                      char **ret_verdict, char **ret_report_json, char **ret_error) {
+/* Compare and CompareDomain: two strings in, a known verdict and a JSON report out. */
+static int compare_call(BusClient *c, const char *method, const char *a, const char *b,
+                        char **ret_verdict, char **ret_report_json, char **ret_error) {
         DBusMessage *reply = NULL;
         const char *verdict, *report;
-        char *v = NULL, *rep = NULL;
+        char *v, *rep;
         int r;
 
-        if (!source_profile_json || !ret_verdict || !ret_report_json)
-                return -EINVAL;
-        if (strlen(source_profile_json) > KVMREGS_MAX_DOCUMENT) {
-                set_error(ret_error, "the source profile is larger than %u bytes", KVMREGS_MAX_DOCUMENT);
-                return -E2BIG;
-        }
-        if (!config)
-                config = "";
-        /* libdbus would refuse (and complain on stderr); say it plainly. */
-        if (!dbus_validate_utf8(source_profile_json, NULL) || strlen(config) > KVMREGS_MAX_STRING ||
-            !dbus_validate_utf8(config, NULL)) {
-                set_error(ret_error, "the source profile and the configuration name must be UTF-8");
-                return -EINVAL;
-        }
-        r = call(c, KVMREGS_INTERFACE, "Compare", &reply, ret_error,
-                 DBUS_TYPE_STRING, &source_profile_json, DBUS_TYPE_STRING, &config, DBUS_TYPE_INVALID);
+        r = call(c, KVMREGS_INTERFACE, method, &reply, ret_error,
+                 DBUS_TYPE_STRING, &a, DBUS_TYPE_STRING, &b, DBUS_TYPE_INVALID);
         if (r < 0)
                 return r;
-        r = reply_strings(reply, "ss", "Compare", &verdict, &report, ret_error);
+        r = reply_strings(reply, "ss", method, &verdict, &report, ret_error);
         if (r >= 0 && (strlen(verdict) > MAX_VERDICT || !verdict_is_known(verdict))) {
-                set_error(ret_error, "kvmregsd answered Compare with an unknown verdict");
+                set_error(ret_error, "kvmregsd answered %s with an unknown verdict", method);
                 r = -EBADMSG;
         }
         if (r >= 0)
-                r = check_json_object(report, "Compare", ret_error);
+                r = check_json_object(report, method, ret_error);
         if (r >= 0) {
                 v = strdup(verdict);
                 rep = strdup(report);
@@ -430,13 +417,27 @@ int busclient_compare(BusClient *c, const char *source_profile_json, const char 
         return r;
 }
 
+int busclient_compare(BusClient *c, const char *source_profile_json, const char *config,
+                      char **ret_verdict, char **ret_report_json, char **ret_error) {
+        if (!source_profile_json || !ret_verdict || !ret_report_json)
+                return -EINVAL;
+        if (strlen(source_profile_json) > KVMREGS_MAX_DOCUMENT) {
+                set_error(ret_error, "the source profile is larger than %u bytes", KVMREGS_MAX_DOCUMENT);
+                return -E2BIG;
+        }
+        if (!config)
+                config = "";
+        /* libdbus would refuse (and complain on stderr); say it plainly. */
+        if (!dbus_validate_utf8(source_profile_json, NULL) || strlen(config) > KVMREGS_MAX_STRING ||
+            !dbus_validate_utf8(config, NULL)) {
+                set_error(ret_error, "the source profile and the configuration name must be UTF-8");
+                return -EINVAL;
+        }
+        return compare_call(c, "Compare", source_profile_json, config, ret_verdict, ret_report_json, ret_error);
+}
+
 int busclient_compare_domain(BusClient *c, const char *source_record_json, const char *domain_xml,
                              char **ret_verdict, char **ret_report_json, char **ret_error) {
-        DBusMessage *reply = NULL;
-        const char *verdict, *report;
-        char *v = NULL, *rep = NULL;
-        int r;
-
         if (!source_record_json || !domain_xml || !ret_verdict || !ret_report_json)
                 return -EINVAL;
         /* One bound for both: the call must stay under the bus's message limit. */
@@ -449,31 +450,8 @@ int busclient_compare_domain(BusClient *c, const char *source_record_json, const
                 set_error(ret_error, "the record and the domain XML must be UTF-8");
                 return -EINVAL;
         }
-        r = call(c, KVMREGS_INTERFACE, "CompareDomain", &reply, ret_error,
-                 DBUS_TYPE_STRING, &source_record_json, DBUS_TYPE_STRING, &domain_xml, DBUS_TYPE_INVALID);
-        if (r < 0)
-                return r;
-        r = reply_strings(reply, "ss", "CompareDomain", &verdict, &report, ret_error);
-        if (r >= 0 && (strlen(verdict) > MAX_VERDICT || !verdict_is_known(verdict))) {
-                set_error(ret_error, "kvmregsd answered CompareDomain with an unknown verdict");
-                r = -EBADMSG;
-        }
-        if (r >= 0)
-                r = check_json_object(report, "CompareDomain", ret_error);
-        if (r >= 0) {
-                v = strdup(verdict);
-                rep = strdup(report);
-                if (!v || !rep) {
-                        free(v);
-                        free(rep);
-                        r = -ENOMEM;
-                } else {
-                        *ret_verdict = v;
-                        *ret_report_json = rep;
-                }
-        }
-        dbus_message_unref(reply);
-        return r;
+        return compare_call(c, "CompareDomain", source_record_json, domain_xml, ret_verdict, ret_report_json,
+                            ret_error);
 }
 
 /* A property value as text: strings as they are, numbers in decimal, string arrays joined by ','. */

@@ -47,8 +47,8 @@ static int explain_enoent(BusClient *bus, const char *where, const char *what, c
         return CTL_EXIT_USAGE;
 }
 
-static int bus_call_failed(BusClient *bus, const char *where, const char *what, const char *config, int r,
-                           const char *message) {
+int ctl_bus_call_failed(BusClient *bus, const char *where, const char *what, const char *config, int r,
+                        const char *message) {
         if (r == -ENOENT && config)
                 return explain_enoent(bus, where, what, config, message);
         if (r == -ENOENT) {
@@ -75,7 +75,7 @@ int ctl_profile(Ctl *ctl) {
         else
                 r = busclient_get_profile(bus, &json, &message);
         if (r < 0)
-                return bus_call_failed(bus, where, ctl->config ? "GetConfig" : "GetProfile", ctl->config, r, message);
+                return ctl_bus_call_failed(bus, where, ctl->config ? "GetConfig" : "GetProfile", ctl->config, r, message);
 
         /* What the daemon sends must parse like any profile; anything else is its fault, not ours. */
         r = ctl_parse_profile(where, json, strlen(json), &p);
@@ -115,7 +115,7 @@ int ctl_status(Ctl *ctl) {
                 int k = busclient_get_property(bus, properties[i], values[i], &message);
 
                 if (k < 0)
-                        return bus_call_failed(bus, where, properties[i], NULL, k, message);
+                        return ctl_bus_call_failed(bus, where, properties[i], NULL, k, message);
         }
 
         if (ctl->json) {
@@ -165,7 +165,7 @@ static int remote_compare_one(Ctl *ctl, BusClient *bus, const char *where, const
 
         r = busclient_compare(bus, source_json, config, ret_verdict, ret_report, &message);
         if (r < 0)
-                return bus_call_failed(bus, where, "Compare", config, r, message);
+                return ctl_bus_call_failed(bus, where, "Compare", config, r, message);
         return CTL_EXIT_OK;
 }
 
@@ -215,7 +215,7 @@ int ctl_remote_compare(Ctl *ctl, BusClient *bus, const char *where, const char *
 
                         /* Not the configuration: the daemon itself is gone. */
                         if (busclient_get_property(bus, "Configs", &configs, &err) < 0)
-                                return bus_call_failed(bus, where, "Compare", NULL, r, message);
+                                return ctl_bus_call_failed(bus, where, "Compare", NULL, r, message);
                         json_object_object_add(io, "verdict", json_object_new_string("not-compared"));
                         json_object_object_add(io, "reason", json_object_new_string("the destination has no such configuration"));
                         if (!ctl->json)
@@ -223,7 +223,7 @@ int ctl_remote_compare(Ctl *ctl, BusClient *bus, const char *where, const char *
                         continue;
                 }
                 if (r < 0)
-                        return bus_call_failed(bus, where, "Compare", NULL, r, message);
+                        return ctl_bus_call_failed(bus, where, "Compare", NULL, r, message);
                 n_compared++;
                 if (strcmp(verdict, "incompatible") == 0)
                         worst = VERDICT_INCOMPATIBLE;

@@ -148,7 +148,7 @@ static int check_domain(Ctl *ctl, const char *domain, const char *dest_host) {
                                             dc->name);
         } else {
                 _cleanup_(busclient_freep) BusClient *bus = NULL;
-                _cleanup_free_ char *address = NULL;
+                _cleanup_free_ char *address = NULL, *verdict = NULL, *report = NULL;
                 char where[512];
 
                 if (ctl->dest_bus) {
@@ -165,7 +165,11 @@ static int check_domain(Ctl *ctl, const char *domain, const char *dest_host) {
                 }
                 if (r != CTL_EXIT_OK)
                         return r;
-                return ctl_remote_compare(ctl, bus, where, d->record_json, record, config);
+                /* The destination says what its QEMU builds for this domain's XML, as its hook will. */
+                r = busclient_compare_domain(bus, d->record_json, xml, &verdict, &report, &message);
+                if (r < 0)
+                        return ctl_bus_call_failed(bus, where, "CompareDomain", NULL, r, message);
+                return ctl_print_report_json(ctl, verdict, report);
         }
 }
 

@@ -112,5 +112,9 @@ int ctl_print_profile(Ctl *ctl, const Profile *p, const char *config);
 struct BusClient;
 int ctl_remote_compare(Ctl *ctl, struct BusClient *bus, const char *where, const char *source_json,
                        const Profile *source, const char *config);
+/* Says why a call to kvmregsd failed and returns the exit status; config: the configuration
+ * the call named (an -ENOENT then asks the daemon which ones it has), or NULL. */
+int ctl_bus_call_failed(struct BusClient *bus, const char *where, const char *what, const char *config, int r,
+                        const char *message);
 /* Connects to kvmregsd at address (NULL: the system bus); says why not and returns 3. */
 int ctl_bus_connect(Ctl *ctl, const char *address, const char *where, struct BusClient **ret);

@@ -126,7 +126,7 @@ static DBusMessage *answer(DBusMessage *m) {
                         dbus_message_append_args(r, DBUS_TYPE_STRING, &s, DBUS_TYPE_INVALID);
                 return r;
         }
-        if (strcmp(member, "Compare") == 0) {
+        if (strcmp(member, "Compare") == 0 || strcmp(member, "CompareDomain") == 0) {
                 const char *verdict = "compatible", *report = "{\"verdict\":\"compatible\"}";
 
                 if (arg2 && strcmp(arg2, "badverdict") == 0)
@@ -339,6 +339,18 @@ static void test_service(const char *expected_profile, const char *addr) {
         CHECK_INT(busclient_compare(c, "{}", "badverdict", &verdict, &report, &err), -EBADMSG);
         CHECK_INT(busclient_compare(c, "{}", "badreport", &verdict, &report, &err), -EBADMSG);
         CHECK_INT(busclient_compare(c, "{\"x\":\"\xc3\x28\"}", "base", &verdict, &report, &err), -EINVAL);
+        CHECK(verdict == NULL && report == NULL);
+
+        CHECK_INT(busclient_compare_domain(c, "{}", "<domain/>", &verdict, &report, &err), 0);
+        CHECK_STR(verdict, "compatible");
+        CHECK_STR(report, "{\"verdict\":\"compatible\"}");
+        free(verdict);
+        free(report);
+        verdict = report = NULL;
+        CHECK_INT(busclient_compare_domain(c, "{}", "badverdict", &verdict, &report, &err), -EBADMSG);
+        CHECK(err && strstr(err, "CompareDomain with an unknown verdict"));
+        CHECK_INT(busclient_compare_domain(c, "{}", "badreport", &verdict, &report, &err), -EBADMSG);
+        CHECK_INT(busclient_compare_domain(c, "{}", "<domain>\xff</domain>", &verdict, &report, &err), -EINVAL);
         CHECK(verdict == NULL && report == NULL);
 
         CHECK_INT(busclient_get_property(c, "State", &value, &err), 0);

@@ -160,6 +160,33 @@ EOF
 run 0 check guest2 --domain-xml "$T/dom.xml" --dest-bus "$BUS" --json && \
         check "[ \"\$(jq -r '.verdict + \" \" + .config' '$T/out')\" = 'compatible pmu' ]" "check --dest-bus: the record against itself"
 
+# The destination decides what its QEMU builds for the domain's XML (CompareDomain), as
+# --dest-profile does offline: a guest without PMU meets a host-passthrough vCPU that would have one.
+"$CTL" --bus-address "$BUS" profile --config base --json >"$T/record-61-base.json"
+python3 - "$T" <<'EOF'
+import sys
+from xml.sax.saxutils import escape
+T = sys.argv[1]
+uuid = "7e57c0de-0000-4000-8000-000000000005"
+rec = open(T + "/record-61-base.json").read()
+for name, arch in (("dom-base.xml", "aarch64"), ("dom-x86.xml", "x86_64")):
+    open(T + "/" + name, "w").write(
+        "<domain type='kvm'><name>guest5</name><uuid>%s</uuid><memory unit='MiB'>256</memory><vcpu>1</vcpu>"
+        "<metadata><kvmregs:record xmlns:kvmregs='http://kvmregs.org/xmlns/record/1' domain='%s'>%s</kvmregs:record>"
+        "</metadata><os><type arch='%s' machine='virt'>hvm</type></os><cpu mode='host-passthrough'/>"
+        "<devices/></domain>" % (uuid, uuid, escape(rec), arch))
+EOF
+run 0 check guest5 --domain-xml "$T/dom-base.xml" --dest-bus "$BUS" --json && {
+        cp "$T/out" "$T/bus-check.json"
+        "$CTL" check guest5 --domain-xml "$T/dom-base.xml" --dest-profile "$D/6.1-cortex-a72.json" --json >"$T/offline-check.json"
+        check "[ \"\$(jq -r '.verdict + \" \" + (.adjustments | join(\",\"))' '$T/bus-check.json')\" = 'compatible-after-adjustment pmu=off' ]" \
+                "check --dest-bus: the destination's QEMU would add a PMU: $(jq -c '{verdict, adjustments}' "$T/bus-check.json")"
+        check "[ \"\$(jq -c '[.verdict, .adjustments, [.findings[] | [.kind, .severity, .register]]]' '$T/bus-check.json')\" = \"\$(jq -c '[.verdict, .adjustments, [.findings[] | [.kind, .severity, .register]]]' '$T/offline-check.json')\" ]" \
+                "check --dest-bus = check --dest-profile"
+}
+run 2 check guest5 --domain-xml "$T/dom-x86.xml" --dest-bus "$BUS"
+err_has "InvalidDomain" "check of a domain that is not aarch64"
+
 # --to HOST: unixexec: + the real systemd-stdio-bridge; the stand-in ssh checks its argv shape.
 mkdir -p "$T/bin"
 cat >"$T/bin/ssh" <<'EOF'
