@@ -225,12 +225,16 @@ while read -r id; do
         check "6.12 -> 6.1: names $id" stderr_has "$id"
 done < "$tmp/missing"
 # and the hook's message names exactly the registers kvmregsd's report calls fatal
-dbus-send --bus="$BUS" --print-reply=literal --dest=org.kvmregs.Profile1 /org/kvmregs/Profile1 \
-        org.kvmregs.Profile1.Compare string:"$(python3 -c '
+# the record as the hook sends it: the text of <kvmregs:record>
+record_of() {
+        python3 -c '
 import re, sys, html
 x = open(sys.argv[1]).read()
 m = re.search(r"<kvmregs:record[^>]*>(.*)</kvmregs:record>", x, re.S)
-print(html.unescape(m.group(1)))' "$xml")" string:pmu > "$tmp/compare" 2>&1
+print(html.unescape(m.group(1)))' "$1"
+}
+dbus-send --bus="$BUS" --print-reply=literal --dest=org.kvmregs.Profile1 /org/kvmregs/Profile1 \
+        org.kvmregs.Profile1.CompareDomain string:"$(record_of "$xml")" string:"$(cat "$xml")" > "$tmp/compare" 2>&1
 python3 - "$tmp/compare" > "$tmp/fatal" <<'EOF'
 import json, sys
 text = open(sys.argv[1]).read()
@@ -249,33 +253,94 @@ check "warn: no XML printed" stdout_empty
 check "warn: nothing on stderr" stderr_empty
 check "warn: logged as allowed incompatible" log_has "verdict=incompatible decision=allow .*TCR2_EL1"
 
-# fixable: a guest without SVE/pauth onto a host whose -cpu default has them (6.12 -cpu max:
-# same model and kernel; the source guest's configuration is named "all" like the default)
+# fixable: a guest of configuration pmu (a 6.12 -cpu max host's, PMU only) arrives at a host of
+# the same model and kernel, where QEMU's max/host CPU would also switch on SVE and pointer auth
+# (the domain XML does not turn them off): it loads only pinned to PMU only.
 start_daemon 6.12-max.json
-xml=$(record 6.12-max.json pmu maximum.xml --name all)
+xml=$(record 6.12-max.json pmu maximum.xml)
 domain=max-3
 run_hook "$enforce" "$xml"
 check "fixable: exit 0" rc_is 0
 check "fixable: nothing on stderr" stderr_empty
 check "fixable: logged" log_has "verdict=compatible-after-adjustment decision=allow"
-python3 - "$tmp/out" > "$tmp/args" 2>&1 <<'EOF'
+# what the adjusted XML says: name and uuid, every qemu:arg, records, <cpu> features
+qemu_args() {
+        python3 - "$1" <<'EOF'
 import sys, xml.etree.ElementTree as ET
 q = "{http://libvirt.org/schemas/domain/qemu/1.0}"
 root = ET.parse(sys.argv[1]).getroot()
 print(root.findtext("name"), root.findtext("uuid"))
 print(" ".join(a.get("value") for a in root.iter(q + "arg")))
 print(len(root.findall("metadata/{http://kvmregs.org/xmlns/record/1}record")))
+print("cpu features:", " ".join(f.get("policy") + ":" + f.get("name") for f in root.iter("feature")))
 EOF
+}
+# kvmregsd's report as dbus-send prints it: verdict, adjustments, destination configuration
+report_summary() {
+        python3 -c '
+import json, sys
+text = open(sys.argv[1]).read()
+r = json.loads(text[text.index("{"):text.rindex("}") + 1])
+print(json.dumps([r["verdict"], r["adjustments"], r["dst_config"]], separators=(",", ":")))' "$1"
+}
+qemu_args "$tmp/out" > "$tmp/args" 2>&1
 check "fixable: the XML parses, same domain" grep -qx "max-3 3f1c2a90-5b7e-4d21-9a0c-0000000000c3" "$tmp/args"
 check "fixable: exactly the -global args" grep -qx -- "-global max-arm-cpu.sve=off -global max-arm-cpu.pauth=off" "$tmp/args"
 check "fixable: the record is kept" grep -qx 1 "$tmp/args"
+check "fixable: <cpu> untouched" grep -qx "cpu features: " "$tmp/args"
 check "fixable: QEMU's answer is cached" [ "$(ls "$tmp/cache" | wc -l)" = 1 ]
+# the same question asked of kvmregsd directly: exactly these adjustments, against its pmu
+record_of "$xml" > "$tmp/record.json"
+dbus-send --bus="$BUS" --print-reply=literal --dest=org.kvmregs.Profile1 /org/kvmregs/Profile1 \
+        org.kvmregs.Profile1.CompareDomain string:"$(cat "$tmp/record.json")" string:"$(cat "$xml")" > "$tmp/compare" 2>&1
+check "fixable: kvmregsd's CompareDomain says sve=off, pauth=off against its pmu" \
+        [ "$(report_summary "$tmp/compare")" = '["compatible-after-adjustment",["sve=off","pauth=off"],"pmu"]' ]
 run_hook "$enforce" "$xml"
 check "fixable, cached: same XML" grep -q 'max-arm-cpu.pauth=off' "$tmp/out"
+# the old question, Compare(record, "pmu"), meets this host's pmu: compatible, nothing pinned
+# (documented: Compare goes by configuration name; the domain XML is not part of it)
+dbus-send --bus="$BUS" --print-reply=literal --dest=org.kvmregs.Profile1 /org/kvmregs/Profile1 \
+        org.kvmregs.Profile1.Compare string:"$(cat "$tmp/record.json")" string:pmu > "$tmp/compare" 2>&1
+check "Compare(record, pmu): compatible, no adjustments (by name, as documented)" \
+        [ "$(report_summary "$tmp/compare")" = '["compatible",[],"pmu"]' ]
+
+# SVE already off in the domain XML: QEMU builds PMU + pointer auth, only pauth=off is needed
+sed "s|<cpu mode='maximum' check='none' migratable='on'/>|<cpu mode='maximum' check='none' migratable='on'><feature policy='disable' name='sve'/></cpu>|" \
+        "$xml" > "$tmp/nosve.xml"
+check "the no-SVE domain turns SVE off" grep -q "policy='disable' name='sve'" "$tmp/nosve.xml"
+run_hook "$enforce" "$tmp/nosve.xml"
+check "SVE off: exit 0" rc_is 0
+check "SVE off: nothing on stderr" stderr_empty
+qemu_args "$tmp/out" > "$tmp/args" 2>&1
+check "SVE off: exactly -global max-arm-cpu.pauth=off" grep -qx -- "-global max-arm-cpu.pauth=off" "$tmp/args"
+check "SVE off: the XML keeps its <feature>" grep -qx "cpu features: disable:sve" "$tmp/args"
+check "SVE off: logged" log_has "verdict=compatible-after-adjustment decision=allow"
+
+# the same guest with its configuration under a guest's own name ("all", like the host's
+# default, but PMU only): the same pinning
+xml=$(record 6.12-max.json pmu maximum.xml --name all)
+run_hook "$enforce" "$xml"
+check "guest-named record: exit 0" rc_is 0
+qemu_args "$tmp/out" > "$tmp/args" 2>&1
+check "guest-named record: exactly the -global args" \
+        grep -qx -- "-global max-arm-cpu.sve=off -global max-arm-cpu.pauth=off" "$tmp/args"
+
+# a pmu guest onto a cortex-a72 host, whose -cpu host has neither SVE nor pointer auth: QEMU
+# builds the guest's own vCPU there, nothing to pin, nothing printed
+start_daemon 6.12-cortex-a72.json
+for dom in maximum.xml host-passthrough.xml; do
+        xml=$(record 6.12-cortex-a72.json pmu "$dom")
+        run_hook "$enforce" "$xml"
+        check "pmu guest, a72 host, $dom: exit 0" rc_is 0
+        check "pmu guest, a72 host, $dom: no XML printed" stdout_empty
+        check "pmu guest, a72 host, $dom: nothing on stderr" stderr_empty
+        check "pmu guest, a72 host, $dom: logged compatible" log_has "verdict=compatible decision=allow"
+done
 
 # ... but not when the destination QEMU lacks the property: this QEMU has no host-arm-cpu
 # (x86 build, no KVM for arm), so a host-passthrough guest cannot be pinned here
-xml=$(record 6.12-max.json pmu host-passthrough.xml --name all)
+start_daemon 6.12-max.json
+xml=$(record 6.12-max.json pmu host-passthrough.xml)
 domain=web-1
 run_hook "$enforce" "$xml"
 check "unfixable: exit 1" rc_is 1
@@ -364,6 +429,10 @@ check "no daemon, refuse: says so" stderr_has "no verdict from kvmregsd"
 nobus=$(conf nobus "bus_address = unix:path=$tmp/no-such-bus" "on_daemon_error = refuse")
 run_hook "$nobus" "$xml"
 check "no bus, refuse: exit 1" rc_is 1
+# what the hook logs for each kind of garbage: proof that the garbage answered CompareDomain
+declare -A garbage_seen=([signature]="signature 'i'" [verdict]="unknown verdict" [json]="not a JSON object"
+                         [adjustment]="verdict=garbage")
+not_in_log() { ! grep -q -- "$1" "$tmp/decisions.log"; }
 for mode in signature verdict json adjustment; do
         start_garbage "$mode"
         domain=max-3
@@ -372,6 +441,8 @@ for mode in signature verdict json adjustment; do
         check "garbage ($mode), allow: exit 0" rc_is 0
         check "garbage ($mode), allow: no XML printed" stdout_empty
         check "garbage ($mode), allow: logged" log_has "decision=allow"
+        check "garbage ($mode): an answer, not a timeout" not_in_log "timed out\|did not answer"
+        check "garbage ($mode): the answer is the garbage" log_has "${garbage_seen[$mode]}"
         run_hook "$strict_fast" "$gxml"
         check "garbage ($mode), refuse: exit 1" rc_is 1
         check "garbage ($mode), refuse: no XML printed" stdout_empty
