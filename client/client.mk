@@ -32,6 +32,7 @@ UNIT_TESTS += tests/test-busclient tests/test-kvmregsctl.sh tests/test-kvmregsct
 # Real ssh to an sshd of its own: needs root and openssh-server.
 TESTS += tests/test-kvmregsctl-ssh.sh
 dist_check_SCRIPTS += tests/test-kvmregsctl.sh tests/test-kvmregsctl-bus.sh tests/test-kvmregsctl-ssh.sh
+EXTRA_DIST += tests/kvmregsctl-test-lib.sh
 tests_test_busclient_SOURCES = tests/test-busclient.c tests/testutil.h
 tests_test_busclient_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_test_busclient_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)

@@ -6,78 +6,9 @@
 # replaced (a stand-in "ssh" first in PATH that runs the remote command locally).
 # Needs dbus-daemon, systemd-stdio-bridge, python3, jq; skips (77) without them unless
 # KVMREGS_REQUIRE_ALL=1.
-set -u
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
-CTL=${KVMREGSCTL:-$top_builddir/kvmregsctl}
-KVMREGSD=$top_builddir/kvmregsd
-D=$top_srcdir/tests/data
-failures=0
-checks=0
-pids=""
-
-skip_or_fail() {
-        echo "$1" >&2
-        [ "${KVMREGS_REQUIRE_ALL:-0}" = 1 ] && exit 1
-        exit 77
-}
-for c in dbus-daemon systemd-stdio-bridge python3 jq; do
-        command -v "$c" >/dev/null || skip_or_fail "$c is missing"
-done
-[ -x "$CTL" ] || { echo "no kvmregsctl at $CTL" >&2; exit 1; }
-[ -x "$KVMREGSD" ] || skip_or_fail "no kvmregsd at $KVMREGSD (build it first)"
-
-T=$(mktemp -d /tmp/test-kvmregsctl-bus.XXXXXX)
-# Stops what this test started, kvmregsd before its bus; never waits unbounded (a sanitizer's
-# exit-time work can take long), SIGKILL after 10 s.
-stop() {
-        local p=$1
-        kill -CONT "$p" 2>/dev/null
-        kill "$p" 2>/dev/null || return
-        for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-}
-cleanup() {
-        local p
-        for p in $(echo $pids | tr ' ' '\n' | tac); do stop "$p"; done
-        rm -rf "$T"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-check() { checks=$((checks + 1)); if ! eval "$1"; then fail "$2"; fi; }
-run() {
-        local want=$1 rc
-        shift
-        checks=$((checks + 1))
-        "$CTL" "$@" >"$T/out" 2>"$T/err"
-        rc=$?
-        if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
-                fail "kvmregsctl $*: sanitizer report: $(grep -m3 -E 'Sanitizer|runtime error:|#[0-9] ' "$T/err")"
-                return 1
-        fi
-        if [ "$rc" != "$want" ]; then
-                fail "kvmregsctl $*: exit $rc, expected $want; stderr: $(head -c 400 "$T/err")"
-                return 1
-        fi
-        return 0
-}
-err_has() { check "grep -qF -- \"$1\" '$T/err'" "$2: stderr lacks '$1': $(head -c 300 "$T/err")"; }
-out_has() { check "grep -qF -- \"$1\" '$T/out'" "$2: output lacks '$1'"; }
-
-cat >"$T/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:path=$T/bus</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>
-<allow receive_sender="*"/></policy></busconfig>
-EOF
-dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile 2>/dev/null &
-pids="$pids $!"
-BUS=unix:path=$T/bus
-for _ in $(seq 100); do [ -S "$T/bus" ] && break; sleep 0.05; done
-[ -S "$T/bus" ] || skip_or_fail "dbus-daemon did not start"
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/kvmregsctl-test-lib.sh"
+need dbus-daemon systemd-stdio-bridge python3 jq
+start_bus
 
 # ---- no bus, no daemon ----
 run 3 --bus-address "unix:path=$T/nothing" status
@@ -92,15 +23,7 @@ run 3 --bus-address "$BUS" profile --config base
 err_has "not running" "profile --config without kvmregsd"
 
 # ---- the real kvmregsd serving the 6.1 cortex-a72 host ----
-"$KVMREGSD" --bus-address "$BUS" --profile-file "$D/6.1-cortex-a72.json" --no-libvirt 2>"$T/kvmregsd.log" &
-kvmregsd_pid=$!
-pids="$pids $kvmregsd_pid"
-up=0
-for _ in $(seq 100); do
-        "$CTL" --bus-address "$BUS" --timeout 500 status >/dev/null 2>&1 && { up=1; break; }
-        sleep 0.1
-done
-[ "$up" = 1 ] || skip_or_fail "kvmregsd does not come up on a private bus: $(head -c 400 "$T/kvmregsd.log")"
+start_kvmregsd "$D/6.1-cortex-a72.json"
 
 "$CTL" show "$D/6.1-cortex-a72.json" --json >"$T/show.json"
 run 0 --bus-address "$BUS" status --json && {
@@ -145,37 +68,15 @@ run 2 --bus-address "$BUS" compare --local "$D/6.1-cortex-a72.json" --config nos
 err_has "has no vCPU configuration 'nosuch'" "compare --local unknown config"
 
 # check through the bus, with a domain XML holding a record the daemon made.
-python3 - "$T" <<'EOF'
-import sys
-from xml.sax.saxutils import escape
-T = sys.argv[1]
-uuid = "7e57c0de-0000-4000-8000-000000000002"
-rec = open(T + "/record-61-pmu.json").read()
-open(T + "/dom.xml", "w").write(
-    "<domain type='kvm'><name>guest2</name><uuid>%s</uuid><memory unit='MiB'>256</memory><vcpu>1</vcpu>"
-    "<metadata><kvmregs:record xmlns:kvmregs='http://kvmregs.org/xmlns/record/1' domain='%s'>%s</kvmregs:record>"
-    "</metadata><os><type arch='aarch64' machine='virt'>hvm</type></os><cpu mode='host-passthrough'/>"
-    "<devices><emulator>/usr/bin/qemu-system-aarch64</emulator></devices></domain>" % (uuid, uuid, escape(rec)))
-EOF
+domain_xml "$T/dom.xml" guest2 7e57c0de-0000-4000-8000-000000000002 "$T/record-61-pmu.json"
 run 0 check guest2 --domain-xml "$T/dom.xml" --dest-bus "$BUS" --json && \
         check "[ \"\$(jq -r '.verdict + \" \" + .config' '$T/out')\" = 'compatible pmu' ]" "check --dest-bus: the record against itself"
 
 # The destination decides what its QEMU builds for the domain's XML (CompareDomain), as
 # --dest-profile does offline: a guest without PMU meets a host-passthrough vCPU that would have one.
 "$CTL" --bus-address "$BUS" profile --config base --json >"$T/record-61-base.json"
-python3 - "$T" <<'EOF'
-import sys
-from xml.sax.saxutils import escape
-T = sys.argv[1]
-uuid = "7e57c0de-0000-4000-8000-000000000005"
-rec = open(T + "/record-61-base.json").read()
-for name, arch in (("dom-base.xml", "aarch64"), ("dom-x86.xml", "x86_64")):
-    open(T + "/" + name, "w").write(
-        "<domain type='kvm'><name>guest5</name><uuid>%s</uuid><memory unit='MiB'>256</memory><vcpu>1</vcpu>"
-        "<metadata><kvmregs:record xmlns:kvmregs='http://kvmregs.org/xmlns/record/1' domain='%s'>%s</kvmregs:record>"
-        "</metadata><os><type arch='%s' machine='virt'>hvm</type></os><cpu mode='host-passthrough'/>"
-        "<devices/></domain>" % (uuid, uuid, escape(rec), arch))
-EOF
+domain_xml "$T/dom-base.xml" guest5 7e57c0de-0000-4000-8000-000000000005 "$T/record-61-base.json"
+domain_xml "$T/dom-x86.xml" guest5 7e57c0de-0000-4000-8000-000000000005 "$T/record-61-base.json" x86_64
 run 0 check guest5 --domain-xml "$T/dom-base.xml" --dest-bus "$BUS" --json && {
         cp "$T/out" "$T/bus-check.json"
         "$CTL" check guest5 --domain-xml "$T/dom-base.xml" --dest-profile "$D/6.1-cortex-a72.json" --json >"$T/offline-check.json"
@@ -211,18 +112,7 @@ err_has "kvmregsd on hostB (over ssh)" "check --to with a bridge that fails"
 # migrate: the destination host (and, for +ssh, its port) comes from DEST_URI. The check passes
 # through the stand-in ssh; libvirt then runs the same stand-in for its own qemu+ssh transport,
 # which refuses it: libvirt unreachable (3) after a passing check.
-python3 - "$T" <<'EOF'
-import sys
-from xml.sax.saxutils import escape
-T = sys.argv[1]
-uuid = "7e57c0de-0000-4000-8000-000000000004"
-rec = open(T + "/record-61-pmu.json").read()
-open(T + "/node.xml", "w").write(
-    "<node><domain type='test'><name>guest4</name><uuid>%s</uuid><memory unit='MiB'>256</memory><vcpu>1</vcpu>"
-    "<metadata><kvmregs:record xmlns:kvmregs='http://kvmregs.org/xmlns/record/1' domain='%s'>%s</kvmregs:record>"
-    "</metadata><os><type arch='aarch64' machine='virt'>hvm</type></os><cpu mode='host-passthrough'/>"
-    "<devices></devices></domain></node>" % (uuid, uuid, escape(rec)))
-EOF
+domain_xml "$T/node.xml" guest4 7e57c0de-0000-4000-8000-000000000004 "$T/record-61-pmu.json" aarch64 test 1
 : >"$T/bin/ssh.log"
 PATH="$T/bin:$PATH" run 3 migrate guest4 "test+ssh://root@hostC:2222/default" --from "test://$T/node.xml" \
         --bridge "systemd-stdio-bridge --bus-path=$BUS" --live
@@ -254,5 +144,4 @@ err_has "timed out" "compare --local to a stopped kvmregsd"
 kill -CONT "$kvmregsd_pid"
 run 0 --bus-address "$BUS" status
 
-echo "test-kvmregsctl-bus: $checks checks, $failures failed"
-[ "$failures" = 0 ]
+finish

@@ -4,46 +4,9 @@
 # here (python3), not written down; the few names written down are facts from the shared notes
 # (6.12 adds TCR2_EL1, PIR_EL1, PIRE0_EL1; 6.1 refuses 6.12's CLIDR; MIDR is not writable; PSCI
 # versions). Needs python3 and jq.
-set -u
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
-CTL=${KVMREGSCTL:-$top_builddir/kvmregsctl}
-D=$top_srcdir/tests/data
-failures=0
-checks=0
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/kvmregsctl-test-lib.sh"
+need python3 jq
 
-skip_or_fail() {
-        echo "$1" >&2
-        [ "${KVMREGS_REQUIRE_ALL:-0}" = 1 ] && exit 1
-        exit 77
-}
-command -v python3 >/dev/null || skip_or_fail "python3 is missing"
-command -v jq >/dev/null || skip_or_fail "jq is missing"
-[ -x "$CTL" ] || { echo "no kvmregsctl at $CTL" >&2; exit 1; }
-
-T=$(mktemp -d /tmp/test-kvmregsctl.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-check() { checks=$((checks + 1)); if ! eval "$1"; then fail "$2"; fi; }
-
-# run WANT ARGS...: kvmregsctl's exit status must be WANT; output in $T/out, $T/err.
-run() {
-        local want=$1 rc
-        shift
-        checks=$((checks + 1))
-        "$CTL" "$@" >"$T/out" 2>"$T/err"
-        rc=$?
-        if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
-                fail "kvmregsctl $*: sanitizer report: $(grep -m3 -E 'Sanitizer|runtime error:|#[0-9] ' "$T/err")"
-                return 1
-        fi
-        if [ "$rc" != "$want" ]; then
-                fail "kvmregsctl $*: exit $rc, expected $want; stderr: $(head -c 400 "$T/err")"
-                return 1
-        fi
-        return 0
-}
 # bad WANT_MESSAGE ARGS...: exit 2, one clear line on stderr naming the problem, nothing crashed.
 bad() {
         local msg=$1
@@ -53,7 +16,6 @@ bad() {
                 "kvmregsctl $*: stderr lacks '$msg': $(head -c 300 "$T/err")"
         check "! grep -qiE 'sanitizer|segmentation|core dumped|assert' '$T/err'" "kvmregsctl $*: crashed"
 }
-out_has() { check "grep -qF -- \"$1\" '$T/out'" "$2: output lacks '$1'"; }
 
 # Python helpers over the recordings and kvmregsctl's JSON.
 py() { python3 - "$@"; }
@@ -258,30 +220,17 @@ for i in $(seq 65); do many+=("$D/6.1-cortex-a72.json"); done
 bad "at most 64 PROFILE files" fleet "${many[@]}"
 
 # ---------------- check, offline (--domain-xml, --dest-profile) ----------------
-py "$D" "$T" <<'EOF'
-import json, sys
-from xml.sax.saxutils import escape
-D, T = sys.argv[1], sys.argv[2]
-uuid = "7e57c0de-0000-4000-8000-000000000001"
-def domain(record, cpu="<cpu mode='host-passthrough'/>"):
-    meta = ""
-    if record is not None:
-        meta = ("<metadata><kvmregs:record xmlns:kvmregs='http://kvmregs.org/xmlns/record/1' domain='%s'>%s"
-                "</kvmregs:record></metadata>" % (uuid, escape(record)))
-    return ("<domain type='kvm'><name>guest1</name><uuid>%s</uuid><memory unit='MiB'>256</memory><vcpu>1</vcpu>%s"
-            "<os><type arch='aarch64' machine='virt'>hvm</type></os>%s"
-            "<devices><emulator>/usr/bin/qemu-system-aarch64</emulator></devices></domain>" % (uuid, meta, cpu))
-def record(path, config):
-    d = json.load(open(path))
-    d["configs"] = [c for c in d["configs"] if c["name"] == config]
-    return json.dumps(d)
-open(T + "/dom-612-pmu.xml", "w").write(domain(record(D + "/6.12-cortex-a72.json", "pmu")))
-open(T + "/dom-61-pmu.xml", "w").write(domain(record(D + "/6.1-cortex-a72.json", "pmu")))
-open(T + "/dom-612-base.xml", "w").write(domain(record(D + "/6.12-cortex-a72.json", "base")))
-open(T + "/dom-norecord.xml", "w").write(domain(None))
-open(T + "/dom-badrecord.xml", "w").write(domain('{"probe_version": 1, "configs": "no"}'))
-open(T + "/dom-broken.xml", "w").write(domain(None)[:-20])
-EOF
+U1=7e57c0de-0000-4000-8000-000000000001
+record_of "$D/6.12-cortex-a72.json" pmu "$T/rec-612-pmu.json"
+record_of "$D/6.1-cortex-a72.json" pmu "$T/rec-61-pmu.json"
+record_of "$D/6.12-cortex-a72.json" base "$T/rec-612-base.json"
+echo '{"probe_version": 1, "configs": "no"}' >"$T/rec-bad.json"
+domain_xml "$T/dom-612-pmu.xml" guest1 $U1 "$T/rec-612-pmu.json"
+domain_xml "$T/dom-61-pmu.xml" guest1 $U1 "$T/rec-61-pmu.json"
+domain_xml "$T/dom-612-base.xml" guest1 $U1 "$T/rec-612-base.json"
+domain_xml "$T/dom-norecord.xml" guest1 $U1 -
+domain_xml "$T/dom-badrecord.xml" guest1 $U1 "$T/rec-bad.json"
+head -c -20 "$T/dom-norecord.xml" >"$T/dom-broken.xml"
 run 1 check guest1 --domain-xml "$T/dom-612-pmu.xml" --dest-profile "$D/6.1-cortex-a72.json" --json && {
         want=$(missing_ids "$D/6.12-cortex-a72.json" "$D/6.1-cortex-a72.json" pmu)
         got=$(found_ids not-on-destination dropped <"$T/out")
@@ -305,19 +254,7 @@ bad "names no host to ask" migrate guest1 qemu:///system
 bad "--domain-xml does not apply to migrate" migrate guest1 qemu+ssh://hostB/system --domain-xml "$T/dom-61-pmu.xml"
 
 # ---------------- check and migrate through real libvirt (its test driver: no daemon needed) ----------------
-py "$D" "$T" <<'EOF'
-import json, sys
-from xml.sax.saxutils import escape
-D, T = sys.argv[1], sys.argv[2]
-d = json.load(open(D + "/6.12-cortex-a72.json"))
-d["configs"] = [c for c in d["configs"] if c["name"] == "base"]
-uuid = "7e57c0de-0000-4000-8000-000000000003"
-open(T + "/node.xml", "w").write(
-    "<node><domain type='test'><name>guest3</name><uuid>%s</uuid><memory unit='MiB'>256</memory><vcpu>1</vcpu>"
-    "<metadata><kvmregs:record xmlns:kvmregs='http://kvmregs.org/xmlns/record/1' domain='%s'>%s</kvmregs:record>"
-    "</metadata><os><type arch='aarch64' machine='virt'>hvm</type></os><cpu mode='host-passthrough'/>"
-    "<devices></devices></domain></node>" % (uuid, uuid, escape(json.dumps(d))))
-EOF
+domain_xml "$T/node.xml" guest3 7e57c0de-0000-4000-8000-000000000003 "$T/rec-612-base.json" aarch64 test 1
 NODE=test://$T/node.xml
 run 1 check guest3 --from "$NODE" --dest-profile "$D/6.1-cortex-a72.json" --json && {
         want=$(missing_ids "$D/6.12-cortex-a72.json" "$D/6.1-cortex-a72.json" base)
@@ -341,5 +278,4 @@ check "grep -q 'adjustments:  pmu=off' '$T/out' && grep -q \"migration of 'guest
 run 1 migrate guest3 test:///default --from "$NODE" --force --p2p
 check "grep -q 'without checking' '$T/err' && grep -q \"migration of 'guest3' to test:///default failed: .*p2p\" '$T/err'" "--force --p2p: $(head -c 300 "$T/err")"
 
-echo "test-kvmregsctl: $checks checks, $failures failed"
-[ "$failures" = 0 ]
+finish
