@@ -2,12 +2,15 @@
 # Fetches Debian's arm64 kernels, busybox-static and json-c for arm64 through a
 # private APT_CONFIG, so the machine's own apt setup is never touched.
 # Usage: fetch.sh CACHE_DIR [SERIES...]   (SERIES: 5.10 6.1 6.12 7.2; default 6.1 6.12)
+# KVMREGS_VM_MIRROR: the Debian mirror (default http://deb.debian.org; its debian and
+# debian-security archives).
 # Prints nothing on success; leaves CACHE_DIR/kernels/<series>/Image and
 # CACHE_DIR/arm64-root/ (busybox, json-c headers and static library).
 # Exit status: 0 done, 1 a download or unpack failed.
 set -eu
 
 cache=$1; shift
+mirror=${KVMREGS_VM_MIRROR:-http://deb.debian.org}
 [ $# -gt 0 ] || set -- 6.1 6.12
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
@@ -20,8 +23,8 @@ apt_setup() {
         : > "$d/sources.list"
         for suite in "$@"; do
                 case $suite in
-                *-security) echo "deb http://deb.debian.org/debian-security $suite main" ;;
-                *)          echo "deb http://deb.debian.org/debian $suite main" ;;
+                *-security) echo "deb $mirror/debian-security $suite main" ;;
+                *)          echo "deb $mirror/debian $suite main" ;;
                 esac >> "$d/sources.list"
         done
         cat > "$d/apt.conf" <<CONF

@@ -10,6 +10,7 @@
 #
 # Environment:
 #   KVMREGS_REQUIRE_ALL=1   a missing prerequisite fails instead of skipping (exit 77)
+#   KVMREGS_VM_MIRROR       Debian mirror for the downloads (default http://deb.debian.org)
 #   KVMREGS_VM_CACHE        downloads (default /var/cache/kvmregs-vm, or ~/.cache/kvmregs-vm if not writable)
 #   KVMREGS_VM_KERNELS      kernel series to boot (default "6.1 6.12 5.10 7.2")
 #   KVMREGS_VM_CPUS         -cpu models for 6.1/6.12 (default "cortex-a57 cortex-a72 neoverse-n1 max")
