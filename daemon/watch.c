@@ -19,6 +19,7 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <systemd/sd-daemon.h>
 
@@ -176,7 +177,9 @@ static size_t record_keep_values(Profile *record, const Profile *host, const Vcp
 typedef struct Stamp {
         char *json;
         char config[64];
-        char digest[PROFILE_DIGEST_HEX + 1];
+        char digest[PROFILE_DIGEST_HEX + 1];            /* the record's own */
+        char profile_digest[PROFILE_DIGEST_HEX + 1];    /* this host's profile's */
+        char host[HOST_NAME_MAX + 1];
         char carried_from[64];          /* the host the kept values came from, or "" */
         size_t kept;
 } Stamp;
@@ -248,17 +251,20 @@ static int record_build(const Profile *host, const DomainXml *dx, const char *do
                 return -ENOMEM;
         snprintf(stamp.config, sizeof(stamp.config), "%s", config->name);
         memcpy(stamp.digest, record->digest, sizeof(stamp.digest));
+        memcpy(stamp.profile_digest, host->digest, sizeof(stamp.profile_digest));
+        snprintf(stamp.host, sizeof(stamp.host), "%s", record->hostname);
         *ret = stamp;
         return 0;
 }
 
 /*
- * The element for virDomainSetMetadata: <record domain="UUID">JSON</record> without a
- * namespace, because libvirt puts it in KVMREGS_METADATA_NS itself and refuses an element
- * that already declares the prefix. The domain XML then holds what domxml_record_element()
- * describes.
+ * The element for virDomainSetMetadata: <record domain="UUID" host="NAME"
+ * profile-digest="SHA256">JSON</record> without a namespace, because libvirt puts it in
+ * KVMREGS_METADATA_NS itself and refuses an element that already declares the prefix.
+ * host and profile-digest say at a glance (virsh dumpxml) which host and which of its
+ * profiles stamped it; readers take the facts from the JSON.
  */
-static char *record_metadata_element(const char *domain_uuid, const char *json) {
+static char *record_metadata_element(const char *domain_uuid, const Stamp *stamp) {
         xmlDoc *doc;
         xmlNode *rec;
         xmlBuffer *buf;
@@ -271,8 +277,10 @@ static char *record_metadata_element(const char *domain_uuid, const char *json) 
         buf = xmlBufferCreate();
         if (rec && buf) {
                 xmlDocSetRootElement(doc, rec);
-                if (xmlNewProp(rec, BAD_CAST "domain", BAD_CAST domain_uuid)) {
-                        xmlNodeAddContent(rec, BAD_CAST json);   /* escapes what XML needs */
+                if (xmlNewProp(rec, BAD_CAST "domain", BAD_CAST domain_uuid) &&
+                    xmlNewProp(rec, BAD_CAST "host", BAD_CAST stamp->host) &&
+                    xmlNewProp(rec, BAD_CAST "profile-digest", BAD_CAST stamp->profile_digest)) {
+                        xmlNodeAddContent(rec, BAD_CAST stamp->json);   /* escapes what XML needs */
                         if (xmlNodeDump(buf, doc, rec, 0, 0) >= 0)
                                 out = strdup((const char *) xmlBufferContent(buf));
                 }
@@ -280,6 +288,27 @@ static char *record_metadata_element(const char *domain_uuid, const char *json) 
         xmlBufferFree(buf);
         xmlFreeDoc(doc);
         return out;
+}
+
+/* Whether the domain's record element already names this profile digest. */
+static bool metadata_has_profile_digest(virDomainPtr dom, const char *digest) {
+        _cleanup_free_ char *element = NULL;
+        xmlDoc *doc;
+        xmlChar *value = NULL;
+        bool same;
+
+        element = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, KVMREGS_METADATA_NS,
+                                       VIR_DOMAIN_AFFECT_LIVE);
+        if (!element || strlen(element) > KVMREGS_MAX_DOCUMENT + 4096)
+                return false;
+        doc = xmlReadMemory(element, (int) strlen(element), "record.xml", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        if (doc && xmlDocGetRootElement(doc))
+                value = xmlGetNoNsProp(xmlDocGetRootElement(doc), BAD_CAST "profile-digest");
+        same = value && strcmp((const char *) value, digest) == 0;
+        xmlFree(value);
+        xmlFreeDoc(doc);
+        return same;
 }
 
 /* ---- pending stamps ---- */
@@ -382,10 +411,10 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
 
         json = stamp.json;
         if (dx->record_json && dx->record_domain_uuid && strcmp(dx->record_domain_uuid, p->uuid) == 0 &&
-            strcmp(dx->record_json, json) == 0)
+            strcmp(dx->record_json, json) == 0 && metadata_has_profile_digest(dom, stamp.profile_digest))
                 return STAMP_DONE;      /* already current */
 
-        element = record_metadata_element(p->uuid, json);
+        element = record_metadata_element(p->uuid, &stamp);
         if (!element)
                 return STAMP_RETRY;
         if (virDomainIsPersistent(dom) == 1)
@@ -403,12 +432,12 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
         }
 
         if (stamp.carried_from[0])
-                fprintf(stderr, SD_INFO "kvmregsd: stamped %s: config %s, digest %s, %zu value%s kept from %s\n",
-                        dx->name, stamp.config, stamp.digest, stamp.kept, stamp.kept == 1 ? "" : "s",
-                        stamp.carried_from);
+                fprintf(stderr, SD_INFO "kvmregsd: stamped %s: config %s, digest %s (profile %s), "
+                        "%zu value%s kept from %s\n", dx->name, stamp.config, stamp.digest, stamp.profile_digest,
+                        stamp.kept, stamp.kept == 1 ? "" : "s", stamp.carried_from);
         else
-                fprintf(stderr, SD_INFO "kvmregsd: stamped %s: config %s, digest %s\n", dx->name, stamp.config,
-                        stamp.digest);
+                fprintf(stderr, SD_INFO "kvmregsd: stamped %s: config %s, digest %s (profile %s)\n", dx->name,
+                        stamp.config, stamp.digest, stamp.profile_digest);
         return STAMP_DONE;
 }
 

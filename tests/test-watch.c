@@ -75,6 +75,18 @@ static Profile *record_of(virDomainPtr dom, char **ret_json) {
         return p;
 }
 
+/* Whether the record element's attributes name this host and profile digest. */
+static bool element_names(virDomainPtr dom, const char *host, const char *digest) {
+        _cleanup_free_ char *element = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT,
+                                                            KVMREGS_METADATA_NS, VIR_DOMAIN_AFFECT_LIVE);
+        _cleanup_free_ char *want_host = NULL, *want_digest = NULL;
+
+        if (!element || asprintf(&want_host, "host=\"%s\"", host) < 0 ||
+            asprintf(&want_digest, "profile-digest=\"%s\"", digest) < 0)
+                return false;
+        return strstr(element, want_host) && strstr(element, want_digest);
+}
+
 /* Waits (up to 5 s) for a record that satisfies done(), returns it or NULL. */
 static Profile *wait_record(virDomainPtr dom, bool (*done)(const Profile *, const void *), const void *arg) {
         for (int i = 0; i < 500; i++) {
@@ -149,6 +161,7 @@ int main(void) {
                 CHECK(same_regs(r1->configs[0].reg_list, r1->configs[0].n_reg_list, c61->reg_list, c61->n_reg_list));
                 CHECK(same_values(r1->configs[0].id_regs, r1->configs[0].n_id_regs, c61->id_regs, c61->n_id_regs));
                 CHECK(same_values(r1->configs[0].fw_regs, r1->configs[0].n_fw_regs, c61->fw_regs, c61->n_fw_regs));
+                CHECK(element_names(dom, hostname, p61->digest));
         }
 
         /* 2. the profile changes (6.1 -> 6.12, same CPU): restamped with 6.12's list; the
@@ -164,6 +177,7 @@ int main(void) {
                 size_t differ = 0;
 
                 CHECK_STR(c->name, "pmu");
+                CHECK(element_names(dom, hostname, p612->digest));
                 CHECK(same_regs(c->reg_list, c->n_reg_list, c612->reg_list, c612->n_reg_list));
                 CHECK(vcpu_config_get_value(c61, CLIDR_EL1, &v61));
                 CHECK(vcpu_config_get_value(c612, CLIDR_EL1, &v612));

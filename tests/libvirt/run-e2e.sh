@@ -165,6 +165,15 @@ daemon_record() {
         host_exec "$1" busctl --system --json=short call org.kvmregs.Profile1 /org/kvmregs/Profile1 \
                 org.kvmregs.Profile1 GetConfig s "$2" | jq -r '.data[0]'
 }
+daemon_digest() {
+        host_exec "$1" busctl --system --json=short get-property org.kvmregs.Profile1 /org/kvmregs/Profile1 \
+                org.kvmregs.Profile1 Digest | jq -r '.data'
+}
+# record_attr HOST DOMAIN ATTR: an attribute of the record element as virsh dumpxml shows it
+record_attr() {
+        virsh_on "$1" dumpxml "$2" 2>/dev/null |
+                xmllint --xpath "string(//*[local-name()='metadata']/*[local-name()='record']/@$3)" - 2>/dev/null
+}
 # config_of PROFILE CONFIG FILTER: jq FILTER applied to one recorded configuration
 config_of() { jq -S --arg c "$2" ".configs[] | select(.name == \$c) | $3" "$1"; }
 rec() { record_of "$1" "$2" | jq -S "$3"; }
@@ -180,6 +189,8 @@ expect_record() {
         local h=$1 d=$2 hn=$3 p=$4 c=$5 t0=$EPOCHREALTIME
         wait_record "$h" "$d" "$hn" || { fail "$d on $h: no record stamped by $hn: $(record_of "$h" "$d" | head -c 300)"; return; }
         e2e_log "$d on $h: record from $hn seen after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')s"
+        expect "$d on $h: virsh dumpxml shows the record stamped by $hn with $h's profile digest" \
+                [ "$(record_attr "$h" "$d" host) $(record_attr "$h" "$d" profile-digest)" = "$hn $(daemon_digest "$h")" ]
         expect "$d on $h: record's configuration is $c" [ "$(rec "$h" "$d" '.configs[0].name' )" = "\"$c\"" ]
         expect "$d on $h: record's features are $(basename "$p")'s $c" \
                 [ "$(rec "$h" "$d" '.configs[0].features')" = "$(config_of "$p" "$c" '.features')" ]
