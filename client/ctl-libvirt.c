@@ -4,7 +4,10 @@
  * stamped into <metadata> by the source's kvmregsd) held against the destination.
  */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -42,22 +45,33 @@ static virDomainPtr lookup_domain(virConnectPtr conn, const char *name) {
         return dom;
 }
 
-/* The domain's XML, from libvirt or (tests) a file. */
-static int domain_xml(Ctl *ctl, const char *domain, char **ret_xml, size_t *ret_size) {
+/* libvirt has no timeout of its own for opening a connection or reading a domain: a hung
+ * libvirtd would hang us. A timer ends the process with the documented status instead. */
+static void libvirt_timed_out(int sig) {
+        static const char message[] =
+                "kvmregsctl: libvirt did not answer in time; is libvirtd running and responsive? "
+                "(--timeout; libvirt gets 5 times it)\n";
+
+        (void) !write(STDERR_FILENO, message, sizeof(message) - 1);
+        _exit(CTL_EXIT_UNREACHABLE);
+}
+
+static void libvirt_deadline(int timeout_ms) {
+        struct itimerval t = {};
+
+        if (timeout_ms > 0) {
+                int64_t ms = (int64_t) timeout_ms * 5;
+                t.it_value.tv_sec = (time_t) (ms / 1000);
+                t.it_value.tv_usec = (suseconds_t) (ms % 1000) * 1000;
+                signal(SIGALRM, libvirt_timed_out);
+        }
+        setitimer(ITIMER_REAL, &t, NULL);
+}
+
+static int domain_xml_from_libvirt(Ctl *ctl, const char *domain, char **ret_xml, size_t *ret_size) {
         _cleanup_(virConnectClosep) virConnectPtr conn = NULL;
         _cleanup_(virDomainFreep) virDomainPtr dom = NULL;
         char *xml;
-        int r;
-
-        if (ctl->domain_xml) {
-                r = ctl_read_file(ctl->domain_xml, DOMXML_MAX_SIZE, ret_xml, ret_size);
-                if (r < 0) {
-                        ctl_error("cannot read domain XML %s: %s", ctl->domain_xml,
-                                  r == -E2BIG ? "larger than the limit for a domain XML" : strerror(-r));
-                        return CTL_EXIT_USAGE;
-                }
-                return CTL_EXIT_OK;
-        }
 
         conn = virConnectOpenReadOnly(ctl->from);
         if (!conn) {
@@ -79,6 +93,25 @@ static int domain_xml(Ctl *ctl, const char *domain, char **ret_xml, size_t *ret_
         *ret_xml = xml;
         *ret_size = strlen(xml);
         return CTL_EXIT_OK;
+}
+
+/* The domain's XML, from libvirt or (tests) a file. */
+static int domain_xml(Ctl *ctl, const char *domain, char **ret_xml, size_t *ret_size) {
+        int r;
+
+        if (ctl->domain_xml) {
+                r = ctl_read_file(ctl->domain_xml, DOMXML_MAX_SIZE, ret_xml, ret_size);
+                if (r < 0) {
+                        ctl_error("cannot read domain XML %s: %s", ctl->domain_xml,
+                                  r == -E2BIG ? "larger than the limit for a domain XML" : strerror(-r));
+                        return CTL_EXIT_USAGE;
+                }
+                return CTL_EXIT_OK;
+        }
+        libvirt_deadline(ctl->timeout_ms);
+        r = domain_xml_from_libvirt(ctl, domain, ret_xml, ret_size);
+        libvirt_deadline(0);
+        return r;
 }
 
 /* Checks the domain against the destination the options name (dest_host when none does). */

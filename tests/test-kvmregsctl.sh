@@ -269,6 +269,28 @@ check "grep -q \"domain 'test' has no kvmregs record\" '$T/err'" "libvirt's test
 bad "no domain 'nosuch' on test:///default" check nosuch --from test:///default --dest-profile "$D/6.12-cortex-a72.json"
 run 3 check guest3 --from "unix:///nonexistent" --dest-profile "$D/6.12-cortex-a72.json"
 check "grep -q 'cannot connect to libvirt at unix:///nonexistent' '$T/err'" "libvirt unreachable: $(head -c 300 "$T/err")"
+# A libvirtd that accepts and never answers: bounded (5 x --timeout), exit 3.
+python3 - "$T/hung-libvirt.sock" <<'EOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(5)
+s.settimeout(0.2)
+held, end = [], time.time() + 20
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])
+    except socket.timeout:
+        pass
+EOF
+pids="$pids $!"
+for _ in $(seq 50); do [ -S "$T/hung-libvirt.sock" ] && break; sleep 0.1; done
+start=$(date +%s%N)
+run 3 check guest3 --from "qemu+unix:///system?socket=$T/hung-libvirt.sock" --dest-profile "$D/6.12-cortex-a72.json" --timeout 300
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "grep -q 'libvirt did not answer in time' '$T/err'" "hung libvirtd: $(head -c 300 "$T/err")"
+check "[ $elapsed_ms -ge 1400 ] && [ $elapsed_ms -lt 5000 ]" "hung libvirtd: gave up after ${elapsed_ms} ms, expected about 1500"
+
 run 1 migrate guest3 test:///default --from "$NODE" --dest-profile "$D/6.1-cortex-a72.json"
 check "grep -q \"not migrating 'guest3'\" '$T/err' && grep -q 'TCR2_EL1' '$T/out'" "migrate refuses with the report"
 # Compatible: the check passes and libvirt is asked (its test driver cannot migrate, and says so).
