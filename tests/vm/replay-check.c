@@ -332,6 +332,19 @@ static int cmd_replay(const char *replay_path, const char *data_dir, const char 
                 } else if (r > 0 && status == 0)
                         status = 1;
         }
+        /* With KVM_CAP_ARM_WRITABLE_IMP_ID_REGS on (7.2): recorded and summarised; the rules
+         * have no notion of a VMM that enables it, so nothing is held against them. */
+        json_object *imp = member_get(doc, "pairs_writable_imp_id_regs");
+        if (imp && json_object_is_type(imp, json_type_array)) {
+                size_t n = json_object_array_length(imp), loads = 0;
+                for (size_t i = 0; i < n; i++)
+                        loads += member_bool(json_object_array_get_idx(imp, i), "loads");
+                printf("replay %s with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS: %zu pairs, %zu load\n", dest, n, loads);
+        }
+        if (fig.pairs == 0) {
+                fprintf(stderr, "replay-check: %s: no pair checked\n", replay_path);
+                status = status ? status : 1;
+        }
         printf("replay %s: pairs %zu (agree %zu, destination cannot run %zu, not in its profile %zu), "
                "registers %zu (agree %zu), loads: kernel %zu, rules %zu\n",
                dest, fig.pairs, fig.pairs_agreeing, fig.unsupported, fig.uncovered, fig.registers,

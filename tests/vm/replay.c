@@ -27,6 +27,10 @@
 #include <linux/kvm.h>
 
 #define MAX_REGS 4096u
+
+#ifndef KVM_CAP_ARM_WRITABLE_IMP_ID_REGS
+#define KVM_CAP_ARM_WRITABLE_IMP_ID_REGS 239   /* Linux 6.15+ uapi */
+#endif
 #define MAX_DOCUMENT (16u * 1024u * 1024u)
 
 /* The configurations replayed like-for-like: the source's exact vCPU features. */
@@ -166,7 +170,7 @@ static bool config_has_feature(json_object *config, const char *name) {
 
 /* A fresh VM with one vCPU initialised with these features (and the MTE VM cap, as
  * QEMU enables it before creating vCPUs); a failing step is named in *ret_step. */
-static int vcpu_open(int kvm_fd, uint32_t features0, bool mte, Vcpu *ret, const char **ret_step) {
+static int vcpu_open(int kvm_fd, uint32_t features0, bool mte, bool imp_id, Vcpu *ret, const char **ret_step) {
         struct kvm_vcpu_init init = {};
         Vcpu v = { -1, -1 };
         int r;
@@ -186,6 +190,15 @@ static int vcpu_open(int kvm_fd, uint32_t features0, bool mte, Vcpu *ret, const 
                 struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_MTE };
                 if (ioctl(v.vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
                         *ret_step = "KVM_ENABLE_CAP(KVM_CAP_ARM_MTE)";
+                        r = -errno;
+                        goto fail;
+                }
+        }
+        if (imp_id) {
+                /* What a VMM does that wants MIDR/REVIDR/AIDR writable (Linux 6.15+). */
+                struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_WRITABLE_IMP_ID_REGS };
+                if (ioctl(v.vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
+                        *ret_step = "KVM_ENABLE_CAP(KVM_CAP_ARM_WRITABLE_IMP_ID_REGS)";
                         r = -errno;
                         goto fail;
                 }
@@ -299,7 +312,7 @@ static json_object *id_array(const uint64_t *ids, size_t n) {
 }
 
 /* One (source configuration → this kernel) load, as QEMU would do it. */
-static json_object *replay_one(int kvm_fd, const Source *src, const char *config_name, json_object *sc) {
+static json_object *replay_one(int kvm_fd, const Source *src, const char *config_name, json_object *sc, bool imp_id) {
         static uint64_t src_ids[MAX_REGS], dst_ids[MAX_REGS], missing[MAX_REGS], dropped[MAX_REGS],
                 dest_only[MAX_REGS], written[MAX_REGS];
         static bool compare[MAX_REGS];
@@ -321,7 +334,9 @@ static json_object *replay_one(int kvm_fd, const Source *src, const char *config
         bool mte = config_has_feature(sc, "mte_vm_cap");
         json_object_object_add(out, "mte", json_object_new_boolean(mte));
 
-        r = vcpu_open(kvm_fd, (uint32_t) features0, mte, &v, &step);
+        if (imp_id)
+                json_object_object_add(out, "imp_id_cap", json_object_new_boolean(true));
+        r = vcpu_open(kvm_fd, (uint32_t) features0, mte, imp_id, &v, &step);
         if (r < 0) {
                 char msg[128];
                 snprintf(msg, sizeof(msg), "%s: %s", step, strerror(-r));
@@ -422,7 +437,7 @@ static json_object *replay_one(int kvm_fd, const Source *src, const char *config
 }
 
 int main(int argc, char **argv) {
-        json_object *top, *pairs;
+        json_object *top, *pairs, *imp_id_pairs = NULL;
         struct utsname u;
         int kvm_fd;
 
@@ -438,6 +453,9 @@ int main(int argc, char **argv) {
 
         top = json_object_new_object();
         pairs = json_object_new_array();
+        /* Kernels that can make MIDR/REVIDR/AIDR writable: the same loads once more with that on. */
+        if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_WRITABLE_IMP_ID_REGS) > 0)
+                imp_id_pairs = json_object_new_array();
         uname(&u);
         json_object_object_add(top, "dest", json_object_new_string(argv[1]));
         json_object_object_add(top, "dest_kernel", json_object_new_string(u.release));
@@ -456,11 +474,15 @@ int main(int argc, char **argv) {
                         json_object *sc = find_config(src.doc, replayed_configs[c]);
                         if (!sc || json_object_object_get_ex(sc, "skipped", NULL))
                                 continue;
-                        json_object_array_add(pairs, replay_one(kvm_fd, &src, replayed_configs[c], sc));
+                        json_object_array_add(pairs, replay_one(kvm_fd, &src, replayed_configs[c], sc, false));
+                        if (imp_id_pairs)
+                                json_object_array_add(imp_id_pairs, replay_one(kvm_fd, &src, replayed_configs[c], sc, true));
                 }
                 json_object_put(src.doc);
         }
         json_object_object_add(top, "pairs", pairs);
+        if (imp_id_pairs)
+                json_object_object_add(top, "pairs_writable_imp_id_regs", imp_id_pairs);
         puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                          JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(top);

@@ -108,7 +108,7 @@ default_boots() {
                 esac
         done
         case " $kernels " in
-        *" 6.12 "*) echo "6.12:cortex-a53 6.12:cortex-a76 6.12:a64fx 6.12:max:vhe 6.12:neoverse-n1:vhe 6.12:max:nvhe:mte" ;;
+        *" 6.12 "*) echo "6.12:cortex-a53 6.12:cortex-a76 6.12:a64fx 6.12:max:vhe 6.12:neoverse-n1:vhe 6.12:max:nvhe:mte 6.12:cortex-a72:protected" ;;
         esac
 }
 boot_specs=${KVMREGS_VM_BOOTS:-$(default_boots)}
@@ -197,7 +197,7 @@ SPEC
                 > "$out/$label.replay-check.txt" 2>&1
         rc=$?
         grep -c "^DISAGREE" "$out/$label.replay-check.txt" | sed "s/^/$label: disagreements: /" | tee -a "$summary"
-        tail -n 1 "$out/$label.replay-check.txt" | tee -a "$summary"
+        grep "^replay " "$out/$label.replay-check.txt" | tee -a "$summary"
         [ $rc -eq 0 ] || { echo "FAIL: $label: rules disagree with the kernel, see $out/$label.replay-check.txt" >&2; status=1; }
 done
 echo "boots: $boots" | tee -a "$summary"
