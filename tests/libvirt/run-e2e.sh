@@ -422,11 +422,16 @@ expect "g4's record removed" [ -z "$(record_of hostA g4)" ]
 daemon_start hostA "$P612" || exit 1
 expect_record hostA g4 hostA "$P612" pmu
 
-if [ -n "$DAEMON_WRAPPER" ]; then
-        daemon_stop hostA; daemon_stop hostB
-        for f in "$LAB"/valgrind.*.log; do
-                [ -s "$f" ] && { fail "valgrind reports on kvmregsd: $f"; cat "$f" >&2; }
-        done
-fi
+# every kvmregsd ends cleanly; a sanitizer build's reports (at exit) or valgrind's fail the run
+daemon_stop hostA; daemon_stop hostB
+for h in hostA hostB; do
+        f=$(host_dir "$h")/kvmregsd.log
+        if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$f"; then
+                fail "sanitizer report in $h's kvmregsd log"; cat "$f" >&2
+        fi
+done
+for f in "$LAB"/valgrind.*.log; do
+        [ -s "$f" ] && { fail "valgrind reports on kvmregsd: $f"; cat "$f" >&2; }
+done
 e2e_log "done: $E2E_FAILED failure(s)"
 [ "$E2E_FAILED" = 0 ]
