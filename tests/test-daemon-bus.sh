@@ -142,6 +142,13 @@ for dom in maximum.xml host-passthrough.xml a57-custom.xml; do
                 "$("$CALL" --local-compare "$WORK/a72-pmu.json" "$DATA/6.12-cortex-a72.json" pmu pmu)"
         check_eq "... compatible" "$(head -n 1 <<< "$answer")" compatible
 done
+# A guest without PMU as a cortex-a57 domain: QEMU's a57 takes the host's PMU, pinned off.
+"$CALL" --local-record "$DATA/6.12-cortex-a72.json" base > "$WORK/a72-base.json"
+answer=$("$CALL" "$BUS_B" CompareDomain "@$WORK/a72-base.json" "@$DOMAINS/a57-custom.xml")
+check_eq "base guest, a57 domain, a72 host: the library's base-vs-pmu answer" "$answer" \
+        "$("$CALL" --local-compare "$WORK/a72-base.json" "$DATA/6.12-cortex-a72.json" base pmu)"
+check_eq "... exactly pmu=off" "$(tail -n 1 <<< "$answer" | jq -c '[.verdict, .adjustments, .dst_config]')" \
+        '["compatible-after-adjustment",["pmu=off"],"base"]'
 # Incompatible: the 6.12 a72 guest on the 6.1 host names exactly the registers 6.1 lacks.
 answer=$("$CALL" "$BUS_A" CompareDomain "@$WORK/a72-pmu.json" "@$DOMAINS/host-passthrough.xml")
 check_eq "6.12 guest, 6.1 host: the library's answer" "$answer" \

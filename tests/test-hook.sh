@@ -337,6 +337,17 @@ for dom in maximum.xml host-passthrough.xml; do
         check "pmu guest, a72 host, $dom: logged compatible" log_has "verdict=compatible decision=allow"
 done
 
+# a guest without PMU (configuration base) as a cortex-a57 domain: QEMU's cortex-a57 takes the
+# host's PMU, so it is pinned off (the libvirt end-to-end test's fixable pair, on recordings)
+xml=$(record 6.12-cortex-a72.json base a57-custom.xml)
+domain=lvguest
+run_hook "$enforce" "$xml"
+check "base guest, a57 domain: exit 0" rc_is 0
+check "base guest, a57 domain: nothing on stderr" stderr_empty
+qemu_args "$tmp/out" > "$tmp/args" 2>&1
+check "base guest, a57 domain: exactly -global cortex-a57-arm-cpu.pmu=off" \
+        grep -qx -- "-global cortex-a57-arm-cpu.pmu=off" "$tmp/args"
+
 # ... but not when the destination QEMU lacks the property: this QEMU has no host-arm-cpu
 # (x86 build, no KVM for arm), so a host-passthrough guest cannot be pinned here
 start_daemon 6.12-max.json
