@@ -33,18 +33,6 @@ struct BusClient {
         int timeout_ms;
 };
 
-static char *strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *strdup_printf(const char *fmt, ...) {
-        va_list ap;
-        char *s;
-
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        return s;
-}
-
 static void set_error(char **ret_error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_error(char **ret_error, const char *fmt, ...) {
         va_list ap;

@@ -74,18 +74,6 @@ static HookConf conf = {
 static Decision decision;
 static volatile sig_atomic_t watchdog_refuses;
 
-static char *strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *strdup_printf(const char *fmt, ...) {
-        va_list ap;
-        char *s;
-
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        return s;
-}
-
 static long elapsed_ms(void) {
         struct timespec now;
 

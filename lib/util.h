@@ -3,6 +3,7 @@
 /* Small helpers shared by every part of kvmregs. */
 #include <stdlib.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -33,6 +34,19 @@ static inline void closep(int *fd) {
 /* Takes ownership: returns *p and sets *p to NULL. */
 #define TAKE_PTR(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })
 #define TAKE_FD(fd) ({ int _t = (fd); (fd) = -1; _t; })
+
+/* A malloc'd formatted string, NULL on ENOMEM. */
+static inline char *strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline char *strdup_printf(const char *fmt, ...) {
+        va_list ap;
+        char *s;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        return s;
+}
 
 /* Hard limits on what a caller can make us allocate. */
 #define KVMREGS_MAX_DOCUMENT   (16u * 1024u * 1024u)  /* one profile or record, bytes */
