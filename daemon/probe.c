@@ -528,7 +528,7 @@ static char *file_first_line(const char *path) {
         return buf[0] ? strdup(buf) : NULL;
 }
 
-/* The KVM mode as the kernel was asked for it (kvm-arm.mode=); NULL when not said. */
+/* pKVM as the kernel was asked for it (kvm-arm.mode=protected); NULL otherwise. */
 static char *kvm_mode_from_cmdline(void) {
         _cleanup_fclose_ FILE *f = fopen("/proc/cmdline", "re");
         char buf[4096];
@@ -540,8 +540,6 @@ static char *kvm_mode_from_cmdline(void) {
         if (!m)
                 return NULL;
         m += strlen("kvm-arm.mode=");
-        if (strncmp(m, "nvhe", 4) == 0)
-                return strdup("nvhe");
         if (strncmp(m, "protected", 9) == 0)
                 return strdup("protected");
         return NULL;
@@ -572,6 +570,8 @@ int probe_host(const char *dev_path, Profile **ret, char **ret_reason) {
         Probe p = {};
         int api, r;
 
+        if (!dev_path || !ret)
+                return reason_set(ret_reason, -EINVAL, "no device or no place for the profile given");
         kvm_fd = open(dev_path, O_RDWR | O_CLOEXEC);
         if (kvm_fd < 0) {
                 if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
@@ -636,14 +636,20 @@ int probe_host(const char *dev_path, Profile **ret, char **ret_reason) {
                                           strerror(-r));
         }
 
-        /* The host's MIDR as KVM shows it to a base vCPU. */
+        /* The host's MIDR as KVM shows it to a base vCPU; and VHE or not, which KVM passes
+         * on in ID_AA64MMFR1_EL1.VH (bits 11:8): a guest sees the host's mode. */
         const VcpuConfig *base = &profile->configs[0];
-        uint64_t midr = sysreg_id(3, 0, 0, 0, 0);
-        for (size_t i = 0; i < base->n_id_regs; i++)
-                if (base->id_regs[i].id == midr) {
+        for (size_t i = 0; i < base->n_id_regs; i++) {
+                if (base->id_regs[i].id == sysreg_id(3, 0, 0, 0, 0)) {
                         profile->midr = base->id_regs[i].value;
                         profile->has_midr = true;
                 }
+                if (base->id_regs[i].id == sysreg_id(3, 0, 0, 7, 1) && !profile->kvm_mode) {
+                        profile->kvm_mode = strdup((base->id_regs[i].value >> 8) & 0xf ? "vhe" : "nvhe");
+                        if (!profile->kvm_mode)
+                                return reason_set(ret_reason, -ENOMEM, "out of memory");
+                }
+        }
 
         profile_update_digest(profile);
         *ret = TAKE_PTR(profile);

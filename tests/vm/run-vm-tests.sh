@@ -62,7 +62,7 @@ mkdir -p "$out" || fail "cannot create $out"
 
 # The programs that run inside the guest kernels: static aarch64 binaries.
 root=$cache/arm64-root
-CROSS_CFLAGS="-static -O2 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes -Wshadow -Wformat=2 -Wstrict-prototypes -I$root/usr/include -I$srcdir/lib -I$srcdir/daemon"
+CROSS_CFLAGS="-static -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes -Wshadow -Wformat=2 -Wstrict-prototypes -I$root/usr/include -I$srcdir/lib -I$srcdir/daemon"
 JSONC_A=$root/usr/lib/aarch64-linux-gnu/libjson-c.a
 bin=$out/bin
 mkdir -p "$bin"
