@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <dbus/dbus.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -25,6 +26,14 @@
 #include "shared-profile.h"
 #include "util.h"
 #include "watch.h"
+
+/*
+ * How long stopping may take. Stopping waits for parts that can block without end: the
+ * libvirt watcher's thread stays in virConnectOpen() for as long as a hung libvirtd does
+ * not answer (libvirt has no timeout), and watch_free() joins that thread. systemd would
+ * wait TimeoutStopSec= and then kill; a restart after losing the bus would wait as long.
+ */
+#define SHUTDOWN_LIMIT_MSEC 1500u
 
 enum {
         EXIT_STOPPED = 0,        /* SIGTERM/SIGINT */
@@ -202,12 +211,132 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
         return 0;
 }
 
-static void daemon_done(Daemon *d) {
+/*
+ * Ends the process with the status it was going to exit with once stopping has taken
+ * longer than its limit, leaving the rest of the cleanup undone; says which step hung.
+ */
+typedef struct ShutdownGuard {
+        pthread_mutex_t lock;
+        pthread_cond_t finished_cond;   /* CLOCK_MONOTONIC */
+        bool finished;
+        const char *step;               /* a static string */
+        int status;
+        unsigned limit_msec;
+        struct timespec deadline;
+        pthread_t thread;
+} ShutdownGuard;
+
+static void *shutdown_guard_thread(void *userdata) {
+        ShutdownGuard *g = userdata;
+        const char *step;
+        int r = 0;
+
+        pthread_mutex_lock(&g->lock);
+        while (!g->finished && r != ETIMEDOUT)
+                r = pthread_cond_timedwait(&g->finished_cond, &g->lock, &g->deadline);
+        if (g->finished) {
+                pthread_mutex_unlock(&g->lock);
+                return NULL;
+        }
+        step = g->step;
+        pthread_mutex_unlock(&g->lock);
+        log_error("Stopping did not finish within %u ms (hung while %s), exiting without the rest of the cleanup",
+                  g->limit_msec, step);
+        _exit(g->status);
+}
+
+static int shutdown_guard_new(int status, unsigned limit_msec, ShutdownGuard **ret) {
+        ShutdownGuard *g;
+        pthread_condattr_t attr;
+        uint64_t nsec;
+        int r;
+
+        g = calloc(1, sizeof(*g));
+        if (!g)
+                return -ENOMEM;
+        g->status = status;
+        g->limit_msec = limit_msec;
+        g->step = "starting to stop";
+        clock_gettime(CLOCK_MONOTONIC, &g->deadline);
+        nsec = (uint64_t) g->deadline.tv_nsec + (uint64_t) limit_msec * 1000000u;
+        g->deadline.tv_sec += (time_t) (nsec / 1000000000u);
+        g->deadline.tv_nsec = (long) (nsec % 1000000000u);
+
+        pthread_mutex_init(&g->lock, NULL);
+        r = -pthread_condattr_init(&attr);
+        if (r < 0) {
+                pthread_mutex_destroy(&g->lock);
+                free(g);
+                return r;
+        }
+        r = -pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        if (r >= 0)
+                r = -pthread_cond_init(&g->finished_cond, &attr);
+        pthread_condattr_destroy(&attr);
+        if (r < 0) {
+                pthread_mutex_destroy(&g->lock);
+                free(g);
+                return r;
+        }
+        r = -pthread_create(&g->thread, NULL, shutdown_guard_thread, g);
+        if (r < 0) {
+                pthread_cond_destroy(&g->finished_cond);
+                pthread_mutex_destroy(&g->lock);
+                free(g);
+                return r;
+        }
+        *ret = g;
+        return 0;
+}
+
+static void shutdown_guard_step(ShutdownGuard *g, const char *step) {
+        if (!g)
+                return;
+        pthread_mutex_lock(&g->lock);
+        g->step = step;
+        pthread_mutex_unlock(&g->lock);
+}
+
+/* Stopping finished in time: the guard stands down. */
+static ShutdownGuard *shutdown_guard_free(ShutdownGuard *g) {
+        if (!g)
+                return NULL;
+        pthread_mutex_lock(&g->lock);
+        g->finished = true;
+        pthread_cond_signal(&g->finished_cond);
+        pthread_mutex_unlock(&g->lock);
+        pthread_join(g->thread, NULL);
+        pthread_cond_destroy(&g->finished_cond);
+        pthread_mutex_destroy(&g->lock);
+        free(g);
+        return NULL;
+}
+
+static void daemon_done(Daemon *d, ShutdownGuard *guard) {
+        shutdown_guard_step(guard, "stopping the libvirt watcher");
         watch_free(d->watch);
+        shutdown_guard_step(guard, "closing the bus connection");
         bus_free(d->bus);
+        shutdown_guard_step(guard, "freeing the profile");
         profile_free(d->shared.profile);
         pthread_mutex_destroy(&d->shared.lock);
         sd_event_unref(d->event);
+        /* Free libdbus's caches so that valgrind sees every allocation returned. */
+        shutdown_guard_step(guard, "shutting libdbus down");
+        dbus_shutdown();
+}
+
+/* Frees everything, bounded by SHUTDOWN_LIMIT_MSEC; returns status. */
+static int daemon_stop(Daemon *d, int status) {
+        ShutdownGuard *guard = NULL;
+        int r;
+
+        r = shutdown_guard_new(status, SHUTDOWN_LIMIT_MSEC, &guard);
+        if (r < 0)
+                log_warning("Stopping without a time limit: %s", strerror(-r));
+        daemon_done(d, guard);
+        shutdown_guard_free(guard);
+        return status;
 }
 
 static int daemon_start(Daemon *d) {
@@ -348,16 +477,12 @@ int main(int argc, char **argv) {
         r = daemon_start(&d);
         if (r < 0) {
                 (void) sd_notifyf(false, "STATUS=Failed to start: %s", strerror(-r));
-                daemon_done(&d);
-                return EXIT_STARTUP;
+                return daemon_stop(&d, EXIT_STARTUP);
         }
         r = sd_event_loop(d.event);
-        daemon_done(&d);
-        /* Free libdbus's caches so that valgrind sees every allocation returned. */
-        dbus_shutdown();
         if (r < 0) {
                 log_error("Event loop failed: %s", strerror(-r));
-                return EXIT_STARTUP;
+                return daemon_stop(&d, EXIT_STARTUP);
         }
-        return r;
+        return daemon_stop(&d, r);
 }
