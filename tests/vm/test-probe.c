@@ -28,6 +28,20 @@ static void test_refusal(const char *path, int expected) {
 }
 
 #ifdef __aarch64__
+#include <dirent.h>
+
+static int open_fds(void) {
+        DIR *d = opendir("/proc/self/fd");
+        int n = 0;
+
+        if (!d)
+                return -1;
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n;
+}
+
 static bool sorted_unique(const uint64_t *ids, size_t n) {
         for (size_t i = 1; i < n; i++)
                 if (ids[i - 1] >= ids[i])
@@ -39,9 +53,13 @@ static void test_real(void) {
         _cleanup_(profile_freep) Profile *profile = NULL, *parsed = NULL;
         _cleanup_free_ char *reason = NULL, *json = NULL;
         ProfileError e = {};
+        int fds = open_fds();
         int r = probe_host("/dev/kvm", &profile, &reason);
 
         CHECK_INT(r, 0);
+        /* Every VM, vCPU and device fd the probe made is closed again. */
+        CHECK(fds > 0);
+        CHECK_INT(open_fds(), fds);
         if (r < 0) {
                 fprintf(stderr, "probe_host: %s\n", reason ? reason : "?");
                 return;
