@@ -29,6 +29,32 @@ static void test_refusal(const char *path, int expected) {
 
 #ifdef __aarch64__
 #include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Run as root with a /dev/kvm that only root may open (devtmpfs's 0600): an unprivileged
+ * child gets -EACCES and the reason. Returns false when the setup does not allow the test. */
+static bool test_no_permission(void) {
+        struct stat st;
+        pid_t pid;
+        int status;
+
+        if (getuid() != 0 || stat("/dev/kvm", &st) < 0 || (st.st_mode & 0006))
+                return false;
+        pid = fork();
+        if (pid < 0)
+                return false;
+        if (pid == 0) {
+                if (setgid(65534) < 0 || setuid(65534) < 0)
+                        _exit(2);
+                test_refusal("/dev/kvm", EACCES);
+                _exit(test_failures ? 1 : 0);
+        }
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        return true;
+}
 
 static int open_fds(void) {
         DIR *d = opendir("/proc/self/fd");
@@ -105,6 +131,8 @@ int main(void) {
 #ifdef __aarch64__
         test_refusal("/nonexistent/kvm", ENODEV);
         test_refusal("/dev/null", EOPNOTSUPP);     /* not KVM: KVM_GET_API_VERSION fails */
+        if (!test_no_permission())
+                printf("test-probe: -EACCES not tested (not root, or /dev/kvm open to all)\n");
         test_real();
 #else
         test_refusal("/dev/kvm", EOPNOTSUPP);
