@@ -33,7 +33,7 @@
  * not answer (libvirt has no timeout), and watch_free() joins that thread. systemd would
  * wait TimeoutStopSec= and then kill; a restart after losing the bus would wait as long.
  */
-#define SHUTDOWN_LIMIT_MSEC 1500u
+#define SHUTDOWN_LIMIT_MSEC 1000u
 
 enum {
         EXIT_STOPPED = 0,        /* SIGTERM/SIGINT */

@@ -4,6 +4,11 @@
 # (READY=1, STATUS=, WATCHDOG=1, RELOADING=1, STOPPING=1), ProfileChanged only when the
 # digest changes (SIGHUP, Refresh), its own root check for Refresh, failed refreshes, the
 # bus going away, and start-up failures with their documented exit statuses.
+# Stopping is prompt and never a busy loop: the bus going away while kvmregsd was stopped
+# (SIGSTOP, the bus killed, SIGCONT) ends it with 3 within 2 s using little CPU, with and
+# without the libvirt watcher (retrying a missing socket, or stuck on a libvirtd that
+# accepts and never answers); SIGTERM meanwhile ends it with 0 within 2 s. The same under
+# valgrind when it is installed (the ASan build runs this file as it is).
 . "$(dirname "$0")/test-daemon-common.sh"
 need dbus-monitor
 
@@ -151,5 +156,139 @@ check_eq "GetProfile without a profile" "$(error_name "$BUS_D" GetProfile)" "$IF
 check_eq "GetConfig without a profile" "$(error_name "$BUS_D" GetConfig string:base)" "$IFACE.Error.NotReady"
 check_eq "Compare without a profile" "$(error_name "$BUS_D" Compare string:x string:base)" "$IFACE.Error.NotReady"
 check_eq "Refresh without KVM" "$(error_name "$BUS_D" Refresh)" "$IFACE.Error.RefreshFailed"
+
+
+# ---- Stopping: prompt, and never a busy loop ----
+kill "$DAEMON_PID"; wait "$DAEMON_PID"
+cp "$DATA/6.1-cortex-a72.json" "$WORK/profile.json"
+hung_libvirtd=""
+trap 'for p in $hung_libvirtd; do kill -CONT "$p" 2>/dev/null; done; cleanup' EXIT
+# A libvirtd that accepts and never answers: a stopped dbus-daemon (the kernel still accepts
+# connections into its backlog). libvirt has no timeout of its own for virConnectOpen().
+start_bus H open
+hung_libvirtd=$(cat "$WORK/H.buspid")
+kill -STOP "$hung_libvirtd"
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+# follow_exit PID LIMIT_MS: waits (at most 10 s) for PID to end; sets EXIT_MS (from the call),
+# EXIT_TICKS (CPU ticks from the call to the last sample before it ended) and EXIT_STATUS.
+follow_exit() {
+        local pid=$1 start ticks0 last now
+        start=$(date +%s%N)
+        ticks0=$(cpu_ticks "$pid")
+        last=$ticks0
+        while now=$(cpu_ticks "$pid") && [ -n "$now" ]; do
+                last=$now
+                [ $(( ($(date +%s%N) - start) / 1000000 )) -gt 10000 ] && break
+                sleep 0.02
+        done
+        EXIT_MS=$(( ($(date +%s%N) - start) / 1000000 ))
+        EXIT_TICKS=$(( ${last:-0} - ${ticks0:-${last:-0}} ))
+        if kill -0 "$pid" 2>/dev/null; then
+                fail "pid $pid still running after 10 s: $(cat "/proc/$pid/stat")"
+                kill -KILL "$pid"
+        fi
+        wait "$pid"
+        EXIT_STATUS=$?
+}
+
+# stop_case LABEL HOW WANT LOG_GREP CLEAN LIBVIRT: starts kvmregsd on a fresh bus with LIBVIRT
+# (--no-libvirt or --libvirt-uri=URI), under valgrind when VALGRIND=1, stops it (SIGSTOP) with answers left to send (callers that
+# gave up), then HOW: "bus" kills the bus and continues it (SIGCONT); "term" continues it and
+# sends SIGTERM. It must end with status WANT within 2 s, use at most EXIT_CPU_MAX CPU ticks
+# from SIGCONT to its end, and its log must match LOG_GREP (grep -E). CLEAN "yes": stopping
+# finished by itself (not by the time limit) and, under valgrind, without leaks.
+stop_cases=0
+stop_case() {
+        local label=$1 how=$2 want=$3 log_grep=$4 clean=$5 libvirt=$6 bus pid idle0 idle address
+        local DAEMON_WRAPPER=""
+        stop_cases=$((stop_cases + 1))
+        bus=S$stop_cases
+        start_bus "$bus" open
+        if [ "${VALGRIND:-0}" = 1 ]; then
+                DAEMON_WRAPPER="valgrind --quiet --error-exitcode=99 --log-file=$WORK/$bus.valgrind.log"
+                # Stopping by the time limit leaves memory unfreed on purpose.
+                [ "$clean" = yes ] && DAEMON_WRAPPER="$DAEMON_WRAPPER --leak-check=full
+                        --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
+        fi
+        LIBVIRT_OPTION=$libvirt NAME_TRIES=600 start_daemon "$bus" --profile-file "$WORK/profile.json"
+        pid=$DAEMON_PID
+        address=$(eval echo "\$BUS_$bus")
+        # With nothing to do it uses no CPU, also after SIGSTOP and SIGCONT (a watcher that
+        # retries does some work: IDLE_CPU_MAX "-" skips the check).
+        kill -STOP "$pid"; kill -CONT "$pid"
+        sleep "$IDLE_SETTLE"
+        idle0=$(cpu_ticks "$pid")
+        sleep 1
+        idle=$(( $(cpu_ticks "$pid") - idle0 ))
+        if [ "$IDLE_CPU_MAX" != - ]; then
+                check "$label: idle after SIGSTOP/SIGCONT ($idle CPU ticks in 1 s, at most $IDLE_CPU_MAX)" \
+                        [ "$idle" -le "$IDLE_CPU_MAX" ]
+        fi
+        kill -STOP "$pid"
+        timeout 1 "$CALL" "$address" --pipeline 20 GetProfile > /dev/null 2>&1
+        timeout 1 "$CALL" "$address" --pipeline 4 Compare "@$DATA/6.12-max.json" all > /dev/null 2>&1
+        if [ "$how" = bus ]; then
+                kill "$(cat "$WORK/$bus.buspid")"
+                sleep 0.2
+                kill -CONT "$pid"
+        else
+                kill -CONT "$pid"
+                kill -TERM "$pid"
+        fi
+        follow_exit "$pid"
+        check_eq "$label: exit status" "$EXIT_STATUS" "$want"
+        check "$label: ends within 2 s (took $EXIT_MS ms)" [ "$EXIT_MS" -lt 2000 ]
+        check "$label: little CPU on the way out ($EXIT_TICKS ticks, at most $EXIT_CPU_MAX)" \
+                [ "$EXIT_TICKS" -le "$EXIT_CPU_MAX" ]
+        if [ -n "$log_grep" ]; then
+                check "$label: log says /$log_grep/" grep -qE "$log_grep" "$WORK/$bus.daemon.log"
+        fi
+        echo "$label: status $EXIT_STATUS after $EXIT_MS ms, $EXIT_TICKS CPU ticks on the way out, $idle idle"
+        if [ "$clean" = yes ]; then
+                check "$label: stopped by itself, not by the time limit" \
+                        not_grep 'Stopping did not finish' "$WORK/$bus.daemon.log"
+        fi
+        if [ -s "$WORK/$bus.valgrind.log" ]; then
+                fail "$label: valgrind reported:"; cat "$WORK/$bus.valgrind.log"
+        fi
+        [ "$how" = term ] && kill "$(cat "$WORK/$bus.buspid")"
+        rm -f "$WORK/$bus.buspid"
+}
+not_grep() { ! grep -q "$@"; }
+
+# Every case once: without the watcher, with it retrying a missing libvirtd, with it stuck
+# on a hung one.
+stop_cases_all() {
+        local label=$1 missing="qemu+unix:///system?socket=$WORK/no-libvirtd"
+        local hung="qemu+unix:///system?socket=$WORK/H.sock"
+        stop_case "$label, no libvirt, bus lost" bus 3 'Lost the connection to the bus' yes --no-libvirt
+        stop_case "$label, no libvirt, SIGTERM" term 0 '' yes --no-libvirt
+        # Under valgrind each retry costs several ticks.
+        local retry_idle_max=$IDLE_CPU_MAX
+        [ "${VALGRIND:-0}" = 1 ] && retry_idle_max=-
+        IDLE_CPU_MAX=$retry_idle_max stop_case "$label, watcher retrying, bus lost" bus 3 'cannot connect to .*no-libvirtd' yes \
+                "--libvirt-uri=$missing"
+        IDLE_CPU_MAX=$retry_idle_max stop_case "$label, watcher retrying, SIGTERM" term 0 'cannot connect to .*no-libvirtd' yes \
+                "--libvirt-uri=$missing"
+        stop_case "$label, watcher hung in libvirt, bus lost" bus 3 \
+                'hung while stopping the libvirt watcher' no "--libvirt-uri=$hung"
+        stop_case "$label, watcher hung in libvirt, SIGTERM" term 0 \
+                'hung while stopping the libvirt watcher' no "--libvirt-uri=$hung"
+}
+
+# The ASan build spends about 0.1 s of CPU in its leak check at exit.
+IDLE_SETTLE=0.3 IDLE_CPU_MAX=5 EXIT_CPU_MAX=50 stop_cases_all "kvmregsd"
+if ldd "$KVMREGSD" | grep -q 'libasan\|libubsan'; then
+        echo "valgrind stop cases skipped: a sanitizer build"
+elif ! command -v valgrind > /dev/null; then
+        [ "${KVMREGS_REQUIRE_ALL:-0}" = 1 ] && fail "valgrind is not installed"
+        echo "valgrind stop cases skipped: no valgrind"
+else
+        # valgrind's own exit work (its leak check) costs CPU: the bound is wider, the time the same.
+        # libvirt's start-up under valgrind takes a second or two of CPU.
+        VALGRIND=1 IDLE_SETTLE=2 IDLE_CPU_MAX=10 EXIT_CPU_MAX=150 stop_cases_all "valgrind"
+fi
+kill -CONT "$hung_libvirtd"
 
 finish
