@@ -4,9 +4,13 @@
  * sd-event loop through BusLoop. Asserts that calls and answers flow both ways (watches and
  * dispatch), that a call nobody answers times out through the loop (timeouts), that a
  * message larger than the socket buffer goes out (write watches toggled on and off), that
- * pipelined calls all come back, and that the bus going away is seen.
+ * pipelined calls all come back, and that the bus going away is seen. After the bus goes
+ * away the loop must go idle with every socket closed (no hung-up fd left in epoll, no
+ * timer re-armed at 0), also when it dies while a write is stuck (write watch armed) and
+ * calls wait for answers (their timeouts armed).
  * Needs dbus-daemon: exit 77 without it, unless KVMREGS_REQUIRE_ALL=1.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -104,6 +108,39 @@ static DBusHandlerResult on_client_message(DBusConnection *c, DBusMessage *m, vo
                 return DBUS_HANDLER_RESULT_HANDLED;
         }
         return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
+
+/* Sockets this process holds open. */
+static int count_sockets(void) {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return -1;
+        while ((de = readdir(d))) {
+                char path[300], target[64];
+                ssize_t len;
+
+                snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+                len = readlink(path, target, sizeof(target) - 1);
+                if (len > 0) {
+                        target[len] = '\0';
+                        n += strncmp(target, "socket:", 7) == 0;
+                }
+        }
+        closedir(d);
+        return n;
+}
+
+/* Loop iterations that dispatched something within ms: a busy loop makes thousands. */
+static int busy_iterations(sd_event *e, double ms) {
+        int n = 0;
+
+        for (double end = now_ms() + ms; now_ms() < end;)
+                if (sd_event_run(e, 20 * 1000) > 0)
+                        n++;
+        return n;
 }
 
 static DBusConnection *connect_to(const char *address) {
@@ -239,6 +276,10 @@ int main(void) {
         for (double end = now_ms() + 5000; !disconnected && now_ms() < end;)
                 (void) sd_event_run(e, 50 * 1000);
         CHECK(disconnected);
+        /* Both connections closed their sockets, and so did the loop its copies of them. */
+        (void) busy_iterations(e, 100);
+        CHECK_INT(count_sockets(), 0);
+        CHECK(busy_iterations(e, 500) <= 2);
 
         bus_loop_free(client_loop);
         bus_loop_free(service_loop);
@@ -247,6 +288,53 @@ int main(void) {
         dbus_connection_unref(client);
         dbus_connection_close(service);
         dbus_connection_unref(service);
+
+        /* A bus that stops (SIGSTOP) with a 4 MiB call half written and calls waiting for
+         * answers, then dies: the hang-up is seen with the write watch armed, and the calls'
+         * timeouts go with the connection. */
+        {
+                char dir2[] = "/tmp/test-daemon-main-loop.XXXXXX", address2[600], path[600];
+                Answer stuck = {}, waiting = {};
+                bool disconnected2 = false;
+                double t;
+
+                CHECK(mkdtemp(dir2) != NULL);
+                bus = start_bus(dir2, address2, sizeof(address2));
+                CHECK(bus > 0);
+                if (bus <= 0)
+                        return test_summary("test-daemon-main-loop");
+                client = connect_to(address2);
+                dbus_connection_add_filter(client, on_client_message, &disconnected2, NULL);
+                dbus_connection_set_max_message_size(client, 2 * big_size);
+                CHECK_INT(bus_loop_new(e, client, &client_loop), 0);
+
+                kill(bus, SIGSTOP);
+                call_async(client, "Silent", "x", 60000, &waiting);
+                call_async(client, "Echo", big, 60000, &stuck);
+                (void) busy_iterations(e, 200);
+                CHECK(dbus_connection_has_messages_to_send(client));
+                CHECK(!waiting.done && !stuck.done);
+
+                kill(bus, SIGKILL);
+                waitpid(bus, NULL, 0);
+                t = now_ms();
+                for (double end = t + 5000; !disconnected2 && now_ms() < end;)
+                        (void) sd_event_run(e, 50 * 1000);
+                CHECK(disconnected2);
+                CHECK(now_ms() - t < 2000);
+                (void) busy_iterations(e, 100);
+                CHECK_INT(count_sockets(), 0);
+                CHECK(busy_iterations(e, 500) <= 2);
+
+                bus_loop_free(client_loop);
+                dbus_connection_close(client);
+                dbus_connection_unref(client);
+                free(waiting.text);
+                free(stuck.text);
+                snprintf(path, sizeof(path), "%s/bus.conf", dir2);
+                unlink(path);
+                rmdir(dir2);
+        }
         sd_event_unref(e);
         free(echo.text);
         free(silent.text);
