@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Domain XML as the hook gets it from libvirt, arbitrary bytes. A refusal comes with a reason;
- * a domain that parses goes the hook's whole way: its vCPU configuration on a real host
- * profile, its record parsed as a profile, its QEMU CPU type, and the adjustments applied.
+ * a domain that parses goes the hook's whole way: its record parsed as a profile, its vCPU
+ * configuration on the host that record describes, the record written back as kvmregsd writes
+ * it, its QEMU CPU type, and the adjustments applied.
  * The adjusted XML must parse to the same domain, and applying the same adjustments to it
  * again must change nothing.
  */
@@ -38,7 +39,7 @@ static void check_refusal(int r, const char *error) {
                 FUZZ_ASSERT(error && error[0]);
 }
 
-/* Hosts to resolve the domain's vCPU on: a record (one configuration), so no file is read. */
+/* The host to resolve the domain's vCPU on is the record's own (one configuration): no file is read. */
 static void check_record(const DomainXml *d) {
         _cleanup_(profile_freep) Profile *rec = NULL;
 
