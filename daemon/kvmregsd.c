@@ -33,7 +33,7 @@
  * not answer (libvirt has no timeout), and watch_free() joins that thread. systemd would
  * wait TimeoutStopSec= and then kill; a restart after losing the bus would wait as long.
  */
-#define SHUTDOWN_LIMIT_MSEC 1000u
+#define SHUTDOWN_LIMIT_MSEC 750u
 
 enum {
         EXIT_STOPPED = 0,        /* SIGTERM/SIGINT */
@@ -339,6 +339,69 @@ static int daemon_stop(Daemon *d, int status) {
         return status;
 }
 
+/*
+ * SIGTERM and SIGINT wait, blocked, for the event loop; but start-up makes blocking calls
+ * first (libdbus waits 25 s for each answer from a bus that accepted the connection and
+ * does not answer). Until the loop runs, this thread takes them and ends the process with
+ * the status a stop has: nothing held yet needs more than the process's exit to release.
+ */
+typedef struct StartupStopper {
+        pthread_t thread;
+} StartupStopper;
+
+static void *startup_stopper_thread(void *userdata) {
+        sigset_t mask;
+        int sig;
+
+        (void) userdata;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGUSR1);      /* from startup_stopper_free(): start-up is over */
+        if (sigwait(&mask, &sig) != 0 || sig == SIGUSR1)
+                return NULL;
+        log_error("Stopped by signal %d while starting", sig);
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopped while starting");
+        _exit(EXIT_STOPPED);
+}
+
+/* Needs SIGTERM and SIGINT blocked already. */
+static int startup_stopper_new(StartupStopper **ret) {
+        StartupStopper *s;
+        sigset_t usr1, old;
+        int r;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        /* Only the new thread blocks SIGUSR1, so that only it can take the one aimed at it. */
+        sigemptyset(&usr1);
+        sigaddset(&usr1, SIGUSR1);
+        r = -pthread_sigmask(SIG_BLOCK, &usr1, &old);
+        if (r < 0) {
+                free(s);
+                return r;
+        }
+        r = -pthread_create(&s->thread, NULL, startup_stopper_thread, NULL);
+        (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r < 0) {
+                free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+static StartupStopper *startup_stopper_free(StartupStopper *s) {
+        if (!s)
+                return NULL;
+        (void) pthread_kill(s->thread, SIGUSR1);
+        pthread_join(s->thread, NULL);
+        free(s);
+        return NULL;
+}
+DEFINE_FREEP(StartupStopper, startup_stopper_free)
+
 static int daemon_start(Daemon *d) {
         _cleanup_free_ char *message = NULL, *no_profile = NULL, *status = NULL;
         static const BusCallbacks callbacks = {
@@ -346,6 +409,7 @@ static int daemon_start(Daemon *d) {
                 .disconnected = on_bus_disconnected,
         };
         static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
+        _cleanup_(startup_stopper_freep) StartupStopper *stopper = NULL;
         sigset_t mask;
         int r;
 
@@ -353,8 +417,16 @@ static int daemon_start(Daemon *d) {
         sigemptyset(&mask);
         for (size_t i = 0; i < ELEMENTSOF(signals); i++)
                 sigaddset(&mask, signals[i]);
-        if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
-                return -errno;
+        r = -pthread_sigmask(SIG_BLOCK, &mask, NULL);
+        if (r < 0) {
+                log_error("Cannot block signals: %s", strerror(-r));
+                return r;
+        }
+        r = startup_stopper_new(&stopper);
+        if (r < 0) {
+                log_error("Cannot start the start-up signal thread: %s", strerror(-r));
+                return r;
+        }
 
         r = sd_event_default(&d->event);
         if (r < 0) {

@@ -8,7 +8,8 @@
 # (SIGSTOP, the bus killed, SIGCONT) ends it with 3 within 2 s using little CPU, with and
 # without the libvirt watcher (retrying a missing socket, or stuck on a libvirtd that
 # accepts and never answers); SIGTERM meanwhile ends it with 0 within 2 s. The same under
-# valgrind when it is installed (the ASan build runs this file as it is).
+# valgrind when it is installed (the ASan build runs this file as it is). SIGTERM/SIGINT
+# during a start-up blocked on a bus that never answers end it at once with 0.
 . "$(dirname "$0")/test-daemon-common.sh"
 need dbus-monitor
 
@@ -289,6 +290,22 @@ else
         # libvirt's start-up under valgrind takes a second or two of CPU.
         VALGRIND=1 IDLE_SETTLE=2 IDLE_CPU_MAX=10 EXIT_CPU_MAX=150 stop_cases_all "valgrind"
 fi
-kill -CONT "$hung_libvirtd"
+
+# A bus that accepts the connection and never answers (a stopped dbus-daemon): start-up
+# blocks in libdbus, and SIGTERM or SIGINT still end it at once, with status 0.
+hung_bus_pid=$(cat "$WORK/H.buspid")      # the hung "libvirtd" serves as a hung bus too
+for sig in TERM INT; do
+        "$KVMREGSD" --bus-address "unix:path=$WORK/H.sock" --no-libvirt --profile-file "$WORK/profile.json" \
+                2> "$WORK/startup.log" &
+        pid=$!
+        sleep 0.5
+        check "SIG$sig while starting: still starting after 0.5 s" kill -0 "$pid"
+        kill -"$sig" "$pid"
+        follow_exit "$pid"
+        check_eq "SIG$sig while starting: exit status" "$EXIT_STATUS" 0
+        check "SIG$sig while starting: ends within 2 s (took $EXIT_MS ms)" [ "$EXIT_MS" -lt 2000 ]
+        check "SIG$sig while starting: says so" grep -q 'Stopped by signal .* while starting' "$WORK/startup.log"
+done
+kill -CONT "$hung_bus_pid"
 
 finish
