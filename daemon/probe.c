@@ -150,6 +150,15 @@ static const ConfigSpec config_specs[] = {
         { "mte", F(KVM_ARM_VCPU_PSCI_0_2), EXTRA_MTE_VM_CAP, false },
         { "all", 0, 0, true },
         { "all_vgic3", 0, EXTRA_VGIC_V3, true },
+        /* After the recordings' eight: the other mixes a guest can have when its VMM
+         * turns single features off (-cpu host,pauth=off and the like), so that such a
+         * guest finds its like-for-like configuration here too. */
+        { "pmu_sve", F(KVM_ARM_VCPU_PSCI_0_2) | F(KVM_ARM_VCPU_PMU_V3) | F(KVM_ARM_VCPU_SVE), 0, false },
+        { "pmu_ptrauth", F(KVM_ARM_VCPU_PSCI_0_2) | F(KVM_ARM_VCPU_PMU_V3) | F(KVM_ARM_VCPU_PTRAUTH_ADDRESS) |
+                                 F(KVM_ARM_VCPU_PTRAUTH_GENERIC), 0, false },
+        { "sve_ptrauth", F(KVM_ARM_VCPU_PSCI_0_2) | F(KVM_ARM_VCPU_SVE) | F(KVM_ARM_VCPU_PTRAUTH_ADDRESS) |
+                                 F(KVM_ARM_VCPU_PTRAUTH_GENERIC), 0, false },
+        { "pmu_el1_32bit", F(KVM_ARM_VCPU_PSCI_0_2) | F(KVM_ARM_VCPU_PMU_V3) | F(KVM_ARM_VCPU_EL1_32BIT), 0, false },
 };
 
 /* kvm_vcpu_init feature bit → the recordings' feature name and the cap that offers it. */

@@ -34,7 +34,10 @@
 #define MAX_DOCUMENT (16u * 1024u * 1024u)
 
 /* The configurations replayed like-for-like: the source's exact vCPU features. */
-static const char *const replayed_configs[] = { "base", "pmu", "sve", "ptrauth", "el1_32bit", "mte", "all" };
+static const char *const replayed_configs[] = {
+        "base", "pmu", "sve", "ptrauth", "el1_32bit", "mte", "all",
+        "pmu_sve", "pmu_ptrauth", "sve_ptrauth", "pmu_el1_32bit",   /* in profiles probed by these tests */
+};
 
 typedef struct Source {
         const char *label;

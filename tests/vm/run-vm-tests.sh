@@ -87,7 +87,8 @@ stage=$out/initramfs
 rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/profiles" "$stage/proc" "$stage/sys" "$stage/dev"
 cp "$root/bin/busybox" "$stage/bin/busybox"
 cp "$bin"/kvmregs-* "$stage/bin/"
-# Sources: the shared recordings, and the hosts these tests recorded themselves.
+# Sources: the shared recordings, and the hosts as these tests probed them (which adds
+# hosts without a shared recording and, for all, the feature mixes the recordings predate).
 cp "$srcdir"/tests/data/*.json "$stage/profiles/"
 for f in "$srcdir"/tests/data/replay/*.profile.json; do
         [ -f "$f" ] && cp "$f" "$stage/profiles/$(basename "$f" .profile.json).json"
@@ -164,16 +165,18 @@ SPEC
         fi
         grep -h "mode initialized" "$out/$label.dmesg" | sed "s/^/$label: /" | tee -a "$summary"
 
+        # The destination profile is this boot's own probe: once it matches the recording
+        # (where there is one) it is the same, plus the feature mixes the recordings predate.
         recorded=$srcdir/tests/data/$label.json
-        dest_profile=$recorded
+        dest_profile=$out/$label.probe.json
         cut_out "$log" PROBE > "$out/$label.probe.json"
         if ! grep -q "^@@KVMREGS-PROBE-END rc=0@@" "$log"; then
                 echo "FAIL: $label: the probe failed, see $log" >&2
                 status=1
                 dest_profile=
+                [ -f "$recorded" ] && dest_profile=$recorded
         elif [ ! -f "$recorded" ]; then
-                echo "note: $label: no recording; the fresh probe is the destination profile" | tee -a "$summary"
-                dest_profile=$out/$label.probe.json
+                echo "note: $label: no recording to hold the probe against" | tee -a "$summary"
         else
                 "$checker" probe "$out/$label.probe.json" "$recorded" > "$out/$label.probe-check.txt" 2>&1
                 rc=$?
@@ -190,7 +193,7 @@ SPEC
         if [ "${KVMREGS_VM_RECORD:-0}" = 1 ]; then
                 mkdir -p "$srcdir/tests/data/replay"
                 cp "$out/$label.replay.json" "$srcdir/tests/data/replay/$label.json"
-                [ -f "$recorded" ] || cp "$out/$label.probe.json" "$srcdir/tests/data/replay/$label.profile.json"
+                cp "$out/$label.probe.json" "$srcdir/tests/data/replay/$label.profile.json"
         fi
         [ -n "$dest_profile" ] || continue
         "$checker" replay "$out/$label.replay.json" "$srcdir/tests/data" "$dest_profile" \

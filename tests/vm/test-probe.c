@@ -92,8 +92,10 @@ static void test_real(void) {
         }
         CHECK(reason == NULL);
         CHECK_INT(profile->api_version, 12);
-        CHECK_INT(profile->n_configs, 8);
+        CHECK_INT(profile->n_configs, 12);
         CHECK_STR(profile->configs[0].name, "base");
+        CHECK_STR(profile->configs[6].name, "all");
+        CHECK_STR(profile->configs[11].name, "pmu_el1_32bit");
         CHECK(profile->configs[0].skipped == NULL);
         CHECK(profile->has_midr);
         CHECK_INT(profile_get_cap(profile, "KVM_CAP_ONE_REG", -1), 1);
