@@ -82,8 +82,10 @@ static void count_severities(const Report *r, size_t counts[4]) {
                         counts[r->findings[i].severity]++;
 }
 
-static void print_value(FILE *f, bool has, uint64_t v) {
-        if (has)
+static void print_value(FILE *f, bool has, uint64_t v, bool is_count) {
+        if (has && is_count)
+                fprintf(f, "  %-18" PRIu64, v);
+        else if (has)
                 fprintf(f, "  0x%016" PRIx64, v);
         else
                 fprintf(f, "  %-18s", "-");
@@ -126,8 +128,9 @@ int report_print(const Report *r, FILE *f, bool verbose) {
                 if (x->reg)
                         reg_id_name(x->reg, name, sizeof(name));
                 fprintf(f, "%-8s  %-18s  %-32s", severity_name(x->severity), finding_kind_name(x->kind), name);
-                print_value(f, x->has_src_value, x->src_value);
-                print_value(f, x->has_dst_value, x->dst_value);
+                /* a count finding's values are entry counts, not register values */
+                print_value(f, x->has_src_value, x->src_value, x->kind == FINDING_COUNT);
+                print_value(f, x->has_dst_value, x->dst_value, x->kind == FINDING_COUNT);
                 if (x->field)
                         fprintf(f, "  %s[%u:%u] %" PRId64 " vs %" PRId64 " (%s)", x->field,
                                 x->field_shift + x->field_width - 1, x->field_shift, x->src_field, x->dst_field,
