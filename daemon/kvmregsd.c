@@ -61,14 +61,13 @@ typedef struct Daemon {
 
 static void log_message(int level, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
-/* journald reads the "<level>" prefix; a terminal gets plain lines. */
+/* journald reads the "<level>" prefix; a terminal gets plain lines. Threads log too (stopping,
+ * start-up signals, the watcher): a line is written whole. */
 static void log_message(int level, const char *format, ...) {
-        static int journal = -1;
         va_list ap;
 
-        if (journal < 0)
-                journal = getenv("JOURNAL_STREAM") != NULL;
-        if (journal)
+        flockfile(stderr);
+        if (getenv("JOURNAL_STREAM"))
                 fprintf(stderr, "<%d>", level);
         else
                 fputs("kvmregsd: ", stderr);
@@ -76,6 +75,7 @@ static void log_message(int level, const char *format, ...) {
         vfprintf(stderr, format, ap);
         va_end(ap);
         fputc('\n', stderr);
+        funlockfile(stderr);
 }
 
 #define log_error(...) log_message(3, __VA_ARGS__)
@@ -541,6 +541,9 @@ int main(int argc, char **argv) {
         r = parse_options(argc, argv, &options);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        /* A write to a pipe or socket whose reader is gone (stderr's, a libvirtd's that went
+         * away: libvirt writes with write()) must fail, not kill the daemon. */
+        (void) sigaction(SIGPIPE, &(struct sigaction) { .sa_handler = SIG_IGN }, NULL);
         if (!dbus_threads_init_default()) {
                 log_error("Out of memory");
                 return EXIT_STARTUP;

@@ -9,7 +9,8 @@
 # without the libvirt watcher (retrying a missing socket, or stuck on a libvirtd that
 # accepts and never answers); SIGTERM meanwhile ends it with 0 within 2 s. The same under
 # valgrind when it is installed (the ASan build runs this file as it is). SIGTERM/SIGINT
-# during a start-up blocked on a bus that never answers end it at once with 0.
+# during a start-up blocked on a bus that never answers end it at once with 0. A closed
+# stderr pipe does not kill it (SIGPIPE).
 . "$(dirname "$0")/test-daemon-common.sh"
 need dbus-monitor
 
@@ -159,8 +160,25 @@ check_eq "Compare without a profile" "$(error_name "$BUS_D" Compare string:x str
 check_eq "Refresh without KVM" "$(error_name "$BUS_D" Refresh)" "$IFACE.Error.RefreshFailed"
 
 
-# ---- Stopping: prompt, and never a busy loop ----
+# stderr whose reader went away (a log pipe that closed): logging fails quietly, the daemon
+# lives on (a SIGPIPE would have killed it).
 kill "$DAEMON_PID"; wait "$DAEMON_PID"
+cp "$DATA/6.1-cortex-a72.json" "$WORK/profile.json"
+mkfifo "$WORK/stderr.fifo"
+( exec 3< "$WORK/stderr.fifo"; sleep 0.2 ) &
+"$KVMREGSD" --bus-address "$BUS_D" --no-libvirt --profile-file "$WORK/profile.json" 2> "$WORK/stderr.fifo" &
+pid=$!
+pids="$pids $pid"
+check "stderr pipe closed: takes the name" wait_for_name "$BUS_D"
+sleep 0.3
+echo garbage > "$WORK/profile.json"
+kill -HUP "$pid"    # logs "Refresh failed" to the closed pipe
+check_eq "stderr pipe closed: still serving after logging" "$(property "$BUS_D" Digest)" "\"$digest_61\""
+kill -TERM "$pid"
+wait "$pid"
+check_eq "stderr pipe closed: exit status after SIGTERM" $? 0
+
+# ---- Stopping: prompt, and never a busy loop ----
 cp "$DATA/6.1-cortex-a72.json" "$WORK/profile.json"
 hung_libvirtd=""
 trap 'for p in $hung_libvirtd; do kill -CONT "$p" 2>/dev/null; done; cleanup' EXIT
@@ -250,6 +268,7 @@ stop_case() {
                 check "$label: stopped by itself, not by the time limit" \
                         not_grep 'Stopping did not finish' "$WORK/$bus.daemon.log"
         fi
+        check "$label: no sanitizer report" not_grep -E 'Sanitizer|runtime error:' "$WORK/$bus.daemon.log"
         if [ -s "$WORK/$bus.valgrind.log" ]; then
                 fail "$label: valgrind reported:"; cat "$WORK/$bus.valgrind.log"
         fi
