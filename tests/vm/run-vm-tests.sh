@@ -111,6 +111,10 @@ default_boots() {
         case " $kernels " in
         *" 6.12 "*) echo "6.12:cortex-a53 6.12:cortex-a76 6.12:a64fx 6.12:max:vhe 6.12:neoverse-n1:vhe 6.12:max:nvhe:mte 6.12:cortex-a72:protected" ;;
         esac
+        case " $kernels " in *" 6.1 "*) echo "6.1:a64fx" ;; esac
+        # 5.10 ignores kvm-arm.mode and takes VHE where the CPU has it.
+        case " $kernels " in *" 5.10 "*) echo "5.10:max:vhe" ;; esac
+        case " $kernels " in *" 7.2 "*) echo "7.2:neoverse-n1 7.2:max:vhe" ;; esac
 }
 boot_specs=${KVMREGS_VM_BOOTS:-$(default_boots)}
 
