@@ -315,35 +315,35 @@ static int features_fill(VcpuConfig *c, uint32_t features0, unsigned extras) {
         return 0;
 }
 
-/* A VM with one vCPU of this configuration, initialised (and finalised for SVE). *ret_step names a failing step. */
+/* A VM with one vCPU of this configuration, initialised (and finalised for SVE). *failed_step names a failing step. */
 static int vcpu_create(const Probe *p, uint32_t features0, unsigned extras, bool imp_id_cap,
-                       int *ret_vm_fd, int *ret_vcpu_fd, const char **ret_step) {
+                       int *ret_vm_fd, int *ret_vcpu_fd, const char **failed_step) {
         _cleanup_close_ int vm_fd = -1, vcpu_fd = -1;
         struct kvm_vcpu_init init = p->preferred;
 
         vm_fd = vm_create(p);
         if (vm_fd < 0) {
-                *ret_step = "KVM_CREATE_VM";
+                *failed_step = "KVM_CREATE_VM";
                 return vm_fd;
         }
         if (extras & EXTRA_MTE_VM_CAP) {
                 struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_MTE };
                 if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
-                        *ret_step = "KVM_ENABLE_CAP(KVM_CAP_ARM_MTE)";
+                        *failed_step = "KVM_ENABLE_CAP(KVM_CAP_ARM_MTE)";
                         return -errno;
                 }
         }
         if (imp_id_cap) {
                 struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_WRITABLE_IMP_ID_REGS };
                 if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
-                        *ret_step = "KVM_ENABLE_CAP(KVM_CAP_ARM_WRITABLE_IMP_ID_REGS)";
+                        *failed_step = "KVM_ENABLE_CAP(KVM_CAP_ARM_WRITABLE_IMP_ID_REGS)";
                         return -errno;
                 }
         }
         if (extras & EXTRA_VGIC_V3) {
                 struct kvm_create_device dev = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
                 if (ioctl(vm_fd, KVM_CREATE_DEVICE, &dev) < 0) {
-                        *ret_step = "KVM_CREATE_DEVICE(KVM_DEV_TYPE_ARM_VGIC_V3)";
+                        *failed_step = "KVM_CREATE_DEVICE(KVM_DEV_TYPE_ARM_VGIC_V3)";
                         return -errno;
                 }
                 /* The device fd is not needed: the VM holds the GIC until it goes away. */
@@ -351,19 +351,19 @@ static int vcpu_create(const Probe *p, uint32_t features0, unsigned extras, bool
         }
         vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
         if (vcpu_fd < 0) {
-                *ret_step = "KVM_CREATE_VCPU";
+                *failed_step = "KVM_CREATE_VCPU";
                 return -errno;
         }
         memset(init.features, 0, sizeof(init.features));
         init.features[0] = features0;
         if (ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0) {
-                *ret_step = "KVM_ARM_VCPU_INIT";
+                *failed_step = "KVM_ARM_VCPU_INIT";
                 return -errno;
         }
         if (features0 & F(KVM_ARM_VCPU_SVE)) {
                 int what = KVM_ARM_VCPU_SVE;
                 if (ioctl(vcpu_fd, KVM_ARM_VCPU_FINALIZE, &what) < 0) {
-                        *ret_step = "KVM_ARM_VCPU_FINALIZE(KVM_ARM_VCPU_SVE)";
+                        *failed_step = "KVM_ARM_VCPU_FINALIZE(KVM_ARM_VCPU_SVE)";
                         return -errno;
                 }
         }
