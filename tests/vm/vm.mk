@@ -17,3 +17,10 @@ tests_vm_test_probe_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
 TESTS += tests/vm/test-probe tests/vm/check-recorded.sh tests/vm/run-vm-tests.sh
 dist_check_SCRIPTS += tests/vm/check-recorded.sh tests/vm/run-vm-tests.sh tests/vm/fetch.sh tests/vm/install-deps.sh
 EXTRA_DIST += tests/vm/replay.c tests/vm/probe-main.c tests/vm/init
+
+# Boot logs and results of run-vm-tests.sh (prerequisite-only clean-local, so other
+# fragments can hook theirs the same way).
+clean-local: clean-local-vm
+clean-local-vm:
+	-rm -rf tests/vm/work
+.PHONY: clean-local-vm
