@@ -333,6 +333,9 @@ int main(void) {
                 free(stuck.text);
                 snprintf(path, sizeof(path), "%s/bus.conf", dir2);
                 unlink(path);
+                /* the killed bus left its socket behind */
+                snprintf(path, sizeof(path), "%s/bus.sock", dir2);
+                unlink(path);
                 rmdir(dir2);
         }
         sd_event_unref(e);
@@ -344,6 +347,8 @@ int main(void) {
         {
                 char path[600];
                 snprintf(path, sizeof(path), "%s/bus.conf", dir);
+                unlink(path);
+                snprintf(path, sizeof(path), "%s/bus.sock", dir);
                 unlink(path);
                 rmdir(dir);
         }
