@@ -58,7 +58,7 @@ boot_timeout=${KVMREGS_VM_TIMEOUT:-300}
 mkdir -p "$out" || fail "cannot create $out"
 
 # shellcheck disable=SC2086
-"$srcdir/tests/vm/fetch.sh" "$cache" $kernels || skip "cannot download the arm64 kernels and tools (network?)"
+sh "$srcdir/tests/vm/fetch.sh" "$cache" $kernels || skip "cannot download the arm64 kernels and tools (network?)"
 
 # The programs that run inside the guest kernels: static aarch64 binaries.
 root=$cache/arm64-root
