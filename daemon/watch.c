@@ -28,6 +28,9 @@
 #include "util.h"
 #include "watch.h"
 
+/* How long watch_free() waits for the thread; the daemon's own stop limit is longer. */
+#define WATCH_STOP_TIMEOUT_MS 500
+
 #define RECONNECT_MIN_MS    500u
 #define RECONNECT_MAX_MS    30000u      /* libvirtd gone for long: try twice a minute */
 #define RETRY_MS            250u        /* a domain still busy with its incoming migration */
@@ -688,8 +691,21 @@ Watch *watch_free(Watch *w) {
         w->quit = true;
         pthread_mutex_unlock(&w->lock);
         if (w->thread_started) {
+                struct timespec deadline;
+
                 wake(w, 0);     /* interrupts the loop's poll */
-                pthread_join(w->thread, NULL);
+                /* virConnectOpen() has no timeout: a hung libvirtd can hold the thread. Leave it
+                 * (and w, which it still uses) rather than hang the daemon's exit. */
+                clock_gettime(CLOCK_REALTIME, &deadline);
+                deadline.tv_nsec += WATCH_STOP_TIMEOUT_MS * 1000000L;
+                deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+                deadline.tv_nsec %= 1000000000L;
+                if (pthread_timedjoin_np(w->thread, NULL, &deadline) != 0) {
+                        fprintf(stderr, SD_WARNING "kvmregsd: the libvirt watcher did not stop within %d ms (libvirtd hung?); leaving it\n",
+                                WATCH_STOP_TIMEOUT_MS);
+                        pthread_detach(w->thread);
+                        return NULL;
+                }
         } else {
                 disconnect(w);
         }

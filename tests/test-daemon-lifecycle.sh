@@ -292,9 +292,9 @@ stop_cases_all() {
         IDLE_CPU_MAX=$retry_idle_max stop_case "$label, watcher retrying, SIGTERM" term 0 'cannot connect to .*no-libvirtd' yes \
                 "--libvirt-uri=$missing"
         stop_case "$label, watcher hung in libvirt, bus lost" bus 3 \
-                'hung while stopping the libvirt watcher' no "--libvirt-uri=$hung"
+                'libvirt watcher did not stop within' no "--libvirt-uri=$hung"
         stop_case "$label, watcher hung in libvirt, SIGTERM" term 0 \
-                'hung while stopping the libvirt watcher' no "--libvirt-uri=$hung"
+                'libvirt watcher did not stop within' no "--libvirt-uri=$hung"
 }
 
 # The ASan build spends about 0.1 s of CPU in its leak check at exit.
