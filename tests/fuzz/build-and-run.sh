@@ -7,11 +7,11 @@
 #   HARNESS   profile, compare, domxml (default: all three, one after the other)
 #   -t        seconds per harness (default: $FUZZ_SECONDS or 300)
 #   -m        afterwards, merge what was found into the committed corpus (tests/fuzz/corpus/HARNESS),
-#             keeping only inputs under $FUZZ_KEEP_MAX bytes (default 16384) that add coverage
+#             keeping only inputs under $FUZZ_KEEP_MAX bytes (default 4096) that add coverage
 #   -b        build only
 # Environment: FUZZ_BUILD_DIR (default: build-fuzz at the top of the tree; configured if needed),
 #   CC (default: clang), FUZZ_MAX_LEN (largest input tried; default per harness, 256 KiB or 64 KiB:
-#   smaller is faster, and only inputs no longer than it are used from the corpus).
+#   smaller is faster; longer corpus inputs are cut to it).
 # Needs: clang and libclang-rt-14-dev (Debian 12), json-c and libxml2 development files.
 # Exit status: 0 when no harness found a crash, 1 when one did (artifacts are named at the end),
 #   2 on a usage or build error.
@@ -87,7 +87,7 @@ $build_only && exit 0
 rm -rf "$out/seeds"
 "$out/make-seeds" "$out/seeds" "$top"/tests/data/*.json -- "$top"/tests/data/domains/*.xml
 
-keep_max=${FUZZ_KEEP_MAX:-16384}
+keep_max=${FUZZ_KEEP_MAX:-4096}
 declare -A max_len=([profile]=262144 [compare]=262144 [domxml]=65536)
 declare -A inputs=(
         [profile]="$top/tests/fuzz/corpus/profile $top/tests/fuzz/crashes/profile $out/seeds/profile $top/tests/data $top/tests/data/bad"
