@@ -49,7 +49,11 @@ static void check_record(const DomainXml *d) {
                 return;
         /* the record's host is a host: whatever it returns must be one of its configurations */
         const VcpuConfig *c = domxml_host_config(d, rec);
+        uint32_t features = domxml_host_features(d, rec);
         FUZZ_ASSERT(!c || (c >= rec->configs && c < rec->configs + rec->n_configs && !c->skipped));
+        /* the configuration found is the one with the features QEMU builds */
+        FUZZ_ASSERT(features & VCPU_FEATURE_PSCI_0_2);
+        FUZZ_ASSERT(!c || c->init_features0 == features);
 }
 
 /* The element kvmregsd writes back with virDomainSetMetadata holds the same record. */
