@@ -53,6 +53,29 @@ static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *ex
         xmlStopParser(ctxt);
 }
 
+/* libxml2 2.9 writes namespace names unescaped: '<' would make the output unparsable, and
+ * TAB/CR/LF come back as spaces, moving elements to another namespace. libvirt writes neither. */
+static bool namespaces_serialisable(xmlDoc *doc) {
+        xmlNode *n = xmlDocGetRootElement(doc);
+
+        while (n) {
+                if (n->type == XML_ELEMENT_NODE)
+                        for (xmlNs *ns = n->nsDef; ns; ns = ns->next)
+                                if (ns->href && strpbrk((const char *) ns->href, "<\t\r\n"))
+                                        return false;
+                /* depth-first, without recursion */
+                if (n->type == XML_ELEMENT_NODE && n->children)
+                        n = n->children;
+                else {
+                        while (n && !n->next)
+                                n = n->parent && n->parent->type == XML_ELEMENT_NODE ? n->parent : NULL;
+                        if (n)
+                                n = n->next;
+                }
+        }
+        return true;
+}
+
 /* The document, or -EINVAL/-E2BIG with why. Any DOCTYPE is refused: libvirt never writes one,
  * and it is where entity bombs and external entities live. */
 static int parse_document(const char *xml, size_t size, xmlDoc **ret, char **ret_error) {
@@ -98,6 +121,15 @@ static int parse_document(const char *xml, size_t size, xmlDoc **ret, char **ret
                 set_error(ret_error, errorf("malformed domain XML (line %d): %s", e ? e->line : 0,
                                             msg ? msg : "parse error"));
                 free(msg);
+                return -EINVAL;
+        }
+        /* An undeclared prefix would become a real namespace once an adjustment declares it. */
+        if (!ctxt->nsWellFormed) {
+                set_error(ret_error, errorf("malformed domain XML: an element or attribute uses an undeclared namespace prefix"));
+                return -EINVAL;
+        }
+        if (!namespaces_serialisable(doc)) {
+                set_error(ret_error, errorf("malformed domain XML: a namespace name contains '<' or a tab, CR or LF"));
                 return -EINVAL;
         }
         xmlNode *root = xmlDocGetRootElement(doc);

@@ -9,10 +9,6 @@
  */
 #include <errno.h>
 
-#ifdef FUZZ_SKIP_KNOWN_BUGS
-#include <libxml/parser.h>
-#endif
-
 #include "domxml.h"
 #include "fuzz-common.h"
 #include "util.h"
@@ -70,45 +66,6 @@ static void check_record_element(const DomainXml *d) {
         FUZZ_ASSERT(fuzz_str_equal(back->record_domain_uuid, uuid));
 }
 
-#ifdef FUZZ_SKIP_KNOWN_BUGS
-/* Known, reported (tests/fuzz/known/domxml/adjusted-xml-ns-uri-*.xml): libxml2 2.9 writes a
- * namespace URI as it is, so one holding '<' makes the adjusted XML unparseable and one holding
- * a tab, CR or LF comes back as another URI (attribute values are normalised on reading).
- * Only the fuzzer run skips these, to look further; the replay holds them. */
-static bool has_namespace_uri_not_written_back(const char *xml) {
-        for (const char *p = xml; (p = strstr(p, "xmlns")); p++) {
-                const char *q = strpbrk(p, "=>");
-                const char *end;
-
-                if (!q || *q != '=' || (q[1] != '"' && q[1] != '\''))
-                        continue;
-                end = strchr(q + 2, q[1]);
-                for (const char *c = q + 2; end && c < end; c++)
-                        if (strchr("<\t\r\n", *c))
-                                return true;
-        }
-        return false;
-}
-
-/* Known, reported (tests/fuzz/known/domxml/undeclared-qemu-prefix.xml): a document with a
- * namespace error (an undeclared prefix) parses; once the adjustment declares "qemu", an
- * element that was in no namespace becomes a <qemu:commandline>, and a second run adds the
- * arguments again. */
-static bool has_namespace_error(const char *xml, size_t size) {
-        xmlParserCtxt *ctxt = xmlNewParserCtxt();
-        xmlDoc *doc;
-        bool bad;
-
-        FUZZ_ASSERT(ctxt);
-        doc = xmlCtxtReadMemory(ctxt, xml, (int) size, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        bad = !ctxt->nsWellFormed;
-        xmlFreeDoc(doc);
-        xmlFreeParserCtxt(ctxt);
-        return bad;
-}
-#endif
-
 static void check_adjustments(const char *xml, size_t size, const DomainXml *d) {
         _cleanup_free_ char *cpu_type = domxml_qemu_cpu_type(d);
         _cleanup_free_ char *out = NULL, *again = NULL, *error = NULL;
@@ -127,10 +84,6 @@ static void check_adjustments(const char *xml, size_t size, const DomainXml *d) 
         if (r < 0)
                 fprintf(stderr, "a domain that parses cannot be adjusted: %s\n", error ? error : "(no reason)");
         FUZZ_ASSERT(r == 0 && out);
-#ifdef FUZZ_SKIP_KNOWN_BUGS
-        if (has_namespace_uri_not_written_back(out) || has_namespace_error(xml, size))
-                return;
-#endif
 
         free(error);
         error = NULL;

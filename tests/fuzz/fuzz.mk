@@ -8,7 +8,10 @@ TESTS += $(FUZZ_REPLAYS) tests/fuzz/test-known-bugs.sh
 UNIT_TESTS += $(FUZZ_REPLAYS) tests/fuzz/test-known-bugs.sh
 # Found, reported, not fixed yet: must still fail (tests/fuzz/known/HARNESS).
 dist_check_SCRIPTS += tests/fuzz/test-known-bugs.sh
-EXTRA_DIST += tests/fuzz
+# Folders a build never writes to, and files by name (a build leaves objects in tests/fuzz).
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/crashes tests/fuzz/known \
+	tests/fuzz/build-and-run.sh tests/fuzz/make-seeds.c tests/fuzz/ubsan.supp \
+	tests/fuzz/compare.dict tests/fuzz/domxml.dict tests/fuzz/profile.dict
 
 tests_fuzz_replay_profile_SOURCES = tests/fuzz/replay-corpus.c tests/fuzz/fuzz-profile.c tests/fuzz/fuzz-common.h
 tests_fuzz_replay_profile_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_HARNESS=\"profile\"
