@@ -14,6 +14,7 @@
 #include "profile.h"
 #include "regnames.h"
 #include "sha256.h"
+#include "profile-equal.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -370,61 +371,6 @@ static void test_cross_file_facts(void) {
 
 /* ---- writer and round trip ---- */
 
-static bool regvalues_equal(const RegValue *a, size_t na, const RegValue *b, size_t nb) {
-        return na == nb && (na == 0 || memcmp(a, b, na * sizeof(*a)) == 0);
-}
-
-static bool u64s_equal(const uint64_t *a, size_t na, const uint64_t *b, size_t nb) {
-        return na == nb && (na == 0 || memcmp(a, b, na * sizeof(*a)) == 0);
-}
-
-static bool str_equal(const char *a, const char *b) {
-        return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-static bool named_ints_equal(const NamedInt *a, size_t na, const NamedInt *b, size_t nb) {
-        if (na != nb)
-                return false;
-        for (size_t i = 0; i < na; i++)
-                if (strcmp(a[i].name, b[i].name) != 0 || a[i].value != b[i].value)
-                        return false;
-        return true;
-}
-
-static bool configs_equal(const VcpuConfig *a, const VcpuConfig *b) {
-        if (!str_equal(a->name, b->name) || !str_equal(a->skipped, b->skipped) || a->n_features != b->n_features ||
-            a->init_features0 != b->init_features0 || a->has_masks != b->has_masks ||
-            a->has_sve_vls != b->has_sve_vls || a->is_record != b->is_record)
-                return false;
-        for (size_t i = 0; i < a->n_features; i++)
-                if (strcmp(a->features[i], b->features[i]) != 0)
-                        return false;
-        return u64s_equal(a->reg_list, a->n_reg_list, b->reg_list, b->n_reg_list) &&
-               u64s_equal(a->cpregs, a->n_cpregs, b->cpregs, b->n_cpregs) &&
-               regvalues_equal(a->values, a->n_values, b->values, b->n_values) &&
-               regvalues_equal(a->id_regs, a->n_id_regs, b->id_regs, b->n_id_regs) &&
-               regvalues_equal(a->fw_regs, a->n_fw_regs, b->fw_regs, b->n_fw_regs) &&
-               regvalues_equal(a->masks, a->n_masks, b->masks, b->n_masks) &&
-               memcmp(a->sve_vls, b->sve_vls, sizeof(a->sve_vls)) == 0;
-}
-
-static bool profiles_equal(const Profile *a, const Profile *b) {
-        if (a->format_version != b->format_version || !str_equal(a->label, b->label) ||
-            !str_equal(a->hostname, b->hostname) || !str_equal(a->machine_id, b->machine_id) ||
-            !str_equal(a->kernel, b->kernel) || !str_equal(a->kernel_version, b->kernel_version) ||
-            !str_equal(a->machine, b->machine) || a->midr != b->midr || a->has_midr != b->has_midr ||
-            !str_equal(a->kvm_mode, b->kvm_mode) || a->api_version != b->api_version ||
-            a->preferred_target != b->preferred_target || a->preferred_features0 != b->preferred_features0 ||
-            !named_ints_equal(a->caps, a->n_caps, b->caps, b->n_caps) ||
-            !named_ints_equal(a->vm_caps, a->n_vm_caps, b->vm_caps, b->n_vm_caps) ||
-            !regvalues_equal(a->imp_id_masks, a->n_imp_id_masks, b->imp_id_masks, b->n_imp_id_masks) ||
-            a->n_configs != b->n_configs || strcmp(a->digest, b->digest) != 0)
-                return false;
-        for (size_t i = 0; i < a->n_configs; i++)
-                if (!configs_equal(&a->configs[i], &b->configs[i]))
-                        return false;
-        return true;
-}
 
 static void test_round_trip(void) {
         for (size_t f = 0; f < ELEMENTSOF(real_files); f++) {
@@ -444,7 +390,7 @@ static void test_round_trip(void) {
                         CHECK_INT(parse_string(s, &q, &e), 0);
                         if (!q)
                                 continue;
-                        CHECK(profiles_equal(p, q));
+                        CHECK(test_profiles_equal(p, q));
                         CHECK_STR(q->digest, p->digest);
                         /* Writing what was read back gives the same text. */
                         again = profile_to_json(q, pretty);
@@ -705,8 +651,8 @@ static void test_extract_config(void) {
         CHECK_STR(c->name, "pmu");
         CHECK(c->is_record);
         CHECK_INT(c->init_features0, 0xc);
-        CHECK(u64s_equal(c->cpregs, c->n_cpregs, src->cpregs, src->n_cpregs));
-        CHECK(u64s_equal(c->reg_list, c->n_reg_list, src->cpregs, src->n_cpregs));
+        CHECK(test_u64s_equal(c->cpregs, c->n_cpregs, src->cpregs, src->n_cpregs));
+        CHECK(test_u64s_equal(c->reg_list, c->n_reg_list, src->cpregs, src->n_cpregs));
         /* The ID values, then the CCSIDR (demux) values: invariant before Linux 6.3. */
         {
                 size_t n_demux = 0;
@@ -725,8 +671,8 @@ static void test_extract_config(void) {
                 }
                 CHECK_INT(c->n_values, src->n_id_regs + n_demux + src->n_fw_regs);
         }
-        CHECK(regvalues_equal(c->fw_regs, c->n_fw_regs, src->fw_regs, src->n_fw_regs));
-        CHECK(regvalues_equal(c->masks, c->n_masks, src->masks, src->n_masks));
+        CHECK(test_regvalues_equal(c->fw_regs, c->n_fw_regs, src->fw_regs, src->n_fw_regs));
+        CHECK(test_regvalues_equal(c->masks, c->n_masks, src->masks, src->n_masks));
         /* Only ID, cache geometry and firmware values: an ordinary register's reset value is not carried. */
         CHECK(vcpu_config_get_value(src, REG_ID_SCTLR_EL1, NULL));
         CHECK(!vcpu_config_get_value(c, REG_ID_SCTLR_EL1, NULL));
@@ -743,7 +689,7 @@ static void test_extract_config(void) {
         CHECK(text && strstr(text, "all_values") == NULL);
         CHECK(text && strstr(text, "\"midr\":\"0x00000000410fd083\"") != NULL);
         CHECK_INT(parse_string(text, &back, &e), 0);
-        CHECK(back && profiles_equal(rec, back));
+        CHECK(back && test_profiles_equal(rec, back));
 
         /* The record's digest is its configuration's: the same from a host with other reset values. */
         CHECK(strcmp(rec->digest, p->digest) != 0);
@@ -765,7 +711,7 @@ static void test_extract_config(void) {
         {
                 _cleanup_(profile_freep) Profile *again = NULL;
                 CHECK_INT(profile_extract_config(rec, "pmu", &again), 0);
-                CHECK(again && profiles_equal(rec, again));
+                CHECK(again && test_profiles_equal(rec, again));
         }
 }
 

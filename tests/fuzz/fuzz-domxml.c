@@ -17,16 +17,16 @@
 static char *const adjustments[] = { "pmu=off", "sve=off", "pauth=off" };
 
 static void check_same_domain(const DomainXml *a, const DomainXml *b) {
-        FUZZ_ASSERT(fuzz_str_equal(a->name, b->name));
-        FUZZ_ASSERT(fuzz_str_equal(a->uuid, b->uuid));
-        FUZZ_ASSERT(fuzz_str_equal(a->arch, b->arch));
-        FUZZ_ASSERT(fuzz_str_equal(a->cpu_mode, b->cpu_mode));
-        FUZZ_ASSERT(fuzz_str_equal(a->cpu_model, b->cpu_model));
-        FUZZ_ASSERT(fuzz_str_equal(a->emulator, b->emulator));
+        FUZZ_ASSERT(test_str_equal(a->name, b->name));
+        FUZZ_ASSERT(test_str_equal(a->uuid, b->uuid));
+        FUZZ_ASSERT(test_str_equal(a->arch, b->arch));
+        FUZZ_ASSERT(test_str_equal(a->cpu_mode, b->cpu_mode));
+        FUZZ_ASSERT(test_str_equal(a->cpu_model, b->cpu_model));
+        FUZZ_ASSERT(test_str_equal(a->emulator, b->emulator));
         FUZZ_ASSERT(a->pmu == b->pmu && a->sve == b->sve && a->pauth == b->pauth && a->mte == b->mte);
         FUZZ_ASSERT(a->sve_vls_on == b->sve_vls_on && a->sve_vls_off == b->sve_vls_off);
-        FUZZ_ASSERT(fuzz_str_equal(a->record_json, b->record_json));
-        FUZZ_ASSERT(fuzz_str_equal(a->record_domain_uuid, b->record_domain_uuid));
+        FUZZ_ASSERT(test_str_equal(a->record_json, b->record_json));
+        FUZZ_ASSERT(test_str_equal(a->record_domain_uuid, b->record_domain_uuid));
 }
 
 static void check_refusal(int r, const char *error) {
@@ -62,8 +62,8 @@ static void check_record_element(const DomainXml *d) {
         FUZZ_ASSERT(element);
         FUZZ_ASSERT(asprintf(&domain, "<domain><name>n</name><metadata>%s</metadata></domain>", element) > 0);
         FUZZ_ASSERT(domxml_parse(domain, strlen(domain), &back, NULL) == 0);
-        FUZZ_ASSERT(fuzz_str_equal(back->record_json, d->record_json));
-        FUZZ_ASSERT(fuzz_str_equal(back->record_domain_uuid, uuid));
+        FUZZ_ASSERT(test_str_equal(back->record_json, d->record_json));
+        FUZZ_ASSERT(test_str_equal(back->record_domain_uuid, uuid));
 }
 
 static void check_adjustments(const char *xml, size_t size, const DomainXml *d) {

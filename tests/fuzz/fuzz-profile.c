@@ -57,7 +57,7 @@ static Profile *check_round_trip(const Profile *p, bool pretty) {
                 fprintf(stderr, "the writer's output does not parse: %s: %s\n", e.path, e.message);
         FUZZ_ASSERT(r == 0);
         FUZZ_ASSERT(strcmp(q->digest, p->digest) == 0);
-        FUZZ_ASSERT(fuzz_profiles_equal(p, q));
+        FUZZ_ASSERT(test_profiles_equal(p, q));
         again = profile_to_json(q, pretty);
         FUZZ_ASSERT(again && strcmp(again, text) == 0);
         return q;
@@ -79,13 +79,13 @@ static void check_records(const Profile *p) {
                 FUZZ_ASSERT(r == 0);
                 FUZZ_ASSERT(rec->n_configs == 1 && rec->configs[0].is_record);
                 FUZZ_ASSERT(strcmp(rec->configs[0].name, c->name) == 0);
-                FUZZ_ASSERT(fuzz_u64s_equal(rec->configs[0].cpregs, rec->configs[0].n_cpregs,
+                FUZZ_ASSERT(test_u64s_equal(rec->configs[0].cpregs, rec->configs[0].n_cpregs,
                                             c->cpregs, c->n_cpregs));
                 FUZZ_ASSERT(digest_well_formed(rec->digest));
                 reparsed = check_round_trip(rec, false);
                 FUZZ_ASSERT(profile_extract_config(rec, c->name, &again) == 0);
                 FUZZ_ASSERT(strcmp(again->digest, rec->digest) == 0);
-                FUZZ_ASSERT(fuzz_profiles_equal(again, rec));
+                FUZZ_ASSERT(test_profiles_equal(again, rec));
         }
 }
 

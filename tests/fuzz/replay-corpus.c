@@ -78,7 +78,7 @@ static int read_file(const char *path, uint8_t **ret, size_t *ret_size) {
 
 static int replay_file(const char *path) {
         _cleanup_free_ uint8_t *data = NULL;
-        size_t size;
+        size_t size = 0;
         int r;
 
         r = read_file(path, &data, &size);
