@@ -242,11 +242,19 @@ static const char *destination_config(const Profile *host, const VcpuConfig *s) 
 }
 
 /* Parses a caller's source profile or record; false: an error was sent (or needs memory). */
-static bool parse_source(Bus *bus, DBusMessage *call, const char *document, size_t size, Profile **ret,
+/* The source profile or record of Compare/CompareDomain, size-limited and parsed; false with
+ * *ret_result set to the error reply. */
+static bool parse_source(Bus *bus, DBusMessage *call, const char *document, Profile **ret,
                          DBusHandlerResult *ret_result) {
         ProfileError error = {};
+        size_t size = strnlen(document, BUS_MAX_SOURCE_PROFILE + 1);
         int r;
 
+        if (size > BUS_MAX_SOURCE_PROFILE) {
+                *ret_result = reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Source profiles are at most %u bytes",
+                                          BUS_MAX_SOURCE_PROFILE);
+                return false;
+        }
         r = profile_parse(document, size, ret, &error);
         if (r == -E2BIG)
                 *ret_result = reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Source profile over a limit: %s%s%s",
@@ -259,30 +267,33 @@ static bool parse_source(Bus *bus, DBusMessage *call, const char *document, size
         return r >= 0;
 }
 
+/* The (verdict, report) answer of Compare and CompareDomain. */
+static DBusHandlerResult reply_report(Bus *bus, DBusMessage *call, const Report *report) {
+        _cleanup_free_ char *json = report_to_json(report, false);
+
+        if (!json)
+                return DBUS_HANDLER_RESULT_NEED_MEMORY;
+        return reply_document(bus, call, verdict_name(report->verdict), json);
+}
+
 static DBusHandlerResult method_compare(Bus *bus, DBusMessage *call) {
         _cleanup_(profile_freep) Profile *src = NULL;
         _cleanup_(report_freep) Report *report = NULL;
-        _cleanup_free_ char *json = NULL;
         const Profile *host = bus->shared->profile;
         const char *document, *name;
         const VcpuConfig *s;
         DBusHandlerResult result;
-        size_t size;
         int r;
 
         if (!get_string_args(bus, call, "ss", &document, &name, &result))
                 return result;
-        size = strnlen(document, BUS_MAX_SOURCE_PROFILE + 1);
-        if (size > BUS_MAX_SOURCE_PROFILE)
-                return reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Source profiles are at most %u bytes",
-                                   BUS_MAX_SOURCE_PROFILE);
         if (!config_name_fits(name))
                 return reply_error(bus, call, BUS_ERROR_TOO_LARGE,
                                    "Configuration names are at most %u bytes", BUS_MAX_CONFIG_NAME);
         if (!host)
                 return reply_not_ready(bus, call);
 
-        if (!parse_source(bus, call, document, size, &src, &result))
+        if (!parse_source(bus, call, document, &src, &result))
                 return result;
 
         s = source_config(src, name);
@@ -298,10 +309,7 @@ static DBusHandlerResult method_compare(Bus *bus, DBusMessage *call) {
                                    "The source profile has no vCPU configuration \"%s\"", s->name);
         if (r < 0)
                 return reply_errno(bus, call, r);
-        json = report_to_json(report, false);
-        if (!json)
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        return reply_document(bus, call, verdict_name(report->verdict), json);
+        return reply_report(bus, call, report);
 }
 
 /*
@@ -398,29 +406,25 @@ static DBusHandlerResult method_compare_domain(Bus *bus, DBusMessage *call) {
         _cleanup_(profile_freep) Profile *src = NULL;
         _cleanup_(domxml_freep) DomainXml *domain = NULL;
         _cleanup_(report_freep) Report *report = NULL;
-        _cleanup_free_ char *json = NULL, *why = NULL;
+        _cleanup_free_ char *why = NULL;
         const Profile *host = bus->shared->profile;
         const char *document, *xml;
         const VcpuConfig *s, *built;
         DBusHandlerResult result;
-        size_t size, xml_size;
+        size_t xml_size;
         uint32_t features;
         bool mte;
         int r;
 
         if (!get_string_args(bus, call, "ss", &document, &xml, &result))
                 return result;
-        size = strnlen(document, BUS_MAX_SOURCE_PROFILE + 1);
-        if (size > BUS_MAX_SOURCE_PROFILE)
-                return reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Source records are at most %u bytes",
-                                   BUS_MAX_SOURCE_PROFILE);
         xml_size = strnlen(xml, DOMXML_MAX_SIZE + 1);
         if (xml_size > DOMXML_MAX_SIZE)
                 return reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Domain XML is at most %u bytes", DOMXML_MAX_SIZE);
         if (!host)
                 return reply_not_ready(bus, call);
 
-        if (!parse_source(bus, call, document, size, &src, &result))
+        if (!parse_source(bus, call, document, &src, &result))
                 return result;
         if (src->n_configs != 1)
                 return reply_error(bus, call, BUS_ERROR_INVALID_PROFILE,
@@ -456,10 +460,7 @@ static DBusHandlerResult method_compare_domain(Bus *bus, DBusMessage *call) {
                 r = report_unsupported(src, s, host, domain, &report);
         if (r < 0)
                 return reply_errno(bus, call, r);
-        json = report_to_json(report, false);
-        if (!json)
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        return reply_document(bus, call, verdict_name(report->verdict), json);
+        return reply_report(bus, call, report);
 }
 
 static void refresh_finish(Bus *bus, DBusMessage *uid_reply) {
