@@ -27,6 +27,7 @@
 
 #include "profile.h"
 #include "regnames.h"
+#include "vm-util.h"
 #include "rules.h"
 #include "util.h"
 
@@ -44,21 +45,6 @@ typedef struct Figures {
         size_t registers, registers_agreeing;
         size_t loads_kernel, loads_rules;
 } Figures;
-
-static int cmp_u64(const void *a, const void *b) {
-        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-        return x < y ? -1 : x > y;
-}
-
-static bool parse_hex(const char *s, uint64_t *ret) {
-        char *end;
-
-        if (!s || strncmp(s, "0x", 2) != 0)
-                return false;
-        errno = 0;
-        *ret = strtoull(s, &end, 16);
-        return errno == 0 && *end == '\0' && end != s + 2;
-}
 
 static bool set_has(const IdSet *s, uint64_t id) {
         return bsearch(&id, s->ids, s->n, sizeof(uint64_t), cmp_u64) != NULL;

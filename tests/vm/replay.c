@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "vm-util.h"
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -52,21 +53,6 @@ static bool reg_is_cpreg(uint64_t id) {
         if (coproc == KVM_REG_ARM_CORE || coproc == KVM_REG_ARM64_SVE)
                 return false;
         return size == KVM_REG_SIZE_U32 || size == KVM_REG_SIZE_U64;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-        return x < y ? -1 : x > y;
-}
-
-static bool parse_hex(const char *s, uint64_t *ret) {
-        char *end;
-
-        if (!s || strncmp(s, "0x", 2) != 0)
-                return false;
-        errno = 0;
-        *ret = strtoull(s, &end, 16);
-        return errno == 0 && *end == '\0' && end != s + 2;
 }
 
 static json_object *hex_string(uint64_t v) {

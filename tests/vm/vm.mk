@@ -2,7 +2,7 @@
 # The programs that run inside the guest kernels (replay.c, probe-main.c with daemon/probe.c
 # and the core library) are cross-compiled by run-vm-tests.sh itself; replay-check runs here.
 check_PROGRAMS += tests/vm/replay-check tests/vm/test-probe
-tests_vm_replay_check_SOURCES = tests/vm/replay-check.c
+tests_vm_replay_check_SOURCES = tests/vm/replay-check.c tests/vm/vm-util.h
 tests_vm_replay_check_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_vm_replay_check_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
 
