@@ -28,8 +28,9 @@
 
 #include "util.h"
 
-#define KVMREGS "org.kvmregs.Profile1"
-#define KVMREGS_PATH "/org/kvmregs/Profile1"
+#include "kvmregs-bus.h"
+#define KVMREGS KVMREGS_BUS_NAME
+#define KVMREGS_PATH KVMREGS_OBJECT_PATH
 
 static double now_ms(void) {
         struct timespec ts;

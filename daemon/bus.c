@@ -11,7 +11,6 @@
 #include "main-loop.h"
 #include "rules.h"
 #include "util.h"
-#include "daemon/introspect-xml.h"   /* generated from dbus/org.kvmregs.Profile1.xml */
 
 #define STANDARD_INTERFACES_XML                                                         \
         "  <interface name=\"org.freedesktop.DBus.Peer\">\n"                             \
@@ -47,8 +46,6 @@
         "    </signal>\n"                                                                \
         "  </interface>\n"
 
-/* CompareDomain's own error (docs/org.kvmregs.Profile1.md); its XML limit is domxml's. */
-#define BUS_ERROR_INVALID_DOMAIN   "org.kvmregs.Profile1.Error.InvalidDomain"
 
 struct Bus {
         DBusConnection *connection;
@@ -117,7 +114,7 @@ static DBusHandlerResult reply_error(Bus *bus, DBusMessage *call, const char *na
 }
 
 static DBusHandlerResult reply_errno(Bus *bus, DBusMessage *call, int r) {
-        return reply_error(bus, call, BUS_ERROR_FAILED, "%s", strerror(-r));
+        return reply_error(bus, call, KVMREGS_ERROR_FAILED, "%s", strerror(-r));
 }
 
 static DBusHandlerResult reply_strings(Bus *bus, DBusMessage *call, const char *a, const char *b) {
@@ -136,7 +133,7 @@ static DBusHandlerResult reply_strings(Bus *bus, DBusMessage *call, const char *
 /* libdbus aborts on a string that is not UTF-8: documents made from caller input are checked. */
 static DBusHandlerResult reply_document(Bus *bus, DBusMessage *call, const char *verdict, const char *json) {
         if (!dbus_validate_utf8(json, NULL))
-                return reply_error(bus, call, BUS_ERROR_FAILED, "The answer would not be valid UTF-8");
+                return reply_error(bus, call, KVMREGS_ERROR_FAILED, "The answer would not be valid UTF-8");
         return reply_strings(bus, call, verdict ? verdict : json, verdict ? json : NULL);
 }
 
@@ -146,7 +143,7 @@ static DBusHandlerResult reply_empty(Bus *bus, DBusMessage *call) {
 }
 
 static DBusHandlerResult reply_not_ready(Bus *bus, DBusMessage *call) {
-        return reply_error(bus, call, BUS_ERROR_NOT_READY, "No profile: %s", bus->state);
+        return reply_error(bus, call, KVMREGS_ERROR_NOT_READY, "No profile: %s", bus->state);
 }
 
 /* Reads the call's string arguments after checking the signature; false: an error was sent. */
@@ -201,20 +198,20 @@ static DBusHandlerResult method_get_config(Bus *bus, DBusMessage *call) {
         if (!get_string_args(bus, call, "s", &name, NULL, &result))
                 return result;
         if (!config_name_fits(name))
-                return reply_error(bus, call, BUS_ERROR_TOO_LARGE,
+                return reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE,
                                    "Configuration names are at most %u bytes", BUS_MAX_CONFIG_NAME);
         if (!host)
                 return reply_not_ready(bus, call);
         config = profile_get_config(host, name);
         if (!config)
-                return reply_error(bus, call, BUS_ERROR_UNKNOWN_CONFIG, "No vCPU configuration \"%s\" on this host", name);
+                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG, "No vCPU configuration \"%s\" on this host", name);
         if (config->skipped)
-                return reply_error(bus, call, BUS_ERROR_UNKNOWN_CONFIG, "This host cannot run configuration \"%s\": %s",
+                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG, "This host cannot run configuration \"%s\": %s",
                                    name, config->skipped);
 
         r = profile_extract_config(host, name, &record);
         if (r == -ENOENT)
-                return reply_error(bus, call, BUS_ERROR_UNKNOWN_CONFIG, "No vCPU configuration \"%s\" on this host", name);
+                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG, "No vCPU configuration \"%s\" on this host", name);
         if (r < 0)
                 return reply_errno(bus, call, r);
         json = profile_to_json(record, false);
@@ -251,18 +248,18 @@ static bool parse_source(Bus *bus, DBusMessage *call, const char *document, Prof
         int r;
 
         if (size > BUS_MAX_SOURCE_PROFILE) {
-                *ret_result = reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Source profiles are at most %u bytes",
+                *ret_result = reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE, "Source profiles are at most %u bytes",
                                           BUS_MAX_SOURCE_PROFILE);
                 return false;
         }
         r = profile_parse(document, size, ret, &error);
         if (r == -E2BIG)
-                *ret_result = reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Source profile over a limit: %s%s%s",
+                *ret_result = reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE, "Source profile over a limit: %s%s%s",
                                           error.path, error.path[0] ? ": " : "", error.message);
         else if (r == -ENOMEM)
                 *ret_result = DBUS_HANDLER_RESULT_NEED_MEMORY;
         else if (r < 0)
-                *ret_result = reply_error(bus, call, BUS_ERROR_INVALID_PROFILE, "Invalid source profile: %s%s%s",
+                *ret_result = reply_error(bus, call, KVMREGS_ERROR_INVALID_PROFILE, "Invalid source profile: %s%s%s",
                                           error.path, error.path[0] ? ": " : "", error.message);
         return r >= 0;
 }
@@ -288,7 +285,7 @@ static DBusHandlerResult method_compare(Bus *bus, DBusMessage *call) {
         if (!get_string_args(bus, call, "ss", &document, &name, &result))
                 return result;
         if (!config_name_fits(name))
-                return reply_error(bus, call, BUS_ERROR_TOO_LARGE,
+                return reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE,
                                    "Configuration names are at most %u bytes", BUS_MAX_CONFIG_NAME);
         if (!host)
                 return reply_not_ready(bus, call);
@@ -298,14 +295,14 @@ static DBusHandlerResult method_compare(Bus *bus, DBusMessage *call) {
 
         s = source_config(src, name);
         if (!s && name[0])
-                return reply_error(bus, call, BUS_ERROR_UNKNOWN_CONFIG,
+                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG,
                                    "The source profile has no vCPU configuration \"%s\"", name);
         if (!s)
-                return reply_error(bus, call, BUS_ERROR_UNKNOWN_CONFIG,
+                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG,
                                    "The source profile has %zu vCPU configurations: name one", src->n_configs);
         r = profile_compare(src, s->name, host, destination_config(host, s), &report);
         if (r == -ENOENT)
-                return reply_error(bus, call, BUS_ERROR_UNKNOWN_CONFIG,
+                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG,
                                    "The source profile has no vCPU configuration \"%s\"", s->name);
         if (r < 0)
                 return reply_errno(bus, call, r);
@@ -420,14 +417,14 @@ static DBusHandlerResult method_compare_domain(Bus *bus, DBusMessage *call) {
                 return result;
         xml_size = strnlen(xml, DOMXML_MAX_SIZE + 1);
         if (xml_size > DOMXML_MAX_SIZE)
-                return reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Domain XML is at most %u bytes", DOMXML_MAX_SIZE);
+                return reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE, "Domain XML is at most %u bytes", DOMXML_MAX_SIZE);
         if (!host)
                 return reply_not_ready(bus, call);
 
         if (!parse_source(bus, call, document, &src, &result))
                 return result;
         if (src->n_configs != 1)
-                return reply_error(bus, call, BUS_ERROR_INVALID_PROFILE,
+                return reply_error(bus, call, KVMREGS_ERROR_INVALID_PROFILE,
                                    "Not a guest record: it holds %zu vCPU configurations, a record holds one",
                                    src->n_configs);
 
@@ -435,13 +432,13 @@ static DBusHandlerResult method_compare_domain(Bus *bus, DBusMessage *call) {
         if (r == -ENOMEM)
                 return DBUS_HANDLER_RESULT_NEED_MEMORY;
         if (r == -E2BIG)
-                return reply_error(bus, call, BUS_ERROR_TOO_LARGE, "Domain XML over a limit: %s",
+                return reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE, "Domain XML over a limit: %s",
                                    why ? why : strerror(-r));
         if (r < 0)
-                return reply_error(bus, call, BUS_ERROR_INVALID_DOMAIN, "Invalid domain XML: %s",
+                return reply_error(bus, call, KVMREGS_ERROR_INVALID_DOMAIN, "Invalid domain XML: %s",
                                    why ? why : strerror(-r));
         if (!domain->arch || strcmp(domain->arch, "aarch64") != 0)
-                return reply_error(bus, call, BUS_ERROR_INVALID_DOMAIN,
+                return reply_error(bus, call, KVMREGS_ERROR_INVALID_DOMAIN,
                                    "Domain %s is not an aarch64 guest (arch %.64s): no arm64 vCPU to compare",
                                    domain->name, domain->arch ? domain->arch : "unset");
 
@@ -474,16 +471,16 @@ static void refresh_finish(Bus *bus, DBusMessage *uid_reply) {
         if (dbus_set_error_from_message(&error, uid_reply) ||
             !dbus_message_get_args(uid_reply, &error, DBUS_TYPE_UINT32, &uid, DBUS_TYPE_INVALID)) {
                 /* The caller left, or the bus cannot say who it is: refuse. */
-                (void) reply_error(bus, call, BUS_ERROR_ACCESS_DENIED, "Cannot identify the caller: %s",
+                (void) reply_error(bus, call, KVMREGS_ERROR_ACCESS_DENIED, "Cannot identify the caller: %s",
                                    error.message ? error.message : "no answer");
                 dbus_error_free(&error);
         } else if (uid != 0)
-                (void) reply_error(bus, call, BUS_ERROR_ACCESS_DENIED, "Refresh is for root only (caller uid %u)",
+                (void) reply_error(bus, call, KVMREGS_ERROR_ACCESS_DENIED, "Refresh is for root only (caller uid %u)",
                                    (unsigned) uid);
         else {
                 r = bus->callbacks.refresh(bus->userdata, &message);
                 if (r < 0)
-                        (void) reply_error(bus, call, BUS_ERROR_REFRESH_FAILED, "%s",
+                        (void) reply_error(bus, call, KVMREGS_ERROR_REFRESH_FAILED, "%s",
                                            message ? message : strerror(-r));
                 else
                         (void) reply_empty(bus, call);
@@ -512,9 +509,9 @@ static DBusHandlerResult method_refresh(Bus *bus, DBusMessage *call) {
         if (!check_no_args(bus, call, &result))
                 return result;
         if (bus->refresh_call)
-                return reply_error(bus, call, BUS_ERROR_BUSY, "A refresh is already running");
+                return reply_error(bus, call, KVMREGS_ERROR_BUSY, "A refresh is already running");
         if (!sender)
-                return reply_error(bus, call, BUS_ERROR_ACCESS_DENIED, "Refresh needs a bus that names its callers");
+                return reply_error(bus, call, KVMREGS_ERROR_ACCESS_DENIED, "Refresh needs a bus that names its callers");
 
         /* Ask the bus who the caller is; the answer arrives through the main loop. */
         query = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
@@ -528,7 +525,7 @@ static DBusHandlerResult method_refresh(Bus *bus, DBusMessage *call) {
                 dbus_message_unref(query);
                 if (bus->refresh_uid)
                         dbus_pending_call_unref(TAKE_PTR(bus->refresh_uid));
-                return reply_error(bus, call, BUS_ERROR_FAILED, "Cannot ask the bus for the caller's uid");
+                return reply_error(bus, call, KVMREGS_ERROR_FAILED, "Cannot ask the bus for the caller's uid");
         }
         dbus_message_unref(query);
         bus->refresh_call = dbus_message_ref(call);
@@ -618,7 +615,7 @@ static DBusHandlerResult properties_call(Bus *bus, DBusMessage *call, const char
         if (!get_string_args(bus, call, get ? "ss" : "s", &interface, get ? &property : NULL, &result))
                 return result;
         /* An empty interface name means "any interface" (D-Bus specification). */
-        if (interface[0] && strcmp(interface, BUS_INTERFACE) != 0)
+        if (interface[0] && strcmp(interface, KVMREGS_INTERFACE) != 0)
                 return reply_error(bus, call, DBUS_ERROR_UNKNOWN_INTERFACE, "No interface %s here", interface);
         if (get && !is_property(property))
                 return reply_error(bus, call, DBUS_ERROR_UNKNOWN_PROPERTY, "No property %s", property);
@@ -637,9 +634,9 @@ static DBusHandlerResult properties_call(Bus *bus, DBusMessage *call, const char
 static int emit_properties_changed(Bus *bus, const bool *which) {
         DBusMessage *signal;
         DBusMessageIter iter, invalidated;
-        const char *interface = BUS_INTERFACE;
+        const char *interface = KVMREGS_INTERFACE;
 
-        signal = dbus_message_new_signal(BUS_PATH, DBUS_INTERFACE_PROPERTIES, "PropertiesChanged");
+        signal = dbus_message_new_signal(KVMREGS_OBJECT_PATH, DBUS_INTERFACE_PROPERTIES, "PropertiesChanged");
         if (!signal)
                 return -ENOMEM;
         dbus_message_iter_init_append(signal, &iter);
@@ -664,9 +661,9 @@ static DBusHandlerResult on_object_message(DBusConnection *connection, DBusMessa
                 return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
         /* Answers the bus has not taken yet are ours to hold: bounded like everything else. */
         if (dbus_connection_get_outgoing_size(connection) > BUS_MAX_OUTGOING)
-                return reply_error(bus, m, BUS_ERROR_BUSY, "Too many answers waiting for the bus, try again");
+                return reply_error(bus, m, KVMREGS_ERROR_BUSY, "Too many answers waiting for the bus, try again");
 
-        if (!interface || strcmp(interface, BUS_INTERFACE) == 0) {
+        if (!interface || strcmp(interface, KVMREGS_INTERFACE) == 0) {
                 if (strcmp(member, "GetProfile") == 0)
                         return method_get_profile(bus, m);
                 if (strcmp(member, "GetConfig") == 0)
@@ -705,12 +702,12 @@ static const DBusObjectPathVTable object_vtable = {
 
 /* The interface file's document with the standard interfaces added before its </node>. */
 static char *build_introspect_xml(void) {
-        const char *end = strstr(introspect_xml_file, "</node>");
+        const char *end = strstr(kvmregs_interface_xml, "</node>");
         char *xml;
 
         if (!end)
                 return NULL;
-        if (asprintf(&xml, "%.*s%s%s", (int) (end - introspect_xml_file), introspect_xml_file,
+        if (asprintf(&xml, "%.*s%s%s", (int) (end - kvmregs_interface_xml), kvmregs_interface_xml,
                      STANDARD_INTERFACES_XML, end) < 0)
                 return NULL;
         return xml;
@@ -765,7 +762,7 @@ int bus_new(sd_event *event, const char *address, bool session, SharedProfile *s
 
         if (!dbus_connection_add_filter(bus->connection, on_connection_message, bus, NULL))
                 return -ENOMEM;
-        if (!dbus_connection_try_register_object_path(bus->connection, BUS_PATH, &object_vtable, bus, &error)) {
+        if (!dbus_connection_try_register_object_path(bus->connection, KVMREGS_OBJECT_PATH, &object_vtable, bus, &error)) {
                 if (ret_error)
                         *ret_error = error_message(&error);
                 else
@@ -793,10 +790,10 @@ Bus *bus_free(Bus *bus) {
                 dbus_message_unref(bus->refresh_call);
         if (bus->connection) {
                 if (bus->name_owned && dbus_connection_get_is_connected(bus->connection))
-                        (void) dbus_bus_release_name(bus->connection, BUS_NAME, NULL);
+                        (void) dbus_bus_release_name(bus->connection, KVMREGS_BUS_NAME, NULL);
                 bus_loop_free(bus->loop);
                 if (bus->object_registered)
-                        (void) dbus_connection_unregister_object_path(bus->connection, BUS_PATH);
+                        (void) dbus_connection_unregister_object_path(bus->connection, KVMREGS_OBJECT_PATH);
                 dbus_connection_remove_filter(bus->connection, on_connection_message, bus);
                 dbus_connection_close(bus->connection);
                 dbus_connection_unref(bus->connection);
@@ -816,7 +813,7 @@ int bus_request_name(Bus *bus, char **ret_error) {
         int r;
 
         dbus_error_init(&error);
-        r = dbus_bus_request_name(bus->connection, BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &error);
+        r = dbus_bus_request_name(bus->connection, KVMREGS_BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &error);
         if (r < 0) {
                 r = dbus_error_has_name(&error, DBUS_ERROR_ACCESS_DENIED) ? -EACCES : -EIO;
                 if (ret_error)
@@ -827,7 +824,7 @@ int bus_request_name(Bus *bus, char **ret_error) {
         }
         if (r != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER && r != DBUS_REQUEST_NAME_REPLY_ALREADY_OWNER) {
                 if (ret_error)
-                        *ret_error = strdup(BUS_NAME " is owned by another process");
+                        *ret_error = strdup(KVMREGS_BUS_NAME " is owned by another process");
                 return -EEXIST;
         }
         bus->name_owned = true;
@@ -835,7 +832,7 @@ int bus_request_name(Bus *bus, char **ret_error) {
 }
 
 static int emit_profile_changed(Bus *bus) {
-        DBusMessage *signal = dbus_message_new_signal(BUS_PATH, BUS_INTERFACE, "ProfileChanged");
+        DBusMessage *signal = dbus_message_new_signal(KVMREGS_OBJECT_PATH, KVMREGS_INTERFACE, "ProfileChanged");
         const char *digest = bus->digest;
 
         if (!signal)

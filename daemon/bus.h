@@ -9,18 +9,7 @@
 
 #include "shared-profile.h"
 
-#define BUS_NAME        "org.kvmregs.Profile1"
-#define BUS_PATH        "/org/kvmregs/Profile1"
-#define BUS_INTERFACE   "org.kvmregs.Profile1"
-
-#define BUS_ERROR_INVALID_PROFILE  "org.kvmregs.Profile1.Error.InvalidProfile"
-#define BUS_ERROR_UNKNOWN_CONFIG   "org.kvmregs.Profile1.Error.UnknownConfig"
-#define BUS_ERROR_TOO_LARGE        "org.kvmregs.Profile1.Error.TooLarge"
-#define BUS_ERROR_ACCESS_DENIED    "org.kvmregs.Profile1.Error.AccessDenied"
-#define BUS_ERROR_NOT_READY        "org.kvmregs.Profile1.Error.NotReady"
-#define BUS_ERROR_BUSY             "org.kvmregs.Profile1.Error.Busy"
-#define BUS_ERROR_REFRESH_FAILED   "org.kvmregs.Profile1.Error.RefreshFailed"
-#define BUS_ERROR_FAILED           "org.kvmregs.Profile1.Error.Failed"
+#include "kvmregs-bus.h"   /* generated from dbus/org.kvmregs.Profile1.xml */
 
 /* Limits on what a caller can make the daemon allocate. */
 #define BUS_MAX_SOURCE_PROFILE     (4u * 1024u * 1024u)   /* Compare's source_profile, bytes */

@@ -465,7 +465,7 @@ static int daemon_start(Daemon *d) {
 
         r = bus_request_name(d->bus, &message);
         if (r < 0) {
-                log_error("Cannot own " BUS_NAME ": %s", message ? message : strerror(-r));
+                log_error("Cannot own " KVMREGS_BUS_NAME ": %s", message ? message : strerror(-r));
                 return r;
         }
 
@@ -482,7 +482,7 @@ static int daemon_start(Daemon *d) {
 
 static void help(void) {
         printf("Usage: kvmregsd [OPTION]...\n"
-               "Serves this host's arm64 KVM register profile on D-Bus as " BUS_NAME ".\n\n"
+               "Serves this host's arm64 KVM register profile on D-Bus as " KVMREGS_BUS_NAME ".\n\n"
                "  --bus-address ADDR    connect to this D-Bus address instead of the system bus\n"
                "  --session             use the session bus\n"
                "  --profile-file FILE   serve a recorded profile instead of probing\n"

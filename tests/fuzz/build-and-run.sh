@@ -55,9 +55,9 @@ pkg_cflags=$(pkg-config --cflags $deps)
 # shellcheck disable=SC2086
 pkg_libs=$(pkg-config --libs $deps)
 common=(-g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fno-omit-frame-pointer
-        -I"$top/lib" -I"$top/client" -include "$build/config.h" -DABS_TOP_SRCDIR="\"$top\"")
+        -I"$top/lib" -I"$top/libvirt" -include "$build/config.h" -DABS_TOP_SRCDIR="\"$top\"")
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize-recover=pointer-overflow)
-sources=(lib/regnames.c lib/idregs.c lib/sha256.c lib/profile.c lib/rules.c lib/report.c client/domxml.c)
+sources=(lib/regnames.c lib/idregs.c lib/sha256.c lib/profile.c lib/rules.c lib/report.c libvirt/domxml.c)
 
 objs=()
 for s in "${sources[@]}"; do

@@ -19,11 +19,11 @@ tests_fuzz_replay_profile_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_fuzz_replay_profile_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
 
 tests_fuzz_replay_compare_SOURCES = tests/fuzz/replay-corpus.c tests/fuzz/fuzz-compare.c tests/fuzz/fuzz-common.h tests/profile-equal.h
-tests_fuzz_replay_compare_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client -DFUZZ_HARNESS=\"compare\"
+tests_fuzz_replay_compare_CPPFLAGS = $(AM_CPPFLAGS) $(VIRT_CPPFLAGS) -DFUZZ_HARNESS=\"compare\"
 tests_fuzz_replay_compare_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBXML_CFLAGS)
-tests_fuzz_replay_compare_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(JSONC_LIBS) $(LIBXML_LIBS) $(DBUS_LIBS)
+tests_fuzz_replay_compare_LDADD = libvirt/libkvmregs-virt.la lib/libkvmregs.la $(JSONC_LIBS) $(LIBXML_LIBS)
 
 tests_fuzz_replay_domxml_SOURCES = tests/fuzz/replay-corpus.c tests/fuzz/fuzz-domxml.c tests/fuzz/fuzz-common.h tests/profile-equal.h
-tests_fuzz_replay_domxml_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client -DFUZZ_HARNESS=\"domxml\"
+tests_fuzz_replay_domxml_CPPFLAGS = $(AM_CPPFLAGS) $(VIRT_CPPFLAGS) -DFUZZ_HARNESS=\"domxml\"
 tests_fuzz_replay_domxml_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBXML_CFLAGS)
-tests_fuzz_replay_domxml_LDADD = client/libkvmregs-client.la lib/libkvmregs.la $(JSONC_LIBS) $(LIBXML_LIBS) $(DBUS_LIBS)
+tests_fuzz_replay_domxml_LDADD = libvirt/libkvmregs-virt.la lib/libkvmregs.la $(JSONC_LIBS) $(LIBXML_LIBS)

@@ -5,9 +5,7 @@
 
 typedef struct BusClient BusClient;
 
-#define KVMREGS_BUS_NAME      "org.kvmregs.Profile1"
-#define KVMREGS_OBJECT_PATH   "/org/kvmregs/Profile1"
-#define KVMREGS_INTERFACE     "org.kvmregs.Profile1"
+#include "kvmregs-bus.h"   /* generated from dbus/org.kvmregs.Profile1.xml */
 
 /*
  * address: NULL for the system bus, or a D-Bus address ("unix:path=...", "unixexec:...").

@@ -71,13 +71,13 @@ static int errno_from_dbus_error(const char *name) {
                 { DBUS_ERROR_LIMITS_EXCEEDED,       E2BIG },
                 { DBUS_ERROR_BAD_ADDRESS,           EINVAL },
                 /* kvmregsd's own (docs/org.kvmregs.Profile1.md) */
-                { "org.kvmregs.Profile1.Error.UnknownConfig",  ENOENT },
-                { "org.kvmregs.Profile1.Error.InvalidProfile", EINVAL },
-                { "org.kvmregs.Profile1.Error.InvalidDomain",  EINVAL },
-                { "org.kvmregs.Profile1.Error.TooLarge",       E2BIG },
-                { "org.kvmregs.Profile1.Error.AccessDenied",   EACCES },
-                { "org.kvmregs.Profile1.Error.NotReady",       EAGAIN },
-                { "org.kvmregs.Profile1.Error.Busy",           EBUSY },
+                { KVMREGS_ERROR_UNKNOWN_CONFIG,  ENOENT },
+                { KVMREGS_ERROR_INVALID_PROFILE, EINVAL },
+                { KVMREGS_ERROR_INVALID_DOMAIN,  EINVAL },
+                { KVMREGS_ERROR_TOO_LARGE,       E2BIG },
+                { KVMREGS_ERROR_ACCESS_DENIED,   EACCES },
+                { KVMREGS_ERROR_NOT_READY,       EAGAIN },
+                { KVMREGS_ERROR_BUSY,           EBUSY },
         };
 
         if (!name)
