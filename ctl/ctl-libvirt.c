@@ -171,7 +171,9 @@ static int check_domain(Ctl *ctl, const char *domain, const char *dest_host) {
                 if (r != CTL_EXIT_OK)
                         return r;
                 /* The vCPU the destination's QEMU will build for this domain. */
-                dc = domxml_host_config(d, dst);
+                DomainCpu cpu;
+                domxml_cpu(d, &cpu);
+                dc = domain_cpu_config(&cpu, dst);
                 if (!dc) {
                         ctl_error("%s runs no vCPU configuration this domain's XML asks for: '%s' cannot start there",
                                   ctl_profile_label(dst, ctl->dest_profile), name);

@@ -309,96 +309,8 @@ static DBusHandlerResult method_compare(Bus *bus, DBusMessage *call) {
         return reply_report(bus, call, report);
 }
 
-/*
- * The answer when this host has no configuration for what QEMU builds for the domain:
- * QEMU cannot start that vCPU here, or nobody recorded it; either way nothing can be said
- * to load. The library reports such a case (FINDING_CONFIG_UNSUPPORTED) only for the
- * source's own features, so the report is made here, in the library's types.
- */
-static int report_unsupported(const Profile *src, const VcpuConfig *s, const Profile *host, const DomainXml *d,
-                              Report **ret) {
-        _cleanup_(report_freep) Report *r = NULL;
-        _cleanup_free_ char *message = NULL;
-        static const char remedy[] = "migrate to a host whose CPU and kernel offer the vCPU the domain asks for, "
-                                     "or change the domain's <cpu> and <features> to what this host offers";
-        size_t message_size;
-        char *text;
-
-        if (asprintf(&message, "this host has no vCPU configuration for what QEMU builds for the domain "
-                               "(CPU mode %.64s%s%.64s, pmu %s, sve %s, mte %s): it cannot run the guest's vCPU",
-                     d->cpu_mode ? d->cpu_mode : "unset", d->cpu_model ? " model " : "",
-                     d->cpu_model ? d->cpu_model : "", d->pmu == 0 ? "off" : d->pmu == 1 ? "on" : "default",
-                     d->sve == 0 ? "off" : d->sve == 1 ? "on" : "default", d->mte == 1 ? "on" : "off") < 0)
-                return -ENOMEM;
-        r = calloc(1, sizeof(*r));
-        if (!r)
-                return -ENOMEM;
-        r->verdict = VERDICT_INCOMPATIBLE;
-        r->config = strdup(s->name);
-        if (!r->config)
-                return -ENOMEM;
-        r->src_count = s->n_cpregs;
-        memcpy(r->src_digest, src->digest, sizeof(r->src_digest));
-        memcpy(r->dst_digest, host->digest, sizeof(r->dst_digest));
-
-        /* report_free() frees the findings array only: the texts live in the same allocation. */
-        message_size = strlen(message) + 1;
-        r->findings = calloc(1, sizeof(Finding) + message_size + sizeof(remedy));
-        if (!r->findings)
-                return -ENOMEM;
-        r->n_findings = 1;
-        text = (char *) (r->findings + 1);
-        r->findings[0] = (Finding) {
-                .kind = FINDING_CONFIG_UNSUPPORTED,
-                .severity = SEVERITY_FATAL,
-                .message = memcpy(text, message, message_size),
-                .remedy = memcpy(text + message_size, remedy, sizeof(remedy)),
-        };
-        *ret = TAKE_PTR(r);
-        return 0;
-}
-
-/*
- * QEMU builds features no recorded configuration has (e.g. PMU and pointer auth, SVE off):
- * the guest loads only once they are pinned to the source's, which are recorded. The
- * library compares configurations of a profile, so it gets a view of the host with one
- * more, register-less configuration standing for QEMU's default; the comparison itself
- * is with the recorded configuration of the source's features, as for any adjustment.
- */
-static int compare_unrecorded(const Profile *src, const VcpuConfig *s, const Profile *host, uint32_t features,
-                              Report **ret) {
-        static char *mte_features[] = { (char *) "mte_vm_cap" };
-        _cleanup_free_ VcpuConfig *configs = NULL;
-        char name[BUS_MAX_CONFIG_NAME];
-        Profile view = *host;
-
-        /* named by what QEMU builds, for the report's message */
-        snprintf(name, sizeof(name), "the domain's: psci%s%s%s%s", features & VCPU_FEATURE_PMU_V3 ? "+pmu" : "",
-                 features & VCPU_FEATURE_SVE ? "+sve" : "", features & VCPU_FEATURE_PTRAUTH_ADDRESS ? "+ptrauth" : "",
-                 vcpu_config_has_feature(s, "mte_vm_cap") ? "+mte" : "");
-        if (profile_get_config(host, name))
-                return -ENOENT;   /* a host configuration of that name: nothing to stand in for */
-        /* Without the source's features here nothing can be pinned: the library says so
-         * (no configuration of that name on the host, none with the source's features). */
-        if (!profile_find_config_by_features(host, s->init_features0, vcpu_config_has_feature(s, "mte_vm_cap")))
-                return profile_compare(src, s->name, host, name, ret);
-        configs = calloc(host->n_configs + 1, sizeof(VcpuConfig));
-        if (!configs)
-                return -ENOMEM;
-        memcpy(configs, host->configs, host->n_configs * sizeof(VcpuConfig));
-        configs[host->n_configs] = (VcpuConfig) {
-                .name = name,
-                .init_features0 = features,
-                .features = vcpu_config_has_feature(s, "mte_vm_cap") ? mte_features : NULL,
-                .n_features = vcpu_config_has_feature(s, "mte_vm_cap") ? 1 : 0,
-        };
-        view.configs = configs;
-        view.n_configs = host->n_configs + 1;
-        return profile_compare(src, s->name, &view, name, ret);
-}
-
 /* CompareDomain: the guest's record against the configuration this host's QEMU builds for
- * the domain (domxml_host_config), not the record's own configuration name. */
+ * the domain (lib/domain.h), not the record's own configuration name. */
 static DBusHandlerResult method_compare_domain(Bus *bus, DBusMessage *call) {
         _cleanup_(profile_freep) Profile *src = NULL;
         _cleanup_(domxml_freep) DomainXml *domain = NULL;
@@ -406,11 +318,9 @@ static DBusHandlerResult method_compare_domain(Bus *bus, DBusMessage *call) {
         _cleanup_free_ char *why = NULL;
         const Profile *host = bus->shared->profile;
         const char *document, *xml;
-        const VcpuConfig *s, *built;
+        DomainCpu cpu;
         DBusHandlerResult result;
         size_t xml_size;
-        uint32_t features;
-        bool mte;
         int r;
 
         if (!get_string_args(bus, call, "ss", &document, &xml, &result))
@@ -423,10 +333,8 @@ static DBusHandlerResult method_compare_domain(Bus *bus, DBusMessage *call) {
 
         if (!parse_source(bus, call, document, &src, &result))
                 return result;
-        if (src->n_configs != 1)
-                return reply_error(bus, call, KVMREGS_ERROR_INVALID_PROFILE,
-                                   "Not a guest record: it holds %zu vCPU configurations, a record holds one",
-                                   src->n_configs);
+        if (domain_record_check(src, &why) < 0)
+                return reply_error(bus, call, KVMREGS_ERROR_INVALID_PROFILE, "%s", why ? why : strerror(ENOMEM));
 
         r = domxml_parse(xml, xml_size, &domain, &why);
         if (r == -ENOMEM)
@@ -437,24 +345,11 @@ static DBusHandlerResult method_compare_domain(Bus *bus, DBusMessage *call) {
         if (r < 0)
                 return reply_error(bus, call, KVMREGS_ERROR_INVALID_DOMAIN, "Invalid domain XML: %s",
                                    why ? why : strerror(-r));
-        if (!domain->arch || strcmp(domain->arch, "aarch64") != 0)
-                return reply_error(bus, call, KVMREGS_ERROR_INVALID_DOMAIN,
-                                   "Domain %s is not an aarch64 guest (arch %.64s): no arm64 vCPU to compare",
-                                   domain->name, domain->arch ? domain->arch : "unset");
+        domxml_cpu(domain, &cpu);
+        if (domain_cpu_check(&cpu, &why) < 0)
+                return reply_error(bus, call, KVMREGS_ERROR_INVALID_DOMAIN, "%s", why ? why : strerror(ENOMEM));
 
-        s = &src->configs[0];
-        features = domxml_host_features(domain, host);
-        mte = domain->mte == 1;
-        built = profile_find_config_by_features(host, features, mte);
-        r = -ENOENT;
-        if (built)
-                r = profile_compare(src, s->name, host, built->name, &report);
-        /* Not when QEMU would build the source's own features, nor when MTE (a machine
-         * property no -cpu adjustment changes) differs: nothing recorded runs that vCPU. */
-        else if (features != s->init_features0 && mte == vcpu_config_has_feature(s, "mte_vm_cap"))
-                r = compare_unrecorded(src, s, host, features, &report);
-        if (r == -ENOENT)
-                r = report_unsupported(src, s, host, domain, &report);
+        r = profile_compare_domain(src, host, &cpu, &report);
         if (r < 0)
                 return reply_errno(bus, call, r);
         return reply_report(bus, call, report);

@@ -225,8 +225,12 @@ static int record_build(const Profile *host, const DomainXml *dx, const char *do
                                 "features of its record's (%s, 0x%" PRIx32 "); using the domain XML's\n",
                                 dx->name, c->name, c->init_features0);
         }
-        if (!config)
-                config = domxml_host_config(dx, host);
+        if (!config) {
+                DomainCpu cpu;
+
+                domxml_cpu(dx, &cpu);
+                config = domain_cpu_config(&cpu, host);
+        }
         if (!config) {
                 *ret_why = "this host offers no vCPU configuration for the domain's CPU";
                 return -ENOENT;

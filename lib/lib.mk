@@ -5,7 +5,8 @@ lib_libkvmregs_la_SOURCES = \
 	lib/regnames.c lib/regnames.h lib/idregs.c \
 	lib/sha256.c lib/sha256.h \
 	lib/profile.c lib/profile.h \
-	lib/rules.c lib/rules.h lib/report.c
+	lib/rules.c lib/rules.h lib/report.c \
+	lib/domain.c lib/domain.h
 lib_libkvmregs_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 lib_libkvmregs_la_LIBADD = $(JSONC_LIBS)
 

@@ -348,42 +348,19 @@ DomainXml *domxml_free(DomainXml *d) {
         return NULL;
 }
 
-static bool cpu_is_host_like(const DomainXml *d) {
-        return d->cpu_mode && (strcmp(d->cpu_mode, "host-passthrough") == 0 ||
-                               strcmp(d->cpu_mode, "maximum") == 0 ||
-                               strcmp(d->cpu_mode, "host-model") == 0 ||
-                               (strcmp(d->cpu_mode, "custom") == 0 && d->cpu_model &&
-                                (strcmp(d->cpu_model, "host") == 0 || strcmp(d->cpu_model, "max") == 0)));
-}
-
-uint32_t domxml_host_features(const DomainXml *d, const Profile *host) {
-        uint32_t features = VCPU_FEATURE_PSCI_0_2;
-
-        if (!d || !host)
-                return 0;
-
-        /* QEMU's kvm_arch_init_vcpu: PMU whenever KVM offers it unless pmu=off */
-        if (d->pmu != 0 && profile_get_cap(host, "KVM_CAP_ARM_PMU_V3", 0) > 0)
-                features |= VCPU_FEATURE_PMU_V3;
-        /* SVE and pointer auth come from the CPU model's ID registers: for host and max
-         * (max is host under KVM) everything the host offers; the named Cortex/Neoverse
-         * models QEMU lets KVM run (a53, a57, a72...) have neither. */
-        if (cpu_is_host_like(d)) {
-                if (d->sve != 0 && profile_get_cap(host, "KVM_CAP_ARM_SVE", 0) > 0)
-                        features |= VCPU_FEATURE_SVE;
-                if (d->pauth != 0 && profile_get_cap(host, "KVM_CAP_ARM_PTRAUTH_ADDRESS", 0) > 0 &&
-                    profile_get_cap(host, "KVM_CAP_ARM_PTRAUTH_GENERIC", 0) > 0)
-                        features |= VCPU_FEATURE_PTRAUTH_ADDRESS | VCPU_FEATURE_PTRAUTH_GENERIC;
-        }
-        /* el1_32bit: never, QEMU's aarch64 CPUs run AArch64 at EL1. */
-        return features;
-}
-
-const VcpuConfig *domxml_host_config(const DomainXml *d, const Profile *host) {
-        if (!d || !host)
-                return NULL;
-        /* MTE: only when asked. */
-        return profile_find_config_by_features(host, domxml_host_features(d, host), d->mte == 1);
+void domxml_cpu(const DomainXml *d, DomainCpu *ret) {
+        *ret = (DomainCpu) {
+                .name = d->name,
+                .arch = d->arch,
+                .mode = d->cpu_mode,
+                .model = d->cpu_model,
+                .pmu = d->pmu,
+                .sve = d->sve,
+                .pauth = d->pauth,
+                .mte = d->mte,
+                .sve_vls_on = d->sve_vls_on,
+                .sve_vls_off = d->sve_vls_off,
+        };
 }
 
 char *domxml_record_element(const char *domain_uuid, const char *record_json) {

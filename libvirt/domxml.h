@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain.h"
 #include "profile.h"
 
 #define KVMREGS_METADATA_NS      "http://kvmregs.org/xmlns/record/1"
@@ -39,15 +40,8 @@ int domxml_parse(const char *xml, size_t size, DomainXml **ret, char **ret_error
 DomainXml *domxml_free(DomainXml *d);
 static inline void domxml_freep(DomainXml **d) { if (*d) domxml_free(*d); }
 
-/*
- * kvm_vcpu_init features QEMU builds for this domain on a host with this profile
- * (QEMU's defaults for -cpu host: every feature the host offers, minus what the XML
- * turns off). Returns the matching host configuration, or NULL if the host has none.
- */
-const VcpuConfig *domxml_host_config(const DomainXml *d, const Profile *host);
-/* The kvm_vcpu_init features[0] behind domxml_host_config() (MTE is d->mte == 1), also
- * when the host profile records no configuration with them; 0 if d or host is NULL. */
-uint32_t domxml_host_features(const DomainXml *d, const Profile *host);
+/* The vCPU the domain asks for, as the core compares it (lib/domain.h); points into d. */
+void domxml_cpu(const DomainXml *d, DomainCpu *ret);
 
 /* The <kvmregs:record> element (with xmlns) holding record_json, for virDomainSetMetadata. */
 char *domxml_record_element(const char *domain_uuid, const char *record_json);

@@ -44,8 +44,10 @@ static void check_record(const DomainXml *d) {
         if (profile_parse(d->record_json, strlen(d->record_json), &rec, NULL) < 0)
                 return;
         /* the record's host is a host: whatever it returns must be one of its configurations */
-        const VcpuConfig *c = domxml_host_config(d, rec);
-        uint32_t features = domxml_host_features(d, rec);
+        DomainCpu cpu;
+        domxml_cpu(d, &cpu);
+        const VcpuConfig *c = domain_cpu_config(&cpu, rec);
+        uint32_t features = domain_cpu_features(&cpu, rec);
         FUZZ_ASSERT(!c || (c >= rec->configs && c < rec->configs + rec->n_configs && !c->skipped));
         /* the configuration found is the one with the features QEMU builds */
         FUZZ_ASSERT(features & VCPU_FEATURE_PSCI_0_2);
