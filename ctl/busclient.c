@@ -31,6 +31,7 @@
 struct BusClient {
         DBusConnection *conn;
         int timeout_ms;
+        BusClientError last_error;
 };
 
 static void set_error(char **ret_error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -86,6 +87,34 @@ static int errno_from_dbus_error(const char *name) {
                 if (strcmp(name, map[i].name) == 0)
                         return map[i].error;
         return EIO;
+}
+
+static BusClientError kind_from_dbus_error(const char *name) {
+        static const struct {
+                const char *name;
+                BusClientError kind;
+        } map[] = {
+                { KVMREGS_ERROR_INVALID_PROFILE, BUSCLIENT_ERROR_INVALID_PROFILE },
+                { KVMREGS_ERROR_INVALID_DOMAIN,  BUSCLIENT_ERROR_INVALID_DOMAIN },
+                { KVMREGS_ERROR_UNKNOWN_CONFIG,  BUSCLIENT_ERROR_UNKNOWN_CONFIG },
+                { KVMREGS_ERROR_TOO_LARGE,       BUSCLIENT_ERROR_TOO_LARGE },
+                { KVMREGS_ERROR_ACCESS_DENIED,   BUSCLIENT_ERROR_ACCESS_DENIED },
+                { KVMREGS_ERROR_NOT_READY,       BUSCLIENT_ERROR_NOT_READY },
+                { KVMREGS_ERROR_BUSY,            BUSCLIENT_ERROR_BUSY },
+                { KVMREGS_ERROR_REFRESH_FAILED,  BUSCLIENT_ERROR_REFRESH_FAILED },
+                { KVMREGS_ERROR_FAILED,          BUSCLIENT_ERROR_FAILED },
+        };
+
+        if (!name)
+                return BUSCLIENT_ERROR_OTHER;
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (strcmp(name, map[i].name) == 0)
+                        return map[i].kind;
+        return BUSCLIENT_ERROR_OTHER;
+}
+
+BusClientError busclient_last_error(const BusClient *c) {
+        return c ? c->last_error : BUSCLIENT_ERROR_NONE;
 }
 
 static int fail_from_dbus_error(DBusError *err, char **ret_error) {
@@ -240,6 +269,7 @@ static int call(BusClient *c, const char *interface, const char *method, DBusMes
 
         if (!c || !c->conn)
                 return -EINVAL;
+        c->last_error = BUSCLIENT_ERROR_NONE;
         if (!dbus_connection_get_is_connected(c->conn)) {
                 set_error(ret_error, "the connection to the bus was lost");
                 return -ECONNRESET;
@@ -260,6 +290,7 @@ static int call(BusClient *c, const char *interface, const char *method, DBusMes
         dbus_error_init(&err);
         reply = dbus_connection_send_with_reply_and_block(c->conn, m, c->timeout_ms, &err);
         dbus_message_unref(m);
+        c->last_error = reply ? BUSCLIENT_ERROR_NONE : kind_from_dbus_error(err.name);
         if (!reply) {
                 int r = fail_from_dbus_error(&err, ret_error);
                 if (r == -ETIMEDOUT)

@@ -5,6 +5,22 @@
 
 typedef struct BusClient BusClient;
 
+/* The kind of D-Bus error the last failed call got: kvmregsd's own errors typed, so that
+ * callers never match error strings. */
+typedef enum BusClientError {
+        BUSCLIENT_ERROR_NONE = 0,          /* no D-Bus error: success, or a local or transport failure */
+        BUSCLIENT_ERROR_INVALID_PROFILE,
+        BUSCLIENT_ERROR_INVALID_DOMAIN,
+        BUSCLIENT_ERROR_UNKNOWN_CONFIG,
+        BUSCLIENT_ERROR_TOO_LARGE,
+        BUSCLIENT_ERROR_ACCESS_DENIED,
+        BUSCLIENT_ERROR_NOT_READY,
+        BUSCLIENT_ERROR_BUSY,
+        BUSCLIENT_ERROR_REFRESH_FAILED,
+        BUSCLIENT_ERROR_FAILED,
+        BUSCLIENT_ERROR_OTHER,             /* a D-Bus error that is not kvmregsd's (timeout, no owner...) */
+} BusClientError;
+
 #include "kvmregs-bus.h"   /* generated from dbus/org.kvmregs.Profile1.xml */
 
 /*
@@ -32,4 +48,6 @@ int busclient_compare(BusClient *c, const char *source_profile_json, const char 
  * CompareDomain. Errors as busclient_compare; -EINVAL also for InvalidDomain. */
 int busclient_compare_domain(BusClient *c, const char *source_record_json, const char *domain_xml,
                              char **ret_verdict, char **ret_report_json, char **ret_error);
+/* The kind of error the last call on c got (BUSCLIENT_ERROR_NONE after a success). */
+BusClientError busclient_last_error(const BusClient *c);
 int busclient_get_property(BusClient *c, const char *name, char **ret_value, char **ret_error);
