@@ -264,58 +264,14 @@ static int record_build(const Profile *host, const DomainXml *dx, const char *do
         return 0;
 }
 
-/*
- * The element for virDomainSetMetadata: <record domain="UUID" host="NAME"
- * profile-digest="SHA256">JSON</record> without a namespace, because libvirt puts it in
- * KVMREGS_METADATA_NS itself and refuses an element that already declares the prefix.
- * host and profile-digest say at a glance (virsh dumpxml) which host and which of its
- * profiles stamped it; readers take the facts from the JSON.
- */
-static char *record_metadata_element(const char *domain_uuid, const Stamp *stamp) {
-        xmlDoc *doc;
-        xmlNode *rec;
-        xmlBuffer *buf;
-        char *out = NULL;
-
-        doc = xmlNewDoc(BAD_CAST "1.0");
-        if (!doc)
-                return NULL;
-        rec = xmlNewDocNode(doc, NULL, BAD_CAST KVMREGS_METADATA_ELEMENT, NULL);
-        buf = xmlBufferCreate();
-        if (rec && buf) {
-                xmlDocSetRootElement(doc, rec);
-                if (xmlNewProp(rec, BAD_CAST "domain", BAD_CAST domain_uuid) &&
-                    xmlNewProp(rec, BAD_CAST "host", BAD_CAST stamp->host) &&
-                    xmlNewProp(rec, BAD_CAST "profile-digest", BAD_CAST stamp->profile_digest)) {
-                        xmlNodeAddContent(rec, BAD_CAST stamp->json);   /* escapes what XML needs */
-                        if (xmlNodeDump(buf, doc, rec, 0, 0) >= 0)
-                                out = strdup((const char *) xmlBufferContent(buf));
-                }
-        }
-        xmlBufferFree(buf);
-        xmlFreeDoc(doc);
-        return out;
-}
-
 /* Whether the domain's record element already names this profile digest. */
 static bool metadata_has_profile_digest(virDomainPtr dom, const char *digest) {
-        _cleanup_free_ char *element = NULL;
-        xmlDoc *doc;
-        xmlChar *value = NULL;
-        bool same;
+        _cleanup_free_ char *element = NULL, *stamped = NULL;
 
         element = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, KVMREGS_METADATA_NS,
                                        VIR_DOMAIN_AFFECT_LIVE);
-        if (!element || strlen(element) > KVMREGS_MAX_DOCUMENT + 4096)
-                return false;
-        doc = xmlReadMemory(element, (int) strlen(element), "record.xml", NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        if (doc && xmlDocGetRootElement(doc))
-                value = xmlGetNoNsProp(xmlDocGetRootElement(doc), BAD_CAST "profile-digest");
-        same = value && strcmp((const char *) value, digest) == 0;
-        xmlFree(value);
-        xmlFreeDoc(doc);
-        return same;
+        stamped = domxml_metadata_profile_digest(element);
+        return stamped && strcmp(stamped, digest) == 0;
 }
 
 /* ---- pending stamps ---- */
@@ -421,7 +377,7 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
             strcmp(dx->record_json, json) == 0 && metadata_has_profile_digest(dom, stamp.profile_digest))
                 return STAMP_DONE;      /* already current */
 
-        element = record_metadata_element(p->uuid, &stamp);
+        element = domxml_metadata_element(p->uuid, stamp.host, stamp.profile_digest, stamp.json, false);
         if (!element)
                 return STAMP_RETRY;
         if (virDomainIsPersistent(dom) == 1)

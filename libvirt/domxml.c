@@ -363,11 +363,11 @@ void domxml_cpu(const DomainXml *d, DomainCpu *ret) {
         };
 }
 
-char *domxml_record_element(const char *domain_uuid, const char *record_json) {
+char *domxml_metadata_element(const char *domain_uuid, const char *host, const char *profile_digest,
+                              const char *record_json, bool declare_namespace) {
         _cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
         xmlBuffer *buf = NULL;
         xmlNode *rec;
-        xmlNs *ns;
         char *out = NULL;
 
         if (!domain_uuid || !record_json || strlen(record_json) > KVMREGS_MAX_DOCUMENT)
@@ -380,11 +380,16 @@ char *domxml_record_element(const char *domain_uuid, const char *record_json) {
         if (!rec)
                 return NULL;
         xmlDocSetRootElement(doc, rec);
-        ns = xmlNewNs(rec, BAD_CAST KVMREGS_METADATA_NS, BAD_CAST KVMREGS_METADATA_PREFIX);
-        if (!ns)
-                return NULL;
-        xmlSetNs(rec, ns);
-        if (!xmlNewProp(rec, BAD_CAST "domain", BAD_CAST domain_uuid))
+        if (declare_namespace) {
+                xmlNs *ns = xmlNewNs(rec, BAD_CAST KVMREGS_METADATA_NS, BAD_CAST KVMREGS_METADATA_PREFIX);
+
+                if (!ns)
+                        return NULL;
+                xmlSetNs(rec, ns);
+        }
+        if (!xmlNewProp(rec, BAD_CAST "domain", BAD_CAST domain_uuid) ||
+            (host && !xmlNewProp(rec, BAD_CAST "host", BAD_CAST host)) ||
+            (profile_digest && !xmlNewProp(rec, BAD_CAST "profile-digest", BAD_CAST profile_digest)))
                 return NULL;
         /* escapes <, & and > as needed */
         xmlNodeAddContent(rec, BAD_CAST record_json);
@@ -396,6 +401,27 @@ char *domxml_record_element(const char *domain_uuid, const char *record_json) {
                 out = strdup((const char *) xmlBufferContent(buf));
         xmlBufferFree(buf);
         return out;
+}
+
+char *domxml_record_element(const char *domain_uuid, const char *record_json) {
+        return domxml_metadata_element(domain_uuid, NULL, NULL, record_json, true);
+}
+
+char *domxml_metadata_profile_digest(const char *element) {
+        _cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
+        xmlChar *value = NULL;
+        char *digest = NULL;
+
+        if (!element || strlen(element) > KVMREGS_MAX_DOCUMENT + 4096)
+                return NULL;
+        doc = xmlReadMemory(element, (int) strlen(element), "record.xml", NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        if (doc && xmlDocGetRootElement(doc))
+                value = xmlGetNoNsProp(xmlDocGetRootElement(doc), BAD_CAST "profile-digest");
+        if (value)
+                digest = strdup((const char *) value);
+        xmlFree(value);
+        return digest;
 }
 
 /* QEMU type names are plain identifiers; anything else in a model name would be an argument

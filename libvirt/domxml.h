@@ -43,8 +43,20 @@ static inline void domxml_freep(DomainXml **d) { if (*d) domxml_free(*d); }
 /* The vCPU the domain asks for, as the core compares it (lib/domain.h); points into d. */
 void domxml_cpu(const DomainXml *d, DomainCpu *ret);
 
-/* The <kvmregs:record> element (with xmlns) holding record_json, for virDomainSetMetadata. */
+/*
+ * The record element, the one writer of it: <record domain="UUID" host="NAME"
+ * profile-digest="SHA256">JSON</record>. host and profile-digest (may be NULL) say at a
+ * glance (virsh dumpxml) which host and which of its profiles stamped it; readers take the
+ * facts from the JSON. declare_namespace: with xmlns:kvmregs, to embed in a domain XML;
+ * without, for virDomainSetMetadata, which puts it in KVMREGS_METADATA_NS itself and refuses
+ * an element that already declares the prefix. NULL on bad input or ENOMEM.
+ */
+char *domxml_metadata_element(const char *domain_uuid, const char *host, const char *profile_digest,
+                              const char *record_json, bool declare_namespace);
+/* The <kvmregs:record> element with its namespace, holding record_json (no host, no digest). */
 char *domxml_record_element(const char *domain_uuid, const char *record_json);
+/* The profile-digest attribute of a record element as libvirt returns it; NULL if none. */
+char *domxml_metadata_profile_digest(const char *element);
 
 /* QEMU's CPU type for -global: "host-arm-cpu", "max-arm-cpu", "cortex-a57-arm-cpu". */
 char *domxml_qemu_cpu_type(const DomainXml *d);
