@@ -8,254 +8,33 @@
  * operation: exit 0 at once. docs/kvmregs-hook.md describes it all.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <syslog.h>
-#include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "busclient.h"
 #include "domxml.h"
-#include "sha256.h"
+#include "input.h"
+#include "log.h"
+#include "policy.h"
+#include "qemu-probe.h"
 #include "util.h"
 
-#define DEFAULT_CONF_PATH SYSCONFDIR "/kvmregs/kvmregs.conf"
-#define DEFAULT_CACHE_DIR "/run/kvmregs"
-#define CONF_MAX_SIZE (64u * 1024u)
-#define CONF_MAX_TIMEOUT_MS 2000   /* libvirt waits on the hook: a migration check never holds it longer */
-#define QEMU_HELP_MAX_SIZE (1024u * 1024u)
 #define MESSAGE_MAX_SIZE (64u * 1024u)  /* what virsh shows; findings beyond are counted */
 #define EXIT_ALLOW 0
 #define EXIT_REFUSE 1
 #define EXIT_USAGE 2
 
-extern char **environ;
-
-typedef enum Mode { MODE_ENFORCE, MODE_WARN, MODE_OFF } Mode;
-
-typedef struct HookConf {
-        Mode mode;
-        bool refuse_on_daemon_error;
-        bool refuse_on_missing_record;
-        int timeout_ms;
-        char *bus_address;       /* NULL: the system bus */
-        char *cache_dir;
-        char *log_file;          /* NULL: syslog only */
-} HookConf;
-
-/* What one run decided, for the log line and the exit status. */
-typedef struct Decision {
-        const char *domain;
-        const char *source_host;
-        char destination_host[HOST_NAME_MAX + 1];
-        char *src_digest;
-        char *dst_digest;
-        const char *verdict;     /* the daemon's verdict, or what stopped us */
-        bool refuse;
-        char *message;           /* refusal or warning text (one line) */
-        struct timespec start;
-} Decision;
-
-static HookConf conf = {
-        .mode = MODE_ENFORCE,
-        .timeout_ms = 2000,
-};
+static Policy conf = POLICY_INIT;
 static Decision decision;
 static volatile sig_atomic_t watchdog_refuses;
-
-static long elapsed_ms(void) {
-        struct timespec now;
-
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        return (now.tv_sec - decision.start.tv_sec) * 1000L + (now.tv_nsec - decision.start.tv_nsec) / 1000000L;
-}
-
-/* ---- policy file ---- */
-
-static char *strip(char *s) {
-        char *e;
-
-        s += strspn(s, " \t");
-        e = s + strlen(s);
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-                *--e = '\0';
-        return s;
-}
-
-static int parse_allow_refuse(const char *v, bool *ret_refuse) {
-        if (strcmp(v, "allow") == 0)
-                *ret_refuse = false;
-        else if (strcmp(v, "refuse") == 0)
-                *ret_refuse = true;
-        else
-                return -EINVAL;
-        return 0;
-}
-
-static int set_path(char **dst, const char *v) {
-        char *p;
-
-        if (*v == '\0') {
-                free(*dst);
-                *dst = NULL;
-                return 0;
-        }
-        if (strlen(v) > PATH_MAX)
-                return -EINVAL;
-        p = strdup(v);
-        if (!p)
-                return -ENOMEM;
-        free(*dst);
-        *dst = p;
-        return 0;
-}
-
-static int conf_set(const char *key, const char *value) {
-        if (strcmp(key, "mode") == 0) {
-                if (strcmp(value, "enforce") == 0)
-                        conf.mode = MODE_ENFORCE;
-                else if (strcmp(value, "warn") == 0)
-                        conf.mode = MODE_WARN;
-                else if (strcmp(value, "off") == 0)
-                        conf.mode = MODE_OFF;
-                else
-                        return -EINVAL;
-                return 0;
-        }
-        if (strcmp(key, "on_daemon_error") == 0)
-                return parse_allow_refuse(value, &conf.refuse_on_daemon_error);
-        if (strcmp(key, "on_missing_record") == 0)
-                return parse_allow_refuse(value, &conf.refuse_on_missing_record);
-        if (strcmp(key, "timeout_ms") == 0) {
-                char *end;
-                long ms;
-
-                errno = 0;
-                ms = strtol(value, &end, 10);
-                if (errno || end == value || *end || ms < 1 || ms > CONF_MAX_TIMEOUT_MS)
-                        return -EINVAL;
-                conf.timeout_ms = (int) ms;
-                return 0;
-        }
-        if (strcmp(key, "bus_address") == 0)
-                return set_path(&conf.bus_address, value);
-        if (strcmp(key, "cache_dir") == 0)
-                return set_path(&conf.cache_dir, value);
-        if (strcmp(key, "log_file") == 0)
-                return set_path(&conf.log_file, value);
-        return -ENOENT;
-}
-
-/* key = value lines, '#' comments. A missing file means the defaults; a wrong one is an error
- * (a typo must not silently turn "refuse" into "allow"). */
-static int conf_load(const char *path, char **ret_error) {
-        _cleanup_free_ char *data = NULL;
-        _cleanup_close_ int fd = -1;
-        size_t size = 0;
-        unsigned lineno = 0;
-        char *line, *save = NULL;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                *ret_error = strdup_printf("cannot open %s: %s", path, strerror(errno));
-                return -errno;
-        }
-        data = malloc(CONF_MAX_SIZE + 1);
-        if (!data)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, data + size, CONF_MAX_SIZE + 1 - size);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        *ret_error = strdup_printf("cannot read %s: %s", path, strerror(errno));
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-                if (size > CONF_MAX_SIZE) {
-                        *ret_error = strdup_printf("%s is larger than %u bytes", path, CONF_MAX_SIZE);
-                        return -E2BIG;
-                }
-        }
-        data[size] = '\0';
-
-        /* strtok_r would merge empty lines and miscount: split by hand */
-        for (line = data; line; line = save) {
-                char *eq, *key, *value;
-                int r;
-
-                save = strchr(line, '\n');
-                if (save)
-                        *save++ = '\0';
-                lineno++;
-                line = strip(line);
-                if (*line == '\0' || *line == '#')
-                        continue;
-                eq = strchr(line, '=');
-                if (!eq) {
-                        *ret_error = strdup_printf("%s:%u: expected key = value", path, lineno);
-                        return -EINVAL;
-                }
-                *eq = '\0';
-                key = strip(line);
-                value = strip(eq + 1);
-                r = conf_set(key, value);
-                if (r == -ENOENT) {
-                        *ret_error = strdup_printf("%s:%u: unknown key \"%.64s\"", path, lineno, key);
-                        return -EINVAL;
-                }
-                if (r < 0) {
-                        *ret_error = strdup_printf("%s:%u: invalid value for %s: \"%.128s\"", path, lineno, key,
-                                                   value);
-                        return r;
-                }
-        }
-        return 0;
-}
-
-/* ---- logging: one line per decision ---- */
-
-static void log_decision(void) {
-        _cleanup_free_ char *line = NULL;
-
-        line = strdup_printf("domain=%s source=%s destination=%s src_digest=%s dst_digest=%s verdict=%s "
-                             "decision=%s elapsed_ms=%ld%s%s",
-                             decision.domain ? decision.domain : "-",
-                             decision.source_host ? decision.source_host : "-",
-                             decision.destination_host[0] ? decision.destination_host : "-",
-                             decision.src_digest ? decision.src_digest : "-",
-                             decision.dst_digest ? decision.dst_digest : "-",
-                             decision.verdict ? decision.verdict : "-",
-                             decision.refuse ? "refuse" : "allow", elapsed_ms(),
-                             decision.message ? " message=" : "", decision.message ? decision.message : "");
-        if (!line)
-                return;
-        /* one line, whatever the message */
-        for (char *p = line; *p; p++)
-                if (*p == '\n')
-                        *p = ' ';
-        syslog(decision.refuse ? LOG_ERR : LOG_INFO, "%s", line);
-        if (conf.log_file) {
-                _cleanup_close_ int fd = open(conf.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-                if (fd >= 0)
-                        (void) dprintf(fd, "%s\n", line);
-        }
-}
 
 /* Ends the run: logs, prints the refusal (enforce mode) and the adjusted XML, exits. */
 static int finish(bool refuse, const char *verdict, char *message, const char *xml_out) {
@@ -268,7 +47,7 @@ static int finish(bool refuse, const char *verdict, char *message, const char *x
         decision.refuse = refuse && conf.mode != MODE_WARN;
         if (conf.mode == MODE_WARN)
                 xml_out = NULL;
-        log_decision();
+        decision_log(&decision, conf.log_file);
         if (decision.refuse) {
                 fprintf(stderr, "kvmregs: %s\n", message ? message : "migration refused");
                 fflush(stderr);
@@ -300,62 +79,6 @@ static void arm_watchdog(long ms) {
         watchdog_refuses = conf.mode == MODE_ENFORCE && conf.refuse_on_daemon_error;
         sigaction(SIGALRM, &sa, NULL);
         setitimer(ITIMER_REAL, &t, NULL);
-}
-
-/* ---- input ---- */
-
-static int read_stdin(char **ret, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0;
-
-        for (;;) {
-                struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-                long left = conf.timeout_ms - elapsed_ms();
-                ssize_t n;
-                int r;
-
-                if (left <= 0)
-                        return -ETIMEDOUT;
-                r = poll(&p, 1, (int) left);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0)
-                        return -errno;
-                if (r == 0)
-                        return -ETIMEDOUT;
-                if (size == alloc) {
-                        size_t want = alloc ? alloc * 2 : 64u * 1024u;
-                        char *nb;
-
-                        if (want > DOMXML_MAX_SIZE + 1)
-                                want = DOMXML_MAX_SIZE + 1;
-                        if (want == alloc)
-                                return -E2BIG;
-                        nb = realloc(buf, want + 1);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        alloc = want;
-                }
-                n = read(STDIN_FILENO, buf + size, alloc - size);
-                if (n < 0 && (errno == EINTR || errno == EAGAIN))
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-                if (size > DOMXML_MAX_SIZE)
-                        return -E2BIG;
-        }
-        if (!buf)
-                buf = calloc(1, 1);
-        if (!buf)
-                return -ENOMEM;
-        buf[size] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
 }
 
 /* The record's configuration name and source host name (json-c, depth-limited). */
@@ -495,203 +218,6 @@ static char *refusal_text(json_object *report) {
         return text;
 }
 
-/* ---- the destination QEMU's properties ---- */
-
-static bool emulator_is_trustworthy(const char *path, const struct stat *st) {
-        /* We run it as root: only what root installed, like libvirt's own binaries. */
-        return path[0] == '/' && S_ISREG(st->st_mode) && (st->st_mode & 0111) &&
-               !(st->st_mode & (S_IWGRP | S_IWOTH)) && (st->st_uid == 0 || st->st_uid == geteuid());
-}
-
-static char *cache_path(const char *emulator, const struct stat *st, const char *cpu_type) {
-        _cleanup_free_ char *key = NULL;
-        uint8_t digest[32];
-        char hex[65];
-        Sha256 s;
-
-        key = strdup_printf("%s\n%llu\n%llu\n%lld.%09ld\n%lld\n%s", emulator, (unsigned long long) st->st_dev,
-                            (unsigned long long) st->st_ino, (long long) st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-                            (long long) st->st_size, cpu_type);
-        if (!key)
-                return NULL;
-        sha256_init(&s);
-        sha256_update(&s, key, strlen(key));
-        sha256_final(&s, digest);
-        sha256_hex(digest, hex);
-        return strdup_printf("%s/qemu-props-%s", conf.cache_dir ? conf.cache_dir : DEFAULT_CACHE_DIR, hex);
-}
-
-static char *read_small_file(const char *path) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        ssize_t n;
-
-        if (fd < 0)
-                return NULL;
-        buf = malloc(QEMU_HELP_MAX_SIZE + 1);
-        if (!buf)
-                return NULL;
-        while ((n = read(fd, buf + size, QEMU_HELP_MAX_SIZE - size)) > 0)
-                size += (size_t) n;
-        if (n < 0)
-                return NULL;
-        buf[size] = '\0';
-        return TAKE_PTR(buf);
-}
-
-static void write_cache(const char *path, const char *text) {
-        _cleanup_free_ char *tmp = strdup_printf("%s.%d", path, (int) getpid());
-        _cleanup_free_ char *dir = strdup(path);
-        char *slash = dir ? strrchr(dir, '/') : NULL;
-        int fd;
-
-        if (!tmp || !slash)
-                return;
-        *slash = '\0';
-        (void) mkdir(dir, 0755);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0644);
-        if (fd < 0)
-                return;
-        if (write(fd, text, strlen(text)) != (ssize_t) strlen(text) || close(fd) < 0 || rename(tmp, path) < 0)
-                (void) unlink(tmp);
-}
-
-/* The property names of QEMU type cpu_type, one per line, from `EMULATOR -machine none
- * -device TYPE,help` (an empty list when the type does not exist there). */
-static int run_qemu_help(const char *emulator, const char *cpu_type, char **ret, char **ret_error) {
-        _cleanup_free_ char *arg = strdup_printf("%s,help", cpu_type), *out = NULL, *names = NULL;
-        char *const argv[] = { (char *) emulator, (char *) "-machine", (char *) "none", (char *) "-nodefaults",
-                               (char *) "-device", arg, NULL };
-        char *const envp[] = { (char *) "LC_ALL=C", (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-        posix_spawn_file_actions_t actions;
-        int pipefd[2], status = 0, r;
-        size_t size = 0;
-        long deadline = elapsed_ms() + conf.timeout_ms;
-        pid_t pid;
-
-        if (!arg)
-                return -ENOMEM;
-        out = malloc(QEMU_HELP_MAX_SIZE + 1);
-        if (!out)
-                return -ENOMEM;
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
-        posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDERR_FILENO);
-        r = posix_spawn(&pid, emulator, &actions, NULL, argv, envp);
-        posix_spawn_file_actions_destroy(&actions);
-        close(pipefd[1]);
-        if (r != 0) {
-                close(pipefd[0]);
-                *ret_error = strdup_printf("cannot run %s: %s", emulator, strerror(r));
-                return -r;
-        }
-
-        for (;;) {
-                struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
-                long left = deadline - elapsed_ms();
-                ssize_t n;
-
-                if (left <= 0 || (r = poll(&p, 1, (int) left)) == 0) {
-                        r = -ETIMEDOUT;
-                        break;
-                }
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0) {
-                        r = -errno;
-                        break;
-                }
-                n = read(pipefd[0], out + size, QEMU_HELP_MAX_SIZE - size);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0 || (size += (size_t) n) >= QEMU_HELP_MAX_SIZE) {
-                        r = n < 0 ? -errno : 0;
-                        break;
-                }
-        }
-        close(pipefd[0]);
-        if (r < 0)
-                kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (r == -ETIMEDOUT) {
-                *ret_error = strdup_printf("%s did not list the properties of %s within %d ms", emulator, cpu_type,
-                                           conf.timeout_ms);
-                return r;
-        }
-        if (r < 0) {
-                *ret_error = strdup_printf("cannot read from %s: %s", emulator, strerror(-r));
-                return r;
-        }
-        out[size] = '\0';
-
-        /* "  name=<type>  - description": keep the names */
-        size_t names_size = 0;
-        FILE *f = open_memstream(&names, &names_size);
-        if (!f)
-                return -ENOMEM;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-                        size_t lead = strspn(line, " "), len;
-                        if (lead == 0)
-                                continue;
-                        len = strcspn(line + lead, "=");
-                        if (line[lead + len] == '=' && len > 0 && len < 128)
-                                fprintf(f, "%.*s\n", (int) len, line + lead);
-                }
-        fclose(f);
-        *ret = TAKE_PTR(names);
-        return 0;
-}
-
-/* Does the domain's emulator have every property the adjustments set on cpu_type? Detected,
- * never assumed; cached per emulator binary (path, inode, mtime, size) and CPU type. */
-static int emulator_supports(const char *emulator, const char *cpu_type, char **adjustments, size_t n,
-                             char **ret_error) {
-        _cleanup_free_ char *cache = NULL, *names = NULL;
-        struct stat st;
-        int r;
-
-        if (!emulator || stat(emulator, &st) < 0 || !emulator_is_trustworthy(emulator, &st)) {
-                *ret_error = strdup_printf("the domain's emulator %s is not a root-owned executable: its QEMU "
-                                           "properties cannot be checked", emulator ? emulator : "(none)");
-                return -EPERM;
-        }
-        cache = cache_path(emulator, &st, cpu_type);
-        if (!cache)
-                return -ENOMEM;
-        names = read_small_file(cache);
-        if (!names) {
-                r = run_qemu_help(emulator, cpu_type, &names, ret_error);
-                if (r < 0)
-                        return r;
-                /* an empty answer (no such type, or QEMU failed) is asked again next time */
-                if (*names)
-                        write_cache(cache, names);
-        }
-
-        for (size_t i = 0; i < n; i++) {
-                size_t len = strcspn(adjustments[i], "=");
-                bool found = false;
-
-                for (const char *l = names; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0))
-                        if (strncmp(l, adjustments[i], len) == 0 && l[len] == '\n') {
-                                found = true;
-                                break;
-                        }
-                if (!found) {
-                        *ret_error = strdup_printf("the fix needs QEMU property %s.%.*s, which %s does not have",
-                                                   cpu_type, (int) len, adjustments[i], emulator);
-                        return -EOPNOTSUPP;
-                }
-        }
-        return 0;
-}
-
 /* ---- the decision ---- */
 
 static int on_policy(bool refuse, const char *verdict, char *why) {
@@ -732,7 +258,8 @@ static int adjust(const DomainXml *d, const char *xml, size_t size, json_object 
                                             "has no QEMU CPU type to set it on", d->name, adjustments[0],
                                             n > 1 ? " and more" : "", d->cpu_mode ? d->cpu_mode : "unset"),
                               NULL);
-        r = emulator_supports(d->emulator, cpu_type, adjustments, n, &error);
+        r = qemu_probe_supports(d->emulator, cpu_type, adjustments, n,
+                                conf.cache_dir ? conf.cache_dir : POLICY_DEFAULT_CACHE_DIR, conf.timeout_ms, &error);
         if (r < 0)
                 return finish(true, "incompatible",
                               strdup_printf("refusing migration of %s from %s: it loads here only with "
@@ -760,7 +287,9 @@ static int check_migration(void) {
         size_t size = 0;
         int r, ret;
 
-        r = read_stdin(&xml, &size);
+        /* timeout_ms from the start of the run */
+        r = input_read(STDIN_FILENO, DOMXML_MAX_SIZE,
+                       input_now_ms() - decision_elapsed_ms(&decision) + conf.timeout_ms, &xml, &size);
         if (r < 0)
                 return on_policy(true, "bad-input",
                                  r == -E2BIG ? strdup_printf("refusing migration: the domain XML is larger than %u bytes",
@@ -798,18 +327,22 @@ static int check_migration(void) {
         r = busclient_new(conf.bus_address, conf.timeout_ms, &bus, &error);
         if (r >= 0)
                 r = busclient_compare_domain(bus, d->record_json, xml, &verdict, &report_json, &error);
-        if (r < 0 && error && strstr(error, ".Error.InvalidDomain"))
+        switch (r < 0 ? busclient_last_error(bus) : BUSCLIENT_ERROR_NONE) {
+        case BUSCLIENT_ERROR_INVALID_DOMAIN:
                 /* our parser took it, kvmregsd's (the same code) did not: refuse, never guess */
                 return on_policy(true, "bad-input",
                                  strdup_printf("refusing migration of %s: kvmregsd rejects its domain XML: %s",
-                                               d->name, error));
-        if (r < 0 && error &&
-            (strstr(error, ".Error.InvalidProfile") || strstr(error, ".Error.UnknownConfig") ||
-             strstr(error, ".Error.TooLarge")))
+                                               d->name, error ? error : strerror(-r)));
+        case BUSCLIENT_ERROR_INVALID_PROFILE:
+        case BUSCLIENT_ERROR_UNKNOWN_CONFIG:
+        case BUSCLIENT_ERROR_TOO_LARGE:
                 /* kvmregsd answered, and what it refused is the record itself */
                 return on_policy(true, "bad-record",
                                  strdup_printf("refusing migration of %s: kvmregsd rejects its kvmregs record: %s",
-                                               d->name, error));
+                                               d->name, error ? error : strerror(-r)));
+        default:
+                break;
+        }
         if (r < 0)
                 return on_policy(conf.refuse_on_daemon_error, "daemon-error",
                                  strdup_printf("%s migration of %s: no verdict from kvmregsd (%s): %s",
@@ -870,8 +403,8 @@ int main(int argc, char *argv[]) {
 
         conf_path = getenv("KVMREGS_CONF");
         if (!conf_path || !*conf_path)
-                conf_path = DEFAULT_CONF_PATH;
-        if (conf_load(conf_path, &conf_error) < 0) {
+                conf_path = POLICY_DEFAULT_PATH;
+        if (policy_load(&conf, conf_path, &conf_error) < 0) {
                 /* the policy is unknown: refuse visibly rather than guess */
                 conf.mode = MODE_ENFORCE;
                 ret = finish(true, "bad-config",
@@ -890,12 +423,8 @@ int main(int argc, char *argv[]) {
         arm_watchdog(4L * conf.timeout_ms + 1000);
         ret = check_migration();
 out:
-        free(decision.message);
-        free(decision.src_digest);
-        free(decision.dst_digest);
-        free(conf.bus_address);
-        free(conf.cache_dir);
-        free(conf.log_file);
+        decision_done(&decision);
+        policy_done(&conf);
         closelog();
         return ret;
 }
