@@ -4,15 +4,16 @@ lib_libkvmregs_la_SOURCES = \
 	lib/util.h \
 	lib/regnames.c lib/regnames.h lib/idregs.c \
 	lib/sha256.c lib/sha256.h \
+	lib/json-doc.c lib/json-doc.h \
 	lib/profile.c lib/profile.h \
 	lib/rules.c lib/rules.h lib/report.c \
 	lib/domain.c lib/domain.h
 lib_libkvmregs_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 lib_libkvmregs_la_LIBADD = $(JSONC_LIBS)
 
-check_PROGRAMS += tests/test-regnames tests/test-profile tests/test-rules
-TESTS += tests/test-regnames tests/test-profile tests/test-rules
-UNIT_TESTS += tests/test-regnames tests/test-profile tests/test-rules
+check_PROGRAMS += tests/test-regnames tests/test-profile tests/test-rules tests/test-report
+TESTS += tests/test-regnames tests/test-profile tests/test-rules tests/test-report
+UNIT_TESTS += tests/test-regnames tests/test-profile tests/test-rules tests/test-report
 tests_test_regnames_SOURCES = tests/test-regnames.c tests/testutil.h
 tests_test_regnames_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_test_regnames_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
@@ -22,3 +23,6 @@ tests_test_profile_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
 tests_test_rules_SOURCES = tests/test-rules.c tests/testutil.h
 tests_test_rules_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_test_rules_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
+tests_test_report_SOURCES = tests/test-report.c tests/testutil.h tests/report-equal.h tests/profile-equal.h
+tests_test_report_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_test_report_LDADD = lib/libkvmregs.la $(JSONC_LIBS)

@@ -13,76 +13,14 @@
 
 #include <json-c/json.h>
 
+#include "json-doc.h"
 #include "profile.h"
 #include "regnames.h"
 #include "sha256.h"
 #include "util.h"
 
-#define PATH_SIZE sizeof(((ProfileError *) NULL)->path)
-
 static const char *const kvm_modes[] = { "nvhe", "vhe", "protected" };
 
-static int error_set(ProfileError *e, int r, const char *path, const char *format, ...)
-        __attribute__((format(printf, 4, 5)));
-
-/* Text from the document ends up in errors: no control characters reach a terminal. */
-static void control_chars_replace(char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        *s = '?';
-}
-
-static int error_set(ProfileError *e, int r, const char *path, const char *format, ...) {
-        va_list ap;
-
-        snprintf(e->path, sizeof(e->path), "%s", path);
-        va_start(ap, format);
-        vsnprintf(e->message, sizeof(e->message), format, ap);
-        va_end(ap);
-        control_chars_replace(e->path);
-        control_chars_replace(e->message);
-        return r;
-}
-
-static int error_oom(ProfileError *e, const char *path) {
-        return error_set(e, -ENOMEM, path, "out of memory");
-}
-
-/* A path too long for ProfileError ends in "..." so nobody takes it for a real one. */
-static void path_mark_truncated(char buf[PATH_SIZE], int n) {
-        if (n < 0 || (size_t) n >= PATH_SIZE)
-                memcpy(buf + PATH_SIZE - 4, "...", 4);
-}
-
-/* parent + "/" + key, the key escaped as JSON pointers do (RFC 6901: "~" → "~0", "/" → "~1"). */
-static void path_key(char buf[PATH_SIZE], const char *parent, const char *key) {
-        int n = snprintf(buf, PATH_SIZE, "%s/", parent);
-        size_t k;
-
-        if (n < 0 || (size_t) n >= PATH_SIZE) {
-                path_mark_truncated(buf, n);
-                return;
-        }
-        k = (size_t) n;
-        for (; *key && k + 2 < PATH_SIZE; key++) {
-                if (*key == '~' || *key == '/') {
-                        buf[k++] = '~';
-                        buf[k++] = *key == '~' ? '0' : '1';
-                } else
-                        buf[k++] = *key;
-        }
-        buf[k] = '\0';
-        if (*key)
-                path_mark_truncated(buf, -1);
-}
-
-static void path_index(char buf[PATH_SIZE], const char *parent, size_t i) {
-        path_mark_truncated(buf, snprintf(buf, PATH_SIZE, "%s/%zu", parent, i));
-}
-
-static void path_reg(char buf[PATH_SIZE], const char *parent, uint64_t id) {
-        path_mark_truncated(buf, snprintf(buf, PATH_SIZE, "%s/0x%016" PRIx64, parent, id));
-}
 
 static char **strv_free(char **v, size_t n) {
         if (v)
@@ -146,10 +84,10 @@ static int reg_value_check(uint64_t id, uint64_t value, const char *path, Profil
         unsigned size = 1u << ((id & REG_SIZE_MASK) >> REG_SIZE_SHIFT);
 
         if (size > 8)
-                return error_set(e, -EINVAL, path, "register 0x%016" PRIx64 " is %u bytes wide: no 64-bit value",
+                return doc_error(e, -EINVAL, path, "register 0x%016" PRIx64 " is %u bytes wide: no 64-bit value",
                                  id, size);
         if (size < 8 && value >> (8 * size) != 0)
-                return error_set(e, -EINVAL, path, "value 0x%016" PRIx64 " wider than the %u-byte register",
+                return doc_error(e, -EINVAL, path, "value 0x%016" PRIx64 " wider than the %u-byte register",
                                  value, size);
         return 0;
 }
@@ -176,157 +114,32 @@ static bool u64_sorted_contains(const uint64_t *v, size_t n, uint64_t id) {
         return v && bsearch(&id, v, n, sizeof(*v), cmp_u64);
 }
 
-/* ---- reading JSON values ---- */
-
-/* "0x" and 1 to 16 hex digits: how the recording writes every 64-bit number. */
-static int hex_parse(const char *s, uint64_t *ret) {
-        uint64_t v = 0;
-        size_t n = 0;
-
-        if (s[0] != '0' || s[1] != 'x')
-                return -EINVAL;
-        for (s += 2; *s; s++, n++) {
-                unsigned d;
-                if (*s >= '0' && *s <= '9')
-                        d = (unsigned) (*s - '0');
-                else if (*s >= 'a' && *s <= 'f')
-                        d = (unsigned) (*s - 'a' + 10);
-                else if (*s >= 'A' && *s <= 'F')
-                        d = (unsigned) (*s - 'A' + 10);
-                else
-                        return -EINVAL;
-                if (n >= 16)
-                        return -ERANGE;
-                v = v << 4 | d;
-        }
-        if (n == 0)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-static int hex_string_get(const char *s, const char *path, uint64_t max, uint64_t *ret, ProfileError *e) {
-        uint64_t v;
-        int r = hex_parse(s, &v);
-
-        if (r == -ERANGE || (r == 0 && v > max))
-                return error_set(e, -EINVAL, path, "number \"%.64s\" out of range (at most 0x%" PRIx64 ")",
-                                 s, max);
-        if (r < 0)
-                return error_set(e, -EINVAL, path, "\"%.64s\" is not a number of the form \"0x\" + hex digits", s);
-        *ret = v;
-        return 0;
-}
-
-static int hex_get(json_object *o, const char *path, uint64_t max, uint64_t *ret, ProfileError *e) {
-        const char *s;
-
-        if (!json_object_is_type(o, json_type_string))
-                return error_set(e, -EINVAL, path, "expected a string \"0x...\", got %s",
-                                 json_type_to_name(json_object_get_type(o)));
-        s = json_object_get_string(o);
-        /* An escaped NUL would cut the number short unseen. */
-        if (strlen(s) != (size_t) json_object_get_string_len(o))
-                return error_set(e, -EINVAL, path, "number contains a NUL character");
-        return hex_string_get(s, path, max, ret, e);
-}
-
-static int int_get(json_object *o, const char *path, int64_t min, int64_t max, int64_t *ret, ProfileError *e) {
-        int64_t v;
-
-        if (!json_object_is_type(o, json_type_int))
-                return error_set(e, -EINVAL, path, "expected an integer, got %s",
-                                 json_type_to_name(json_object_get_type(o)));
-        /* json-c saturates what int64 cannot hold; a saturated value is out of range too. */
-        errno = 0;
-        v = json_object_get_int64(o);
-        if (errno != 0 || v < min || v > max || v == INT64_MAX || v == INT64_MIN)
-                return error_set(e, -EINVAL, path, "integer %.40s out of range [%" PRId64 ", %" PRId64 "]",
-                                 json_object_to_json_string(o), min, max);
-        *ret = v;
-        return 0;
-}
-
-static int string_dup(json_object *o, const char *path, bool allow_empty, char **ret, ProfileError *e) {
-        const char *s;
-        size_t len;
-        char *copy;
-
-        if (!json_object_is_type(o, json_type_string))
-                return error_set(e, -EINVAL, path, "expected a string, got %s",
-                                 json_type_to_name(json_object_get_type(o)));
-        s = json_object_get_string(o);
-        len = (size_t) json_object_get_string_len(o);
-        if (len > KVMREGS_MAX_STRING)
-                return error_set(e, -E2BIG, path, "string longer than %u bytes", KVMREGS_MAX_STRING);
-        if (memchr(s, '\0', len))
-                return error_set(e, -EINVAL, path, "string contains a NUL character");
-        if (!allow_empty && len == 0)
-                return error_set(e, -EINVAL, path, "empty string");
-        copy = strdup(s);
-        if (!copy)
-                return error_oom(e, path);
-        *ret = copy;
-        return 0;
-}
-
-/* A member of a JSON object; -ENOENT (with the error filled) if required and missing. */
-static int member_get(json_object *obj, const char *path, const char *key, bool required,
-                      json_object **ret, char child[PATH_SIZE], ProfileError *e) {
-        json_object *v = NULL;
-
-        path_key(child, path, key);
-        if (!json_object_object_get_ex(obj, key, &v) || !v) {
-                *ret = NULL;
-                if (required)
-                        return error_set(e, -EINVAL, child, "required key \"%s\" missing", key);
-                return 0;
-        }
-        *ret = v;
-        return 0;
-}
-
-static int object_check(json_object *o, const char *path, ProfileError *e) {
-        if (!json_object_is_type(o, json_type_object))
-                return error_set(e, -EINVAL, path, "expected an object, got %s",
-                                 json_type_to_name(json_object_get_type(o)));
-        return 0;
-}
-
-static int array_check(json_object *o, const char *path, size_t max, const char *what, ProfileError *e) {
-        if (!json_object_is_type(o, json_type_array))
-                return error_set(e, -EINVAL, path, "expected an array, got %s",
-                                 json_type_to_name(json_object_get_type(o)));
-        if (json_object_array_length(o) > max)
-                return error_set(e, -E2BIG, path, "more than %zu %s", max, what);
-        return 0;
-}
 
 /* An object register id → "0x..." value, sorted by id. Ids must be valid ONE_REG ids. */
 static int regmap_parse(json_object *o, const char *path, RegValue **ret, size_t *ret_n, ProfileError *e) {
         _cleanup_free_ RegValue *v = NULL;
-        char child[PATH_SIZE];
+        char child[DOC_PATH_SIZE];
         size_t n = 0, count;
         int r;
 
-        r = object_check(o, path, e);
+        r = doc_object_check(o, path, e);
         if (r < 0)
                 return r;
         count = (size_t) json_object_object_length(o);
         if (count > KVMREGS_MAX_REGS)
-                return error_set(e, -E2BIG, path, "more than %u registers", KVMREGS_MAX_REGS);
+                return doc_error(e, -E2BIG, path, "more than %u registers", KVMREGS_MAX_REGS);
         v = calloc(count ? count : 1, sizeof(*v));
         if (!v)
-                return error_oom(e, path);
+                return doc_oom(e, path);
 
         json_object_object_foreach(o, key, val) {
-                path_key(child, path, key);
-                r = hex_string_get(key, child, UINT64_MAX, &v[n].id, e);
+                doc_path_key(child, path, key);
+                r = doc_hex_string(key, child, UINT64_MAX, &v[n].id, e);
                 if (r < 0)
                         return r;
                 if (!reg_id_acceptable(v[n].id))
-                        return error_set(e, -EINVAL, child, "not an arm64 ONE_REG register id of a known class");
-                r = hex_get(val, child, UINT64_MAX, &v[n].value, e);
+                        return doc_error(e, -EINVAL, child, "not an arm64 ONE_REG register id of a known class");
+                r = doc_hex(val, child, UINT64_MAX, &v[n].value, e);
                 if (r < 0)
                         return r;
                 r = reg_value_check(v[n].id, v[n].value, child, e);
@@ -337,7 +150,7 @@ static int regmap_parse(json_object *o, const char *path, RegValue **ret, size_t
         qsort(v, n, sizeof(*v), cmp_regvalue);
         for (size_t i = 1; i < n; i++)
                 if (v[i].id == v[i - 1].id)
-                        return error_set(e, -EINVAL, path, "register 0x%016" PRIx64 " given twice", v[i].id);
+                        return doc_error(e, -EINVAL, path, "register 0x%016" PRIx64 " given twice", v[i].id);
         *ret = TAKE_PTR(v);
         *ret_n = n;
         return 0;
@@ -346,12 +159,12 @@ static int regmap_parse(json_object *o, const char *path, RegValue **ret, size_t
 /* Every register of a value map must be in the register list (sorted copy). */
 static int regmap_check_listed(const RegValue *v, size_t n, const uint64_t *sorted_list, size_t n_list,
                                const char *path, ProfileError *e) {
-        char child[PATH_SIZE];
+        char child[DOC_PATH_SIZE];
 
         for (size_t i = 0; i < n; i++)
                 if (!u64_sorted_contains(sorted_list, n_list, v[i].id)) {
-                        path_reg(child, path, v[i].id);
-                        return error_set(e, -EINVAL, child, "value for a register that is not in reg_list");
+                        doc_path_reg(child, path, v[i].id);
+                        return doc_error(e, -EINVAL, child, "value for a register that is not in reg_list");
                 }
         return 0;
 }
@@ -364,7 +177,7 @@ static int regvalues_merge(RegValue **dst, size_t *n_dst, const RegValue *src, s
 
         out = calloc(*n_dst + n_src + 1, sizeof(*out));
         if (!out)
-                return error_oom(e, path);
+                return doc_oom(e, path);
         while (i < *n_dst || j < n_src) {
                 if (j >= n_src || (i < *n_dst && (*dst)[i].id < src[j].id))
                         out[n++] = (*dst)[i++];
@@ -372,10 +185,10 @@ static int regvalues_merge(RegValue **dst, size_t *n_dst, const RegValue *src, s
                         out[n++] = src[j++];
                 else {
                         if ((*dst)[i].value != src[j].value) {
-                                char child[PATH_SIZE];
-                                path_reg(child, path, src[j].id);
+                                char child[DOC_PATH_SIZE];
+                                doc_path_reg(child, path, src[j].id);
                                 free(out);
-                                return error_set(e, -EINVAL, child,
+                                return doc_error(e, -EINVAL, child,
                                                  "value 0x%016" PRIx64 " differs from all_values' 0x%016" PRIx64,
                                                  src[j].value, (*dst)[i].value);
                         }
@@ -391,26 +204,26 @@ static int regvalues_merge(RegValue **dst, size_t *n_dst, const RegValue *src, s
 
 static int named_ints_parse(json_object *o, const char *path, NamedInt **ret, size_t *ret_n, ProfileError *e) {
         NamedInt *v;
-        char child[PATH_SIZE];
+        char child[DOC_PATH_SIZE];
         size_t n = 0, count;
         int r;
 
-        r = object_check(o, path, e);
+        r = doc_object_check(o, path, e);
         if (r < 0)
                 return r;
         count = (size_t) json_object_object_length(o);
         if (count > PROFILE_MAX_CAPS)
-                return error_set(e, -E2BIG, path, "more than %u capabilities", PROFILE_MAX_CAPS);
+                return doc_error(e, -E2BIG, path, "more than %u capabilities", PROFILE_MAX_CAPS);
         v = calloc(count ? count : 1, sizeof(*v));
         if (!v)
-                return error_oom(e, path);
+                return doc_oom(e, path);
         json_object_object_foreach(o, key, val) {
-                path_key(child, path, key);
+                doc_path_key(child, path, key);
                 if (key[0] == '\0' || strlen(key) > KVMREGS_MAX_STRING) {
                         named_ints_free(v, n);
-                        return error_set(e, -EINVAL, child, "capability name empty or too long");
+                        return doc_error(e, -EINVAL, child, "capability name empty or too long");
                 }
-                r = int_get(val, child, INT64_MIN + 1, INT64_MAX - 1, &v[n].value, e);
+                r = doc_int(val, child, INT64_MIN + 1, INT64_MAX - 1, &v[n].value, e);
                 if (r < 0) {
                         named_ints_free(v, n);
                         return r;
@@ -418,7 +231,7 @@ static int named_ints_parse(json_object *o, const char *path, NamedInt **ret, si
                 v[n].name = strdup(key);
                 if (!v[n].name) {
                         named_ints_free(v, n);
-                        return error_oom(e, child);
+                        return doc_oom(e, child);
                 }
                 n++;
         }
@@ -431,26 +244,26 @@ static int named_ints_parse(json_object *o, const char *path, NamedInt **ret, si
 /* ---- one vCPU configuration ---- */
 
 static int features_parse(json_object *o, const char *path, VcpuConfig *c, ProfileError *e) {
-        char child[PATH_SIZE];
+        char child[DOC_PATH_SIZE];
         size_t n;
         int r;
 
-        r = array_check(o, path, PROFILE_MAX_FEATURES, "features", e);
+        r = doc_array_check(o, path, PROFILE_MAX_FEATURES, "features", e);
         if (r < 0)
                 return r;
         n = json_object_array_length(o);
         c->features = calloc(n + 1, sizeof(char *));
         if (!c->features)
-                return error_oom(e, path);
+                return doc_oom(e, path);
         for (size_t i = 0; i < n; i++) {
-                path_index(child, path, i);
-                r = string_dup(json_object_array_get_idx(o, i), child, false, &c->features[i], e);
+                doc_path_index(child, path, i);
+                r = doc_string_dup(json_object_array_get_idx(o, i), child, false, &c->features[i], e);
                 if (r < 0)
                         return r;
                 c->n_features = i + 1;
                 for (size_t j = 0; j < i; j++)
                         if (strcmp(c->features[j], c->features[i]) == 0)
-                                return error_set(e, -EINVAL, child, "feature \"%s\" given twice", c->features[i]);
+                                return doc_error(e, -EINVAL, child, "feature \"%s\" given twice", c->features[i]);
         }
         return 0;
 }
@@ -458,33 +271,33 @@ static int features_parse(json_object *o, const char *path, VcpuConfig *c, Profi
 static int reg_list_parse(json_object *o, const char *path, VcpuConfig *c, bool record,
                           uint64_t **ret_sorted, ProfileError *e) {
         _cleanup_free_ uint64_t *sorted = NULL;
-        char child[PATH_SIZE];
+        char child[DOC_PATH_SIZE];
         size_t n;
         int r;
 
-        r = array_check(o, path, KVMREGS_MAX_REGS, "registers", e);
+        r = doc_array_check(o, path, KVMREGS_MAX_REGS, "registers", e);
         if (r < 0)
                 return r;
         n = json_object_array_length(o);
         c->reg_list = calloc(n + 1, sizeof(uint64_t));
         sorted = calloc(n + 1, sizeof(uint64_t));
         if (!c->reg_list || !sorted)
-                return error_oom(e, path);
+                return doc_oom(e, path);
         for (size_t i = 0; i < n; i++) {
                 uint64_t id;
 
-                path_index(child, path, i);
-                r = hex_get(json_object_array_get_idx(o, i), child, UINT64_MAX, &id, e);
+                doc_path_index(child, path, i);
+                r = doc_hex(json_object_array_get_idx(o, i), child, UINT64_MAX, &id, e);
                 if (r < 0)
                         return r;
                 if (!reg_id_acceptable(id))
-                        return error_set(e, -EINVAL, child,
+                        return doc_error(e, -EINVAL, child,
                                          "0x%016" PRIx64 " is not an arm64 ONE_REG register id of a known class", id);
                 if (record && !reg_id_in_cpreg_list(id))
-                        return error_set(e, -EINVAL, child, "a guest record's reg_list is QEMU's cpreg list: "
+                        return doc_error(e, -EINVAL, child, "a guest record's reg_list is QEMU's cpreg list: "
                                          "0x%016" PRIx64 " is a %s register", id, reg_class_name(reg_id_class(id)));
                 if (record && i > 0 && id <= c->reg_list[i - 1])
-                        return error_set(e, -EINVAL, child, "a guest record's reg_list must be sorted ascending "
+                        return doc_error(e, -EINVAL, child, "a guest record's reg_list must be sorted ascending "
                                          "without repeats: 0x%016" PRIx64 " follows 0x%016" PRIx64,
                                          id, c->reg_list[i - 1]);
                 c->reg_list[i] = id;
@@ -500,14 +313,14 @@ static int reg_list_parse(json_object *o, const char *path, VcpuConfig *c, bool 
                         for (size_t k = 0; k < n; k++)
                                 if (c->reg_list[k] == sorted[i])
                                         last = k;
-                        path_index(child, path, last);
-                        return error_set(e, -EINVAL, child, "register 0x%016" PRIx64 " listed twice", sorted[i]);
+                        doc_path_index(child, path, last);
+                        return doc_error(e, -EINVAL, child, "register 0x%016" PRIx64 " listed twice", sorted[i]);
                 }
 
         /* QEMU's cpreg list: the kernel's list sorted, without the core and SVE classes. */
         c->cpregs = calloc(n + 1, sizeof(uint64_t));
         if (!c->cpregs)
-                return error_oom(e, path);
+                return doc_oom(e, path);
         for (size_t i = 0; i < n; i++)
                 if (reg_id_in_cpreg_list(sorted[i]))
                         c->cpregs[c->n_cpregs++] = sorted[i];
@@ -521,45 +334,45 @@ static int config_parse(json_object *o, const char *path, VcpuConfig *c, Profile
         _cleanup_free_ RegValue *all_values = NULL;
         size_t n_all_values = 0;
         json_object *v;
-        char child[PATH_SIZE];
+        char child[DOC_PATH_SIZE];
         uint64_t u;
         int64_t i64;
         int r;
 
-        r = object_check(o, path, e);
+        r = doc_object_check(o, path, e);
         if (r < 0)
                 return r;
 
-        r = member_get(o, path, "name", true, &v, child, e);
+        r = doc_member(o, path, "name", true, &v, child, e);
         if (r < 0)
                 return r;
-        r = string_dup(v, child, false, &c->name, e);
+        r = doc_string_dup(v, child, false, &c->name, e);
         if (r < 0)
                 return r;
 
-        r = member_get(o, path, "features", true, &v, child, e);
+        r = doc_member(o, path, "features", true, &v, child, e);
         if (r < 0)
                 return r;
         r = features_parse(v, child, c, e);
         if (r < 0)
                 return r;
 
-        r = member_get(o, path, "skipped", false, &v, child, e);
+        r = doc_member(o, path, "skipped", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v)
                 /* The host cannot run it: the recording holds nothing else. */
-                return string_dup(v, child, true, &c->skipped, e);
+                return doc_string_dup(v, child, true, &c->skipped, e);
 
-        r = member_get(o, path, "init_features0", true, &v, child, e);
+        r = doc_member(o, path, "init_features0", true, &v, child, e);
         if (r < 0)
                 return r;
-        r = hex_get(v, child, UINT32_MAX, &u, e);
+        r = doc_hex(v, child, UINT32_MAX, &u, e);
         if (r < 0)
                 return r;
         c->init_features0 = (uint32_t) u;
 
-        r = member_get(o, path, "all_values", false, &v, child, e);
+        r = doc_member(o, path, "all_values", false, &v, child, e);
         if (r < 0)
                 return r;
         c->is_record = !v;
@@ -569,33 +382,33 @@ static int config_parse(json_object *o, const char *path, VcpuConfig *c, Profile
                         return r;
         }
 
-        r = member_get(o, path, "reg_list", true, &v, child, e);
+        r = doc_member(o, path, "reg_list", true, &v, child, e);
         if (r < 0)
                 return r;
         r = reg_list_parse(v, child, c, c->is_record, &sorted, e);
         if (r < 0)
                 return r;
 
-        r = member_get(o, path, "reg_count", false, &v, child, e);
+        r = doc_member(o, path, "reg_count", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
-                r = int_get(v, child, 0, KVMREGS_MAX_REGS, &i64, e);
+                r = doc_int(v, child, 0, KVMREGS_MAX_REGS, &i64, e);
                 if (r < 0)
                         return r;
                 if ((size_t) i64 != c->n_reg_list)
-                        return error_set(e, -EINVAL, child, "reg_count %" PRId64 " but reg_list holds %zu",
+                        return doc_error(e, -EINVAL, child, "reg_count %" PRId64 " but reg_list holds %zu",
                                          i64, c->n_reg_list);
         }
 
         if (all_values) {
-                path_key(child, path, "all_values");
+                doc_path_key(child, path, "all_values");
                 r = regmap_check_listed(all_values, n_all_values, sorted, c->n_reg_list, child, e);
                 if (r < 0)
                         return r;
         }
 
-        r = member_get(o, path, "id_regs", true, &v, child, e);
+        r = doc_member(o, path, "id_regs", true, &v, child, e);
         if (r < 0)
                 return r;
         r = regmap_parse(v, child, &c->id_regs, &c->n_id_regs, e);
@@ -605,7 +418,7 @@ static int config_parse(json_object *o, const char *path, VcpuConfig *c, Profile
         if (r < 0)
                 return r;
 
-        r = member_get(o, path, "fw_regs", true, &v, child, e);
+        r = doc_member(o, path, "fw_regs", true, &v, child, e);
         if (r < 0)
                 return r;
         r = regmap_parse(v, child, &c->fw_regs, &c->n_fw_regs, e);
@@ -617,17 +430,17 @@ static int config_parse(json_object *o, const char *path, VcpuConfig *c, Profile
 
         c->values = TAKE_PTR(all_values);
         c->n_values = n_all_values;
-        path_key(child, path, "id_regs");
+        doc_path_key(child, path, "id_regs");
         r = regvalues_merge(&c->values, &c->n_values, c->id_regs, c->n_id_regs, child, e);
         if (r < 0)
                 return r;
-        path_key(child, path, "fw_regs");
+        doc_path_key(child, path, "fw_regs");
         r = regvalues_merge(&c->values, &c->n_values, c->fw_regs, c->n_fw_regs, child, e);
         if (r < 0)
                 return r;
 
         /* Masks cover KVM's whole feature-ID range, listed or not: only the ids must be valid. */
-        r = member_get(o, path, "writable_masks", false, &v, child, e);
+        r = doc_member(o, path, "writable_masks", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
@@ -637,21 +450,21 @@ static int config_parse(json_object *o, const char *path, VcpuConfig *c, Profile
                 c->has_masks = true;
         }
 
-        r = member_get(o, path, "sve_vls", false, &v, child, e);
+        r = doc_member(o, path, "sve_vls", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
-                char item[PATH_SIZE];
+                char item[DOC_PATH_SIZE];
 
-                r = array_check(v, child, ELEMENTSOF(c->sve_vls), "words", e);
+                r = doc_array_check(v, child, ELEMENTSOF(c->sve_vls), "words", e);
                 if (r < 0)
                         return r;
                 if (json_object_array_length(v) != ELEMENTSOF(c->sve_vls))
-                        return error_set(e, -EINVAL, child, "expected %zu words, got %zu",
+                        return doc_error(e, -EINVAL, child, "expected %zu words, got %zu",
                                          ELEMENTSOF(c->sve_vls), json_object_array_length(v));
                 for (size_t i = 0; i < ELEMENTSOF(c->sve_vls); i++) {
-                        path_index(item, child, i);
-                        r = hex_get(json_object_array_get_idx(v, i), item, UINT64_MAX, &c->sve_vls[i], e);
+                        doc_path_index(item, child, i);
+                        r = doc_hex(json_object_array_get_idx(v, i), item, UINT64_MAX, &c->sve_vls[i], e);
                         if (r < 0)
                                 return r;
                 }
@@ -663,14 +476,14 @@ static int config_parse(json_object *o, const char *path, VcpuConfig *c, Profile
 /* ---- the document ---- */
 
 static int optional_string(json_object *obj, const char *path, const char *key, char **ret, ProfileError *e) {
-        char child[PATH_SIZE];
+        char child[DOC_PATH_SIZE];
         json_object *v;
         int r;
 
-        r = member_get(obj, path, key, false, &v, child, e);
+        r = doc_member(obj, path, key, false, &v, child, e);
         if (r < 0 || !v)
                 return r;
-        return string_dup(v, child, true, ret, e);
+        return doc_string_dup(v, child, true, ret, e);
 }
 
 static bool kvm_mode_known(const char *s) {
@@ -681,11 +494,11 @@ static bool kvm_mode_known(const char *s) {
 }
 
 static int host_parse(json_object *o, const char *path, Profile *p, ProfileError *e) {
-        char child[PATH_SIZE];
+        char child[DOC_PATH_SIZE];
         json_object *v;
         int r;
 
-        r = object_check(o, path, e);
+        r = doc_object_check(o, path, e);
         if (r < 0)
                 return r;
         r = optional_string(o, path, "hostname", &p->hostname, e);
@@ -694,24 +507,24 @@ static int host_parse(json_object *o, const char *path, Profile *p, ProfileError
         r = optional_string(o, path, "machine_id", &p->machine_id, e);
         if (r < 0)
                 return r;
-        r = member_get(o, path, "midr", false, &v, child, e);
+        r = doc_member(o, path, "midr", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
-                r = hex_get(v, child, UINT64_MAX, &p->midr, e);
+                r = doc_hex(v, child, UINT64_MAX, &p->midr, e);
                 if (r < 0)
                         return r;
                 p->has_midr = true;
         }
-        r = member_get(o, path, "kvm_mode", false, &v, child, e);
+        r = doc_member(o, path, "kvm_mode", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
-                r = string_dup(v, child, false, &p->kvm_mode, e);
+                r = doc_string_dup(v, child, false, &p->kvm_mode, e);
                 if (r < 0)
                         return r;
                 if (!kvm_mode_known(p->kvm_mode))
-                        return error_set(e, -EINVAL, child, "unknown KVM mode \"%.64s\" (nvhe, vhe or protected)",
+                        return doc_error(e, -EINVAL, child, "unknown KVM mode \"%.64s\" (nvhe, vhe or protected)",
                                          p->kvm_mode);
         }
         return 0;
@@ -746,30 +559,30 @@ static int kvm_mode_from_qemu(json_object *qemu, char **ret) {
 }
 
 static int configs_parse(json_object *o, const char *path, Profile *p, ProfileError *e) {
-        char child[PATH_SIZE];
+        char child[DOC_PATH_SIZE];
         size_t n;
         int r;
 
-        r = array_check(o, path, KVMREGS_MAX_CONFIGS, "configurations", e);
+        r = doc_array_check(o, path, KVMREGS_MAX_CONFIGS, "configurations", e);
         if (r < 0)
                 return r;
         n = json_object_array_length(o);
         if (n == 0)
-                return error_set(e, -EINVAL, path, "no configurations");
+                return doc_error(e, -EINVAL, path, "no configurations");
         p->configs = calloc(n, sizeof(VcpuConfig));
         if (!p->configs)
-                return error_oom(e, path);
+                return doc_oom(e, path);
         for (size_t i = 0; i < n; i++) {
-                path_index(child, path, i);
+                doc_path_index(child, path, i);
                 p->n_configs = i + 1;
                 r = config_parse(json_object_array_get_idx(o, i), child, &p->configs[i], e);
                 if (r < 0)
                         return r;
                 for (size_t j = 0; j < i; j++)
                         if (strcmp(p->configs[j].name, p->configs[i].name) == 0) {
-                                char name_path[PATH_SIZE];
-                                path_key(name_path, child, "name");
-                                return error_set(e, -EINVAL, name_path, "configuration \"%.64s\" given twice",
+                                char name_path[DOC_PATH_SIZE];
+                                doc_path_key(name_path, child, "name");
+                                return doc_error(e, -EINVAL, name_path, "configuration \"%.64s\" given twice",
                                                  p->configs[i].name);
                         }
         }
@@ -777,33 +590,33 @@ static int configs_parse(json_object *o, const char *path, Profile *p, ProfileEr
 }
 
 static int document_parse(json_object *root, Profile *p, ProfileError *e) {
-        char child[PATH_SIZE];
+        char child[DOC_PATH_SIZE];
         json_object *v, *qemu;
         int64_t i64;
         uint64_t u;
         int r;
 
-        r = object_check(root, "", e);
+        r = doc_object_check(root, "", e);
         if (r < 0)
                 return r;
 
-        r = member_get(root, "", "probe_version", true, &v, child, e);
+        r = doc_member(root, "", "probe_version", true, &v, child, e);
         if (r < 0)
                 return r;
         if (!json_object_is_type(v, json_type_int))
-                return error_set(e, -EINVAL, child, "expected an integer");
+                return doc_error(e, -EINVAL, child, "expected an integer");
         if (json_object_get_int64(v) != PROFILE_FORMAT_VERSION)
-                return error_set(e, -EPROTONOSUPPORT, child, "format version %.20s not supported (only %d)",
+                return doc_error(e, -EPROTONOSUPPORT, child, "format version %.20s not supported (only %d)",
                                  json_object_to_json_string(v), PROFILE_FORMAT_VERSION);
         p->format_version = PROFILE_FORMAT_VERSION;
 
         r = optional_string(root, "", "label", &p->label, e);
         if (r < 0)
                 return r;
-        r = member_get(root, "", "kernel", true, &v, child, e);
+        r = doc_member(root, "", "kernel", true, &v, child, e);
         if (r < 0)
                 return r;
-        r = string_dup(v, child, false, &p->kernel, e);
+        r = doc_string_dup(v, child, false, &p->kernel, e);
         if (r < 0)
                 return r;
         r = optional_string(root, "", "kernel_version", &p->kernel_version, e);
@@ -813,23 +626,23 @@ static int document_parse(json_object *root, Profile *p, ProfileError *e) {
         if (r < 0)
                 return r;
 
-        r = member_get(root, "", "api", false, &v, child, e);
+        r = doc_member(root, "", "api", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
-                r = int_get(v, child, 0, INT32_MAX, &i64, e);
+                r = doc_int(v, child, 0, INT32_MAX, &i64, e);
                 if (r < 0)
                         return r;
                 p->api_version = (int) i64;
         }
 
-        r = member_get(root, "", "caps", true, &v, child, e);
+        r = doc_member(root, "", "caps", true, &v, child, e);
         if (r < 0)
                 return r;
         r = named_ints_parse(v, child, &p->caps, &p->n_caps, e);
         if (r < 0)
                 return r;
-        r = member_get(root, "", "vm_caps", false, &v, child, e);
+        r = doc_member(root, "", "vm_caps", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
@@ -838,50 +651,50 @@ static int document_parse(json_object *root, Profile *p, ProfileError *e) {
                         return r;
         }
 
-        r = member_get(root, "", "preferred_target", false, &v, child, e);
+        r = doc_member(root, "", "preferred_target", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
-                r = int_get(v, child, 0, UINT32_MAX, &i64, e);
+                r = doc_int(v, child, 0, UINT32_MAX, &i64, e);
                 if (r < 0)
                         return r;
                 p->preferred_target = (uint32_t) i64;
         }
-        r = member_get(root, "", "preferred_features0", false, &v, child, e);
+        r = doc_member(root, "", "preferred_features0", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
-                r = hex_get(v, child, UINT32_MAX, &u, e);
+                r = doc_hex(v, child, UINT32_MAX, &u, e);
                 if (r < 0)
                         return r;
                 p->preferred_features0 = (uint32_t) u;
         }
 
-        r = member_get(root, "", "configs", true, &v, child, e);
+        r = doc_member(root, "", "configs", true, &v, child, e);
         if (r < 0)
                 return r;
         r = configs_parse(v, child, p, e);
         if (r < 0)
                 return r;
 
-        r = member_get(root, "", "writable_imp_id_regs", false, &v, child, e);
+        r = doc_member(root, "", "writable_imp_id_regs", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
-                char with_cap_path[PATH_SIZE], masks_path[PATH_SIZE];
+                char with_cap_path[DOC_PATH_SIZE], masks_path[DOC_PATH_SIZE];
                 json_object *with_cap, *masks;
 
-                r = object_check(v, child, e);
+                r = doc_object_check(v, child, e);
                 if (r < 0)
                         return r;
-                r = member_get(v, child, "with_cap", false, &with_cap, with_cap_path, e);
+                r = doc_member(v, child, "with_cap", false, &with_cap, with_cap_path, e);
                 if (r < 0)
                         return r;
                 if (with_cap) {
-                        r = object_check(with_cap, with_cap_path, e);
+                        r = doc_object_check(with_cap, with_cap_path, e);
                         if (r < 0)
                                 return r;
-                        r = member_get(with_cap, with_cap_path, "writable_masks", false, &masks, masks_path, e);
+                        r = doc_member(with_cap, with_cap_path, "writable_masks", false, &masks, masks_path, e);
                         if (r < 0)
                                 return r;
                         if (masks) {
@@ -892,7 +705,7 @@ static int document_parse(json_object *root, Profile *p, ProfileError *e) {
                 }
         }
 
-        r = member_get(root, "", "host", false, &v, child, e);
+        r = doc_member(root, "", "host", false, &v, child, e);
         if (r < 0)
                 return r;
         if (v) {
@@ -904,7 +717,7 @@ static int document_parse(json_object *root, Profile *p, ProfileError *e) {
         if (!p->kvm_mode && json_object_object_get_ex(root, "qemu", &qemu)) {
                 r = kvm_mode_from_qemu(qemu, &p->kvm_mode);
                 if (r < 0)
-                        return error_oom(e, "/qemu");
+                        return doc_oom(e, "/qemu");
         }
 
         if (!p->has_midr) {
@@ -920,108 +733,23 @@ static int document_parse(json_object *root, Profile *p, ProfileError *e) {
         return 0;
 }
 
-/*
- * Strict UTF-8 (RFC 3629): json-c's own check lets overlong forms such as C0 AF
- * through. Returns the offset of the first byte that is not UTF-8, or size.
- */
-static size_t utf8_invalid_offset(const char *data, size_t size) {
-        const unsigned char *s = (const unsigned char *) data;
-        size_t i = 0;
-
-        while (i < size) {
-                unsigned char c = s[i];
-                unsigned char lo = 0x80, hi = 0xbf;
-                size_t n;
-
-                if (c < 0x80) {
-                        i++;
-                        continue;
-                }
-                if (c >= 0xc2 && c <= 0xdf)
-                        n = 1;
-                else if (c >= 0xe0 && c <= 0xef) {
-                        n = 2;
-                        if (c == 0xe0)
-                                lo = 0xa0;      /* overlong */
-                        else if (c == 0xed)
-                                hi = 0x9f;      /* UTF-16 surrogates */
-                } else if (c >= 0xf0 && c <= 0xf4) {
-                        n = 3;
-                        if (c == 0xf0)
-                                lo = 0x90;      /* overlong */
-                        else if (c == 0xf4)
-                                hi = 0x8f;      /* above U+10FFFF */
-                } else
-                        return i;
-                if (i + n >= size || s[i + 1] < lo || s[i + 1] > hi)
-                        return i;
-                for (size_t k = 2; k <= n; k++)
-                        if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-                                return i;
-                i += n + 1;
-        }
-        return size;
-}
 
 int profile_parse(const char *data, size_t size, Profile **ret, ProfileError *ret_error) {
         _cleanup_(profile_freep) Profile *p = NULL;
         ProfileError scratch;
         ProfileError *e = ret_error ? ret_error : &scratch;
-        struct json_tokener *tok;
-        enum json_tokener_error jerr;
-        json_object *root;
-        size_t end;
-        const char *nul;
-        size_t bad;
+        json_object *root = NULL;
         int r;
 
         memset(e, 0, sizeof(*e));
-        if (size > KVMREGS_MAX_DOCUMENT)
-                return error_set(e, -E2BIG, "", "document of %zu bytes is over the limit of %u bytes",
-                                 size, KVMREGS_MAX_DOCUMENT);
-        if (size == 0)
-                return error_set(e, -EINVAL, "", "empty document");
-        nul = memchr(data, '\0', size);
-        if (nul)
-                return error_set(e, -EINVAL, "", "NUL byte at offset %zu", (size_t) (nul - data));
-        bad = utf8_invalid_offset(data, size);
-        if (bad < size)
-                return error_set(e, -EINVAL, "", "not UTF-8 at offset %zu", bad);
-
-        tok = json_tokener_new_ex(PROFILE_MAX_DEPTH);
-        if (!tok)
-                return error_oom(e, "");
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        root = json_tokener_parse_ex(tok, data, (int) size);
-        jerr = json_tokener_get_error(tok);
-        end = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
-
-        if (jerr == json_tokener_continue) {
-                json_object_put(root);
-                return error_set(e, -EINVAL, "", "truncated JSON: the document ends at offset %zu inside a value",
-                                 size);
-        }
-        if (jerr == json_tokener_error_depth) {
-                json_object_put(root);
-                return error_set(e, -E2BIG, "", "JSON nested deeper than %d levels at offset %zu",
-                                 PROFILE_MAX_DEPTH, end);
-        }
-        if (jerr != json_tokener_success) {
-                json_object_put(root);
-                return error_set(e, -EINVAL, "", "malformed JSON at offset %zu: %s", end,
-                                 json_tokener_error_desc(jerr));
-        }
-        for (; end < size; end++)
-                if (!strchr(" \t\r\n", data[end])) {
-                        json_object_put(root);
-                        return error_set(e, -EINVAL, "", "data after the JSON document at offset %zu", end);
-                }
+        r = doc_parse(data, size, PROFILE_MAX_DEPTH, &root, e);
+        if (r < 0)
+                return r;
 
         p = calloc(1, sizeof(*p));
         if (!p) {
                 json_object_put(root);
-                return error_oom(e, "");
+                return doc_oom(e, "");
         }
         r = document_parse(root, p, e);
         json_object_put(root);
@@ -1044,31 +772,31 @@ int profile_load(const char *path, Profile **ret, ProfileError *ret_error) {
         memset(e, 0, sizeof(*e));
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
-                return error_set(e, -errno, "", "cannot open %.200s: %s", path, strerror(errno));
+                return doc_error(e, -errno, "", "cannot open %.200s: %s", path, strerror(errno));
         if (fstat(fd, &st) < 0)
-                return error_set(e, -errno, "", "cannot stat %.200s: %s", path, strerror(errno));
+                return doc_error(e, -errno, "", "cannot stat %.200s: %s", path, strerror(errno));
         if (S_ISDIR(st.st_mode))
-                return error_set(e, -EISDIR, "", "%.200s is a directory", path);
+                return doc_error(e, -EISDIR, "", "%.200s is a directory", path);
         if (S_ISREG(st.st_mode) && st.st_size > (off_t) KVMREGS_MAX_DOCUMENT)
-                return error_set(e, -E2BIG, "", "document of %jd bytes is over the limit of %u bytes",
+                return doc_error(e, -E2BIG, "", "document of %jd bytes is over the limit of %u bytes",
                                  (intmax_t) st.st_size, KVMREGS_MAX_DOCUMENT);
 
         /* One byte over the limit tells a too-large pipe or growing file apart. */
         buf = malloc(KVMREGS_MAX_DOCUMENT + 1);
         if (!buf)
-                return error_oom(e, "");
+                return doc_oom(e, "");
         for (;;) {
                 ssize_t n = read(fd, buf + size, KVMREGS_MAX_DOCUMENT + 1 - size);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return error_set(e, -errno, "", "cannot read %.200s: %s", path, strerror(errno));
+                        return doc_error(e, -errno, "", "cannot read %.200s: %s", path, strerror(errno));
                 }
                 if (n == 0)
                         break;
                 size += (size_t) n;
                 if (size > KVMREGS_MAX_DOCUMENT)
-                        return error_set(e, -E2BIG, "", "document is over the limit of %u bytes",
+                        return doc_error(e, -E2BIG, "", "document is over the limit of %u bytes",
                                          KVMREGS_MAX_DOCUMENT);
         }
         return profile_parse(buf, size, ret, e);

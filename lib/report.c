@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "json-doc.h"
 #include "rules.h"
 #include "util.h"
 
@@ -340,4 +341,433 @@ char *report_summary(const Report *r) {
                 return NULL;
         }
         return b.data;
+}
+
+/* ---- reading the JSON form back ---- */
+
+#define REPORT_MAX_DEPTH       8      /* report, findings, finding (and counts, adjustments) */
+#define REPORT_MAX_FINDINGS    (KVMREGS_MAX_REGS * 4u)
+#define REPORT_MAX_ADJUSTMENTS 64u
+
+/* The name's value: i in 0..n-1 with name(i) equal to s, or -1. */
+static int name_lookup(const char *s, unsigned n, const char *(*name)(unsigned)) {
+        for (unsigned i = 0; i < n; i++)
+                if (strcmp(s, name(i)) == 0)
+                        return (int) i;
+        return -1;
+}
+
+static const char *verdict_name_u(unsigned i) { return verdict_name((Verdict) i); }
+static const char *severity_name_u(unsigned i) { return severity_name((Severity) i); }
+static const char *kind_name_u(unsigned i) { return finding_kind_name((FindingKind) i); }
+static const char *rule_name_u(unsigned i) { return field_rule_name((FieldRule) i); }
+
+/* Every key of o must be one of keys (NULL-terminated): what report_to_json() writes, nothing else. */
+static int keys_check(json_object *o, const char *path, const char *const *keys, ProfileError *e) {
+        char child[DOC_PATH_SIZE];
+
+        json_object_object_foreach(o, key, val) {
+                bool known = false;
+
+                (void) val;
+                for (size_t i = 0; keys[i] && !known; i++)
+                        known = strcmp(key, keys[i]) == 0;
+                if (!known) {
+                        doc_path_key(child, path, key);
+                        return doc_error(e, -EINVAL, child, "unknown key \"%.64s\"", key);
+                }
+        }
+        return 0;
+}
+
+/* A string member; NUL-free, at most KVMREGS_MAX_STRING bytes. Points into o. */
+static int member_string(json_object *o, const char *path, const char *key, bool required, const char **ret,
+                         ProfileError *e) {
+        char child[DOC_PATH_SIZE];
+        json_object *v;
+        size_t len;
+        int r;
+
+        r = doc_member(o, path, key, required, &v, child, e);
+        if (r < 0)
+                return r;
+        *ret = NULL;
+        if (!v)
+                return 0;
+        if (!json_object_is_type(v, json_type_string))
+                return doc_error(e, -EINVAL, child, "expected a string, got %s",
+                                 json_type_to_name(json_object_get_type(v)));
+        len = (size_t) json_object_get_string_len(v);
+        if (len > KVMREGS_MAX_STRING)
+                return doc_error(e, -E2BIG, child, "string longer than %u bytes", KVMREGS_MAX_STRING);
+        if (strlen(json_object_get_string(v)) != len)
+                return doc_error(e, -EINVAL, child, "string contains a NUL character");
+        *ret = json_object_get_string(v);
+        return 0;
+}
+
+/* A named enum member: one of the names name(0..n-1). */
+static int member_enum(json_object *o, const char *path, const char *key, unsigned n,
+                       const char *(*name)(unsigned), const char *what, int *ret, ProfileError *e) {
+        char child[DOC_PATH_SIZE];
+        const char *s;
+        int r;
+
+        r = member_string(o, path, key, true, &s, e);
+        if (r < 0)
+                return r;
+        *ret = name_lookup(s, n, name);
+        if (*ret < 0) {
+                doc_path_key(child, path, key);
+                return doc_error(e, -EINVAL, child, "unknown %s \"%.64s\"", what, s);
+        }
+        return 0;
+}
+
+/* A 64-bit value exactly as report_to_json() writes it: "0x" and 16 lower-case hex digits. */
+static int member_hex(json_object *o, const char *path, const char *key, bool *ret_has, uint64_t *ret,
+                      ProfileError *e) {
+        char child[DOC_PATH_SIZE], again[24];
+        const char *s;
+        int r;
+
+        r = member_string(o, path, key, false, &s, e);
+        if (r < 0)
+                return r;
+        *ret_has = s != NULL;
+        *ret = 0;
+        if (!s)
+                return 0;
+        doc_path_key(child, path, key);
+        r = doc_hex_string(s, child, UINT64_MAX, ret, e);
+        if (r < 0)
+                return r;
+        snprintf(again, sizeof(again), "0x%016" PRIx64, *ret);
+        if (strcmp(again, s) != 0)
+                return doc_error(e, -EINVAL, child, "\"%.64s\" is not written as \"0x\" + 16 lower-case hex digits", s);
+        return 0;
+}
+
+static int member_int(json_object *o, const char *path, const char *key, int64_t min, int64_t max, int64_t *ret,
+                      ProfileError *e) {
+        char child[DOC_PATH_SIZE];
+        json_object *v;
+        int r;
+
+        r = doc_member(o, path, key, true, &v, child, e);
+        if (r < 0)
+                return r;
+        return doc_int(v, child, min, max, ret, e);
+}
+
+/* The static field description a finding names: the register's own first, then any register's. */
+static const IdField *field_lookup(uint64_t reg, const char *name, int64_t shift, int64_t width) {
+        const IdRegDesc *own = id_reg_lookup(reg), *table;
+        size_t n;
+
+        for (size_t i = 0; own && i < own->n_fields; i++)
+                if (own->fields[i].shift == shift && own->fields[i].width == width &&
+                    strcmp(own->fields[i].name, name) == 0)
+                        return &own->fields[i];
+        table = id_reg_table(&n);
+        for (size_t k = 0; k < n; k++)
+                for (size_t i = 0; i < table[k].n_fields; i++)
+                        if (table[k].fields[i].shift == shift && table[k].fields[i].width == width &&
+                            strcmp(table[k].fields[i].name, name) == 0)
+                                return &table[k].fields[i];
+        return NULL;
+}
+
+static int finding_field_parse(json_object *o, const char *path, Finding *f, ProfileError *e) {
+        char child[DOC_PATH_SIZE];
+        const char *name;
+        const IdField *field;
+        int64_t shift, width;
+        int rule, r;
+
+        r = member_string(o, path, "field", false, &name, e);
+        if (r < 0 || !name) {
+                static const char *const dependent[] = { "shift", "width", "rule", "src_field", "dst_field" };
+                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dependent); i++)
+                        if (json_object_object_get_ex(o, dependent[i], NULL)) {
+                                doc_path_key(child, path, dependent[i]);
+                                r = doc_error(e, -EINVAL, child, "\"%s\" without \"field\"", dependent[i]);
+                        }
+                return r;
+        }
+        r = member_int(o, path, "shift", 0, 63, &shift, e);
+        if (r >= 0)
+                r = member_int(o, path, "width", 1, 64, &width, e);
+        if (r >= 0)
+                r = member_enum(o, path, "rule", FIELD_RULE_HIGHER_OR_ZERO_SAFE + 1, rule_name_u, "field rule", &rule, e);
+        if (r >= 0)
+                r = member_int(o, path, "src_field", INT64_MIN + 1, INT64_MAX - 1, &f->src_field, e);
+        if (r >= 0)
+                r = member_int(o, path, "dst_field", INT64_MIN + 1, INT64_MAX - 1, &f->dst_field, e);
+        if (r < 0)
+                return r;
+        field = field_lookup(f->reg, name, shift, width);
+        if (!field) {
+                doc_path_key(child, path, "field");
+                return doc_error(e, -EINVAL, child, "unknown ID register field \"%.64s\" at [%" PRId64 ":%" PRId64 "]",
+                                 name, shift + width - 1, shift);
+        }
+        f->field = field->name;
+        f->field_shift = field->shift;
+        f->field_width = field->width;
+        f->rule = (FieldRule) rule;
+        return 0;
+}
+
+/* One finding; its message and remedy point into o until report_take_text() copies them. */
+static int finding_parse(json_object *o, const char *path, Finding *f, ProfileError *e) {
+        static const char *const keys[] = {
+                "kind", "severity", "fatal", "register", "id", "src_value", "dst_value", "field", "shift",
+                "width", "rule", "src_field", "dst_field", "message", "remedy", NULL,
+        };
+        char child[DOC_PATH_SIZE], name[REG_NAME_MAX];
+        const char *reg_name;
+        json_object *fatal;
+        bool has_id;
+        int kind, severity, r;
+
+        r = doc_object_check(o, path, e);
+        if (r >= 0)
+                r = keys_check(o, path, keys, e);
+        if (r >= 0)
+                r = member_enum(o, path, "kind", FINDING_BAD_REGISTER + 1, kind_name_u, "finding kind", &kind, e);
+        if (r >= 0)
+                r = member_enum(o, path, "severity", SEVERITY_FATAL + 1, severity_name_u, "severity", &severity, e);
+        if (r >= 0)
+                r = doc_member(o, path, "fatal", true, &fatal, child, e);
+        if (r < 0)
+                return r;
+        f->kind = (FindingKind) kind;
+        f->severity = (Severity) severity;
+        if (!json_object_is_type(fatal, json_type_boolean) ||
+            json_object_get_boolean(fatal) != (f->severity == SEVERITY_FATAL))
+                return doc_error(e, -EINVAL, child, "must be %s for severity \"%s\"",
+                                 f->severity == SEVERITY_FATAL ? "true" : "false", severity_name(f->severity));
+
+        r = member_hex(o, path, "id", &has_id, &f->reg, e);
+        if (r >= 0)
+                r = member_string(o, path, "register", has_id, &reg_name, e);
+        if (r < 0)
+                return r;
+        if (has_id && f->reg == 0) {
+                doc_path_key(child, path, "id");
+                return doc_error(e, -EINVAL, child, "register id 0");
+        }
+        if (reg_name && !has_id) {
+                doc_path_key(child, path, "register");
+                return doc_error(e, -EINVAL, child, "a register name without \"id\"");
+        }
+        if (reg_name && strcmp(reg_name, reg_id_name(f->reg, name, sizeof(name))) != 0) {
+                doc_path_key(child, path, "register");
+                return doc_error(e, -EINVAL, child, "\"%.64s\" is not the name of register 0x%016" PRIx64 " (%s)",
+                                 reg_name, f->reg, name);
+        }
+
+        r = member_hex(o, path, "src_value", &f->has_src_value, &f->src_value, e);
+        if (r >= 0)
+                r = member_hex(o, path, "dst_value", &f->has_dst_value, &f->dst_value, e);
+        if (r >= 0)
+                r = finding_field_parse(o, path, f, e);
+        if (r >= 0)
+                r = member_string(o, path, "message", true, (const char **) &f->message, e);
+        if (r >= 0)
+                r = member_string(o, path, "remedy", true, (const char **) &f->remedy, e);
+        return r;
+}
+
+/* Copies every message and remedy into one block with the findings, as rules.c lays them out. */
+static int report_take_text(Report *r, Finding *parsed, size_t n) {
+        size_t text = 0;
+        Finding *block;
+        char *p;
+
+        for (size_t i = 0; i < n; i++)
+                text += strlen(parsed[i].message) + strlen(parsed[i].remedy) + 2;
+        block = malloc(n * sizeof(Finding) + text + 1);
+        if (!block)
+                return -ENOMEM;
+        p = (char *) (block + n);
+        for (size_t i = 0; i < n; i++) {
+                size_t lm = strlen(parsed[i].message) + 1, lr = strlen(parsed[i].remedy) + 1;
+
+                block[i] = parsed[i];
+                block[i].message = memcpy(p, parsed[i].message, lm);
+                block[i].remedy = memcpy(p + lm, parsed[i].remedy, lr);
+                p += lm + lr;
+        }
+        r->findings = block;
+        r->n_findings = n;
+        return 0;
+}
+
+static int findings_parse(json_object *a, const char *path, Report *rep, ProfileError *e) {
+        _cleanup_free_ Finding *parsed = NULL;
+        char child[DOC_PATH_SIZE];
+        size_t n;
+        int r;
+
+        r = doc_array_check(a, path, REPORT_MAX_FINDINGS, "findings", e);
+        if (r < 0)
+                return r;
+        n = json_object_array_length(a);
+        parsed = calloc(n ? n : 1, sizeof(Finding));
+        if (!parsed)
+                return doc_oom(e, path);
+        for (size_t i = 0; i < n; i++) {
+                doc_path_index(child, path, i);
+                r = finding_parse(json_object_array_get_idx(a, i), child, &parsed[i], e);
+                if (r < 0)
+                        return r;
+        }
+        r = report_take_text(rep, parsed, n);
+        return r < 0 ? doc_oom(e, path) : 0;
+}
+
+static int adjustments_parse(json_object *a, const char *path, Report *rep, ProfileError *e) {
+        char child[DOC_PATH_SIZE];
+        size_t n;
+        int r;
+
+        r = doc_array_check(a, path, REPORT_MAX_ADJUSTMENTS, "adjustments", e);
+        if (r < 0)
+                return r;
+        n = json_object_array_length(a);
+        rep->adjustments = calloc(n ? n : 1, sizeof(char *));
+        if (!rep->adjustments)
+                return doc_oom(e, path);
+        for (size_t i = 0; i < n; i++) {
+                doc_path_index(child, path, i);
+                r = doc_string_dup(json_object_array_get_idx(a, i), child, false, &rep->adjustments[i], e);
+                if (r < 0)
+                        return r;
+                rep->n_adjustments++;
+        }
+        return 0;
+}
+
+static int digest_parse(json_object *o, const char *key, char ret[PROFILE_DIGEST_HEX + 1], ProfileError *e) {
+        char child[DOC_PATH_SIZE];
+        const char *s;
+        int r;
+
+        r = member_string(o, "", key, true, &s, e);
+        if (r < 0)
+                return r;
+        if (strlen(s) > PROFILE_DIGEST_HEX) {
+                doc_path_key(child, "", key);
+                return doc_error(e, -EINVAL, child, "longer than %u characters", PROFILE_DIGEST_HEX);
+        }
+        snprintf(ret, PROFILE_DIGEST_HEX + 1, "%s", s);
+        return 0;
+}
+
+/* The counts are derived from the findings: they must agree. */
+static int counts_check(json_object *o, const Report *rep, ProfileError *e) {
+        static const char *const keys[] = { "info", "warning", "adjust", "fatal", NULL };
+        char child[DOC_PATH_SIZE];
+        json_object *counts;
+        size_t n[4];
+        int r;
+
+        r = doc_member(o, "", "counts", true, &counts, child, e);
+        if (r >= 0)
+                r = doc_object_check(counts, "/counts", e);
+        if (r >= 0)
+                r = keys_check(counts, "/counts", keys, e);
+        if (r < 0)
+                return r;
+        count_severities(rep, n);
+        for (unsigned i = 0; i < 4; i++) {
+                int64_t v;
+
+                r = member_int(counts, "/counts", severity_name((Severity) i), 0, INT64_MAX - 1, &v, e);
+                if (r < 0)
+                        return r;
+                if ((uint64_t) v != n[i]) {
+                        doc_path_key(child, "/counts", severity_name((Severity) i));
+                        return doc_error(e, -EINVAL, child, "%" PRId64 ", but the findings have %zu", v, n[i]);
+                }
+        }
+        return 0;
+}
+
+static int report_parse(json_object *o, Report *rep, ProfileError *e) {
+        static const char *const keys[] = {
+                "verdict", "config", "dst_config", "src_count", "dst_count", "src_digest", "dst_digest",
+                "counts", "adjustments", "findings", NULL,
+        };
+        char child[DOC_PATH_SIZE];
+        json_object *v;
+        int64_t count;
+        int verdict, r;
+
+        r = doc_object_check(o, "", e);
+        if (r >= 0)
+                r = keys_check(o, "", keys, e);
+        if (r >= 0)
+                r = member_enum(o, "", "verdict", VERDICT_INCOMPATIBLE + 1, verdict_name_u, "verdict", &verdict, e);
+        if (r < 0)
+                return r;
+        rep->verdict = (Verdict) verdict;
+        r = doc_member(o, "", "config", true, &v, child, e);
+        if (r >= 0)
+                r = doc_string_dup(v, child, true, &rep->config, e);
+        if (r >= 0)
+                r = doc_member(o, "", "dst_config", true, &v, child, e);
+        if (r >= 0)
+                r = doc_string_dup(v, child, true, &rep->dst_config, e);
+        if (r >= 0)
+                r = member_int(o, "", "src_count", 0, INT64_MAX - 1, &count, e);
+        if (r < 0)
+                return r;
+        rep->src_count = (size_t) count;
+        r = member_int(o, "", "dst_count", 0, INT64_MAX - 1, &count, e);
+        if (r < 0)
+                return r;
+        rep->dst_count = (size_t) count;
+        r = digest_parse(o, "src_digest", rep->src_digest, e);
+        if (r >= 0)
+                r = digest_parse(o, "dst_digest", rep->dst_digest, e);
+        if (r >= 0)
+                r = doc_member(o, "", "adjustments", true, &v, child, e);
+        if (r >= 0)
+                r = adjustments_parse(v, child, rep, e);
+        if (r >= 0)
+                r = doc_member(o, "", "findings", true, &v, child, e);
+        if (r >= 0)
+                r = findings_parse(v, child, rep, e);
+        if (r >= 0)
+                r = counts_check(o, rep, e);
+        return r;
+}
+
+int report_from_json(const char *json, size_t size, Report **ret, ProfileError *ret_error) {
+        _cleanup_(report_freep) Report *rep = NULL;
+        ProfileError scratch;
+        ProfileError *e = ret_error ? ret_error : &scratch;
+        json_object *root = NULL;
+        int r;
+
+        memset(e, 0, sizeof(*e));
+        if (!ret || (!json && size > 0))
+                return doc_error(e, -EINVAL, "", "no document");
+        r = doc_parse(json, size, REPORT_MAX_DEPTH, &root, e);
+        if (r < 0)
+                return r;
+        rep = calloc(1, sizeof(Report));
+        if (!rep) {
+                json_object_put(root);
+                return doc_oom(e, "");
+        }
+        r = report_parse(root, rep, e);
+        json_object_put(root);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(rep);
+        return 0;
 }

@@ -100,5 +100,13 @@ const char *finding_kind_name(FindingKind k);
 int report_print(const Report *r, FILE *f, bool verbose);
 /* Stable JSON for scripts (documented in docs/kvmregsctl.md). malloc'd, NULL on ENOMEM. */
 char *report_to_json(const Report *r, bool pretty);
+/*
+ * Reads what report_to_json() writes (pretty or not) back into a Report, strictly: every key
+ * it writes and no other, names it knows (verdict, kind, severity, field and rule), values in
+ * its own form, counts that agree with the findings. report_to_json() of the result is the
+ * same text as report_to_json() of the original. At most KVMREGS_MAX_DOCUMENT bytes.
+ * -EINVAL (-E2BIG over a limit) with ret_error (may be NULL) filled in; -ENOMEM.
+ */
+int report_from_json(const char *json, size_t size, Report **ret, ProfileError *ret_error);
 /* One message naming every fatal register and why, for the hook's stderr. malloc'd. */
 char *report_summary(const Report *r);

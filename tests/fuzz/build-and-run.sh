@@ -4,7 +4,7 @@
 # makes seeds from the real profiles, and runs each harness for a bounded time on one core.
 #
 # Usage: tests/fuzz/build-and-run.sh [-t SECONDS] [-m] [HARNESS...]
-#   HARNESS   profile, compare, domxml (default: all three, one after the other)
+#   HARNESS   profile, compare, domxml, report (default: all four, one after the other)
 #   -t        seconds per harness (default: $FUZZ_SECONDS or 300)
 #   -m        afterwards, merge what was found into the committed corpus (tests/fuzz/corpus/HARNESS),
 #             keeping only inputs under $FUZZ_KEEP_MAX bytes (default 4096) that add coverage
@@ -34,9 +34,9 @@ while getopts "t:mb" opt; do
 done
 shift $((OPTIND - 1))
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(profile compare domxml)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(profile compare domxml report)
 for h in "${harnesses[@]}"; do
-        case $h in profile|compare|domxml) ;; *) echo "unknown harness: $h" >&2; exit 2 ;; esac
+        case $h in profile|compare|domxml|report) ;; *) echo "unknown harness: $h" >&2; exit 2 ;; esac
 done
 
 command -v "$cc" >/dev/null || { echo "$cc not found: apt-get install clang libclang-rt-14-dev" >&2; exit 2; }
@@ -57,7 +57,7 @@ pkg_libs=$(pkg-config --libs $deps)
 common=(-g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fno-omit-frame-pointer
         -I"$top/lib" -I"$top/libvirt" -include "$build/config.h" -DABS_TOP_SRCDIR="\"$top\"")
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize-recover=pointer-overflow)
-sources=(lib/regnames.c lib/idregs.c lib/sha256.c lib/profile.c lib/rules.c lib/report.c libvirt/domxml.c)
+sources=(lib/regnames.c lib/idregs.c lib/sha256.c lib/json-doc.c lib/profile.c lib/rules.c lib/report.c libvirt/domxml.c)
 
 objs=()
 for s in "${sources[@]}"; do
@@ -67,7 +67,7 @@ for s in "${sources[@]}"; do
                 { echo "build of $s failed" >&2; exit 2; }
         objs+=("$o")
 done
-for h in profile compare domxml; do
+for h in profile compare domxml report; do
         # shellcheck disable=SC2086
         "$cc" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer $pkg_cflags \
                 "$top/tests/fuzz/fuzz-$h.c" "${objs[@]}" $pkg_libs -o "$out/fuzz-$h" ||
@@ -81,18 +81,19 @@ done
 # shellcheck disable=SC2086
 "$cc" "${common[@]}" $pkg_cflags "$top/tests/fuzz/make-seeds.c" \
         "${sources[@]/#/$top/}" $pkg_libs -o "$out/make-seeds" || { echo "build of make-seeds failed" >&2; exit 2; }
-echo "built: $out/fuzz-{profile,compare,domxml}"
+echo "built: $out/fuzz-{profile,compare,domxml,report}"
 $build_only && exit 0
 
 rm -rf "$out/seeds"
 "$out/make-seeds" "$out/seeds" "$top"/tests/data/*.json -- "$top"/tests/data/domains/*.xml
 
 keep_max=${FUZZ_KEEP_MAX:-4096}
-declare -A max_len=([profile]=262144 [compare]=262144 [domxml]=65536)
+declare -A max_len=([profile]=262144 [compare]=262144 [domxml]=65536 [report]=262144)
 declare -A inputs=(
         [profile]="$top/tests/fuzz/corpus/profile $top/tests/fuzz/crashes/profile $out/seeds/profile $top/tests/data $top/tests/data/bad"
         [compare]="$top/tests/fuzz/corpus/compare $top/tests/fuzz/crashes/compare $out/seeds/compare"
         [domxml]="$top/tests/fuzz/corpus/domxml $top/tests/fuzz/crashes/domxml $out/seeds/domxml $top/tests/data/domains"
+        [report]="$top/tests/fuzz/corpus/report $top/tests/fuzz/crashes/report $out/seeds/report"
 )
 # pointer-overflow is recoverable (see sanitize above) only so that it can be suppressed for
 # known findings; halt_on_error makes every other report stop the run as before.

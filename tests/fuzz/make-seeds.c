@@ -10,6 +10,8 @@
  *   OUT/compare/A--B-CONFIG.bin    A's and B's records of one configuration, for B the next
  *                                  profile after A and A itself: small inputs, fast to mutate
  *   OUT/domxml/DOMAIN-NAME.xml     each domain XML given, carrying A's "all" record
+ *   OUT/report/A--B-CONFIG.json    the report of A's record of CONFIG against B's compact host,
+ *                                  for B the next profile after A and A itself
  *
  * Usage: make-seeds OUT PROFILE.json... [-- DOMAIN.xml...]
  */
@@ -22,6 +24,7 @@
 
 #include "domxml.h"
 #include "profile.h"
+#include "rules.h"
 #include "util.h"
 
 #define MAX_PROFILES 64
@@ -148,6 +151,23 @@ static int host_compact(const Profile *p, const char *dir, const char *name, Hos
         return r;
 }
 
+/* The report of record against host, in report_to_json()'s compact form. */
+static int report_seed(const char *dir, const char *name, const char *record, const char *config,
+                       const char *host) {
+        _cleanup_(profile_freep) Profile *src = NULL, *dst = NULL;
+        _cleanup_(report_freep) Report *r = NULL;
+        _cleanup_free_ char *text = NULL;
+        ProfileError e;
+
+        if (profile_parse(record, strlen(record), &src, &e) < 0 || profile_parse(host, strlen(host), &dst, &e) < 0 ||
+            profile_compare(src, config, dst, NULL, &r) < 0)
+                return -EINVAL;
+        text = report_to_json(r, false);
+        if (!text)
+                return -ENOMEM;
+        return write_file(dir, name, text, strlen(text), NULL, 0);
+}
+
 /* The domain with the record as its <metadata> (one added if it has none). */
 static int domain_seed(const char *dir, const char *xml_path, const Host *h) {
         _cleanup_free_ char *xml = read_text(xml_path), *name = base_name(xml_path);
@@ -178,7 +198,7 @@ int main(int argc, char *argv[]) {
         Host hosts[MAX_PROFILES] = {};
         size_t n_hosts = 0;
         int i, r = 0;
-        char dir[3][4096];
+        char dir[4][4096];
 
         if (argc < 3) {
                 fprintf(stderr, "usage: %s OUT PROFILE.json... [-- DOMAIN.xml...]\n", argv[0]);
@@ -187,8 +207,9 @@ int main(int argc, char *argv[]) {
         snprintf(dir[0], sizeof(dir[0]), "%s/profile", argv[1]);
         snprintf(dir[1], sizeof(dir[1]), "%s/compare", argv[1]);
         snprintf(dir[2], sizeof(dir[2]), "%s/domxml", argv[1]);
+        snprintf(dir[3], sizeof(dir[3]), "%s/report", argv[1]);
         mkdir(argv[1], 0755);
-        for (size_t k = 0; k < 3; k++)
+        for (size_t k = 0; k < 4; k++)
                 if (mkdir(dir[k], 0755) < 0 && errno != EEXIST) {
                         fprintf(stderr, "%s: %m\n", dir[k]);
                         return 1;
@@ -250,6 +271,23 @@ int main(int argc, char *argv[]) {
                                     write_file(dir[1], self, x->records[k], strlen(x->records[k]), x->records[k],
                                                strlen(x->records[k])) < 0)
                                         return 1;
+                        }
+        }
+        for (size_t a = 0; a < n_hosts; a++) {
+                const Host *x = &hosts[a];
+
+                for (size_t k = 0; k < x->n_records; k++)
+                        for (size_t b = 0; b < 2; b++) {
+                                const Host *y = &hosts[b ? a : (a + 1) % n_hosts];
+                                _cleanup_free_ char *file = NULL;
+
+                                if (!x->records[k] || !x->record_names[k])
+                                        continue;
+                                if (asprintf(&file, "%s--%s-%s.json", x->name, y->name, x->record_names[k]) < 0 ||
+                                    report_seed(dir[3], file, x->records[k], x->record_names[k], y->compact) < 0) {
+                                        fprintf(stderr, "%s: cannot make a report seed\n", x->name);
+                                        return 1;
+                                }
                         }
         }
         for (i++; i < argc; i++)

@@ -16,7 +16,7 @@
 #include "util.h"
 
 #ifndef FUZZ_HARNESS
-#error "FUZZ_HARNESS must name the harness (profile, compare, domxml)"
+#error "FUZZ_HARNESS must name the harness (profile, compare, domxml, report)"
 #endif
 
 typedef struct DefaultDir {
@@ -35,6 +35,8 @@ static const DefaultDir default_dirs[] = {
         { "domxml", "tests/fuzz/corpus/domxml", true },
         { "domxml", "tests/fuzz/crashes/domxml", false },
         { "domxml", "tests/data/domains", true },
+        { "report", "tests/fuzz/corpus/report", true },
+        { "report", "tests/fuzz/crashes/report", false },
 };
 
 /* The largest input any harness is given: a profile document's limit, and one byte more so
