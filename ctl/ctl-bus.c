@@ -183,7 +183,7 @@ int ctl_remote_compare(Ctl *ctl, BusClient *bus, const char *where, const char *
                 r = remote_compare_one(ctl, bus, where, source_json, config, &verdict, &report);
                 if (r != CTL_EXIT_OK)
                         return r;
-                return ctl_print_report_json(ctl, verdict, report);
+                return ctl_print_report_json(ctl, where, verdict, report);
         }
 
         /* Every configuration the source runs, as the offline compare does. */
@@ -198,6 +198,7 @@ int ctl_remote_compare(Ctl *ctl, BusClient *bus, const char *where, const char *
         for (size_t i = 0; i < source->n_configs; i++) {
                 const VcpuConfig *c = &source->configs[i];
                 _cleanup_free_ char *verdict = NULL, *report = NULL, *message = NULL;
+                _cleanup_(report_freep) Report *rep = NULL;
                 json_object *io;
 
                 if (c->skipped)
@@ -224,16 +225,18 @@ int ctl_remote_compare(Ctl *ctl, BusClient *bus, const char *where, const char *
                 }
                 if (r < 0)
                         return ctl_bus_call_failed(bus, where, "Compare", NULL, r, message);
+                rep = ctl_read_report_json(where, verdict, report);
+                if (!rep)
+                        return CTL_EXIT_UNREACHABLE;
                 n_compared++;
-                if (strcmp(verdict, "incompatible") == 0)
-                        worst = VERDICT_INCOMPATIBLE;
-                else if (strcmp(verdict, "compatible-after-adjustment") == 0 && worst == VERDICT_COMPATIBLE)
-                        worst = VERDICT_ADJUSTED;
-                json_object_object_add(io, "verdict", json_object_new_string(verdict));
-                json_object_object_add(io, "report", json_tokener_parse(report));
+                if (rep->verdict > worst)
+                        worst = rep->verdict;
+                json_object_object_add(io, "verdict", json_object_new_string(verdict_name(rep->verdict)));
+                json_object_object_add(io, "report", ctl_report_json_object(rep));
                 if (!ctl->json) {
                         printf("== %s ==\n", c->name);
-                        ctl_print_report_json(ctl, verdict, report);
+                        fflush(stdout);
+                        ctl_print_report(ctl, rep);
                         putchar('\n');
                 }
         }
@@ -286,87 +289,32 @@ int ctl_compare_local(Ctl *ctl) {
         return ctl_remote_compare(ctl, bus, where, data, src, ctl->config);
 }
 
-static const char *json_str(json_object *o, const char *key, const char *fallback) {
-        json_object *v;
+Report *ctl_read_report_json(const char *where, const char *verdict, const char *report_json) {
+        _cleanup_(report_freep) Report *r = NULL;
+        ProfileError e = {};
+        int k;
 
-        if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-                return json_object_get_string(v);
-        return fallback;
+        k = report_from_json(report_json, strlen(report_json), &r, &e);
+        if (k == -ENOMEM) {
+                ctl_error("out of memory");
+                return NULL;
+        }
+        if (k < 0) {
+                ctl_error("%s sent a report kvmregsctl cannot read: %s%s%s", where, e.path, e.path[0] ? ": " : "",
+                          e.message[0] ? e.message : strerror(-k));
+                return NULL;
+        }
+        if (strcmp(verdict, verdict_name(r->verdict)) != 0) {
+                ctl_error("%s answered '%.64s' with a report that says '%s'", where, verdict, verdict_name(r->verdict));
+                return NULL;
+        }
+        return TAKE_PTR(r);
 }
 
-static int64_t json_int(json_object *o, const char *key) {
-        json_object *v;
+int ctl_print_report_json(Ctl *ctl, const char *where, const char *verdict, const char *report_json) {
+        _cleanup_(report_freep) Report *r = ctl_read_report_json(where, verdict, report_json);
 
-        if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int))
-                return json_object_get_int64(v);
-        return 0;
-}
-
-static json_object *json_array(json_object *o, const char *key) {
-        json_object *v;
-
-        if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array))
-                return v;
-        return NULL;
-}
-
-/* A report kvmregsd made (its JSON, docs/kvmregsctl.md), laid out as report_print() lays out ours. */
-int ctl_print_report_json(Ctl *ctl, const char *verdict, const char *report_json) {
-        _cleanup_json_ json_object *o = json_tokener_parse(report_json);
-        json_object *counts = NULL, *findings, *adjustments;
-        Verdict v = strcmp(verdict, "incompatible") == 0 ? VERDICT_INCOMPATIBLE :
-                    strcmp(verdict, "compatible-after-adjustment") == 0 ? VERDICT_ADJUSTED : VERDICT_COMPATIBLE;
-        size_t hidden = 0;
-
-        if (ctl->json) {
-                puts(report_json);
-                return ctl_exit_for_verdict(v);
-        }
-        if (o)
-                json_object_object_get_ex(o, "counts", &counts);
-        printf("verdict:      %s\n", verdict);
-        printf("config:       %s -> %s\n", json_str(o, "config", "-"), json_str(o, "dst_config", "-"));
-        printf("cpregs:       source %" PRId64 ", destination %" PRId64 "\n", json_int(o, "src_count"),
-               json_int(o, "dst_count"));
-        printf("findings:     %" PRId64 " fatal, %" PRId64 " adjust, %" PRId64 " warning, %" PRId64 " info\n",
-               json_int(counts, "fatal"), json_int(counts, "adjust"), json_int(counts, "warning"), json_int(counts, "info"));
-        adjustments = json_array(o, "adjustments");
-        if (adjustments && json_object_array_length(adjustments) > 0) {
-                printf("adjustments: ");
-                for (size_t i = 0; i < json_object_array_length(adjustments); i++)
-                        printf("%s%s", i ? "," : " ", json_object_get_string(json_object_array_get_idx(adjustments, i)));
-                putchar('\n');
-        }
-        if (ctl->verbose) {
-                printf("source:       %s\n", json_str(o, "src_digest", "-"));
-                printf("destination:  %s\n", json_str(o, "dst_digest", "-"));
-        }
-        findings = json_array(o, "findings");
-        if (findings && json_object_array_length(findings) > 0)
-                printf("\n%-8s  %-18s  %-32s  %-18s  %-18s  %s\n", "SEVERITY", "KIND", "REGISTER", "SOURCE",
-                       "DESTINATION", "FIELD");
-        for (size_t i = 0; findings && i < json_object_array_length(findings); i++) {
-                json_object *f = json_object_array_get_idx(findings, i);
-                const char *severity = json_str(f, "severity", "?"), *field = json_str(f, "field", NULL);
-
-                if (!ctl->verbose && strcmp(severity, "info") == 0) {
-                        hidden++;
-                        continue;
-                }
-                printf("%-8s  %-18s  %-32s  %-18s  %-18s", severity, json_str(f, "kind", "?"),
-                       json_str(f, "register", "-"), json_str(f, "src_value", "-"), json_str(f, "dst_value", "-"));
-                if (field) {
-                        int64_t shift = json_int(f, "shift"), width = json_int(f, "width");
-                        printf("  %s[%" PRId64 ":%" PRId64 "] %" PRId64 " vs %" PRId64 " (%s)", field, shift + width - 1,
-                               shift, json_int(f, "src_field"), json_int(f, "dst_field"), json_str(f, "rule", "?"));
-                }
-                putchar('\n');
-                if (json_str(f, "message", NULL))
-                        printf("          %s\n", json_str(f, "message", ""));
-                if (json_str(f, "remedy", NULL))
-                        printf("          remedy: %s\n", json_str(f, "remedy", ""));
-        }
-        if (hidden > 0)
-                printf("(%zu informational finding%s not shown; use --verbose)\n", hidden, hidden == 1 ? "" : "s");
-        return ctl_exit_for_verdict(v);
+        if (!r)
+                return CTL_EXIT_UNREACHABLE;
+        return ctl_print_report(ctl, r);
 }

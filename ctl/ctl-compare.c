@@ -124,7 +124,7 @@ static void fatal_registers(const Report *r, char *buf, size_t size) {
                 snprintf(buf + len, size - len, ", +%zu more", more);
 }
 
-static json_object *report_json_object(const Report *r) {
+json_object *ctl_report_json_object(const Report *r) {
         _cleanup_free_ char *s = report_to_json(r, false);
 
         return s ? json_tokener_parse(s) : NULL;
@@ -141,6 +141,28 @@ static int print_json(json_object *o) {
         return 0;
 }
 
+int ctl_print_report(Ctl *ctl, const Report *r) {
+        _cleanup_free_ char *text = NULL;
+
+        if (ctl->summary || ctl->json) {
+                /* --json: exactly what kvmregsd's Compare and CompareDomain send */
+                text = ctl->summary ? report_summary(r) : report_to_json(r, false);
+                if (!text) {
+                        ctl_error("out of memory");
+                        return CTL_EXIT_USAGE;
+                }
+                puts(text);
+        } else if (report_print(r, stdout, ctl->verbose) < 0) {
+                ctl_error("cannot print the report");
+                return CTL_EXIT_USAGE;
+        }
+        if (fflush(stdout) != 0) {
+                ctl_error("cannot write the report: %s", strerror(errno));
+                return CTL_EXIT_USAGE;
+        }
+        return ctl_exit_for_verdict(r->verdict);
+}
+
 static void print_adjustments(const Report *r) {
         if (r->verdict != VERDICT_ADJUSTED || r->n_adjustments == 0)
                 return;
@@ -152,7 +174,7 @@ static void print_adjustments(const Report *r) {
 
 static int print_one(Ctl *ctl, const Report *r, const char *src_name, const char *dst_name) {
         if (ctl->json) {
-                _cleanup_json_ json_object *o = report_json_object(r);
+                _cleanup_json_ json_object *o = ctl_report_json_object(r);
 
                 return print_json(o) < 0 ? CTL_EXIT_USAGE : ctl_exit_for_verdict(r->verdict);
         }
@@ -195,7 +217,7 @@ static int print_comparison(Ctl *ctl, const Comparison *c, const char *src_name,
                         if (it->report) {
                                 json_object_object_add(io, "verdict", json_object_new_string(verdict_name(it->report->verdict)));
                                 json_object_object_add(io, "fatal", json_object_new_int64((int64_t) ctl_report_fatal_count(it->report)));
-                                json_object_object_add(io, "report", report_json_object(it->report));
+                                json_object_object_add(io, "report", ctl_report_json_object(it->report));
                         } else {
                                 json_object_object_add(io, "verdict", json_object_new_string("not-compared"));
                                 json_object_object_add(io, "reason", json_object_new_string(it->not_compared));

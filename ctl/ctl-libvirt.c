@@ -114,13 +114,107 @@ static int domain_xml(Ctl *ctl, const char *domain, char **ret_xml, size_t *ret_
         return r;
 }
 
-/* Checks the domain against the destination the options name (dest_host when none does). */
+/* The guest's record from --record FILE: read, parsed and checked as CompareDomain checks it. */
+static int record_from_file(Ctl *ctl, char **ret_json, Profile **ret) {
+        _cleanup_free_ char *why = NULL;
+        int r;
+
+        r = ctl_load_profile(ctl->record, ret, ret_json);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (domain_record_check(*ret, &why) < 0) {
+                ctl_error("%s: %s", ctl->record, why ? why : strerror(ENOMEM));
+                return CTL_EXIT_USAGE;
+        }
+        return CTL_EXIT_OK;
+}
+
+/* The guest's record from the domain's <metadata>, or why there is none to check. */
+static int record_from_metadata(const DomainXml *d, const char *name, Profile **ret) {
+        _cleanup_free_ char *why = NULL;
+        int r;
+
+        if (!d->record_json) {
+                ctl_error("domain '%s' has no kvmregs record in its <metadata>, so what its vCPU sends is unknown.\n"
+                          "  kvmregsd stamps every running domain on a host where it runs: start it on the source\n"
+                          "  host ('systemctl start kvmregsd'; 'kvmregsctl status' shows it), then check again.\n"
+                          "  Or compare the hosts' profiles offline: kvmregsctl compare SRC.json DST.json", name);
+                return CTL_EXIT_INCOMPATIBLE;
+        }
+        if (d->record_domain_uuid && d->uuid && strcmp(d->record_domain_uuid, d->uuid) != 0)
+                ctl_error("warning: domain '%s' (%s) carries a record made for domain %s; it may be stale", name, d->uuid,
+                          d->record_domain_uuid);
+        r = ctl_parse_profile("the domain's kvmregs record", d->record_json, strlen(d->record_json), ret);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (domain_record_check(*ret, &why) < 0) {
+                ctl_error("the domain's kvmregs record: %s", why ? why : strerror(ENOMEM));
+                return CTL_EXIT_USAGE;
+        }
+        return CTL_EXIT_OK;
+}
+
+/* What kvmregsd's CompareDomain does on the destination, here against its recorded profile:
+ * the vCPU the destination's QEMU builds for the domain, held against the record. */
+static int compare_offline(Ctl *ctl, const Profile *dst, const Profile *record, const DomainXml *d) {
+        _cleanup_(report_freep) Report *report = NULL;
+        _cleanup_free_ char *why = NULL;
+        DomainCpu cpu;
+        int r;
+
+        domxml_cpu(d, &cpu);
+        if (domain_cpu_check(&cpu, &why) < 0) {
+                ctl_error("%s", why ? why : strerror(ENOMEM));
+                return CTL_EXIT_USAGE;
+        }
+        r = profile_compare_domain(record, dst, &cpu, &report);
+        if (r < 0) {
+                ctl_error("cannot compare the domain's record with %s: %s", ctl->dest_profile, strerror(-r));
+                return CTL_EXIT_USAGE;
+        }
+        return ctl_print_report(ctl, report);
+}
+
+/* Asks the destination's kvmregsd (--dest-bus, or --to over ssh) CompareDomain(record, XML). */
+static int compare_on_bus(Ctl *ctl, const char *host, const char *record_json, const char *xml) {
+        _cleanup_(busclient_freep) BusClient *bus = NULL;
+        _cleanup_free_ char *address = NULL, *verdict = NULL, *report = NULL, *message = NULL;
+        char where[512];
+        int r;
+
+        if (ctl->dest_bus) {
+                snprintf(where, sizeof(where), "kvmregsd on %s", ctl->dest_bus);
+                r = ctl_bus_connect(ctl, ctl->dest_bus, where, &bus);
+        } else {
+                address = busclient_ssh_address(host, ctl->bridge, ctl->ssh_options);
+                if (!address) {
+                        ctl_error("cannot build the ssh address for host '%s'", host);
+                        return CTL_EXIT_USAGE;
+                }
+                snprintf(where, sizeof(where), "kvmregsd on %s (over ssh)", host);
+                r = ctl_bus_connect(ctl, address, where, &bus);
+        }
+        if (r != CTL_EXIT_OK)
+                return r;
+        /* The destination says what its QEMU builds for this domain's XML, as its hook will. */
+        r = busclient_compare_domain(bus, record_json, xml, &verdict, &report, &message);
+        if (r < 0)
+                return ctl_bus_call_failed(bus, where, "CompareDomain", NULL, r, message);
+        return ctl_print_report_json(ctl, where, verdict, report);
+}
+
+/*
+ * Checks the domain against the destination the options name (dest_host when none does).
+ * With --dest-profile the steps are CompareDomain's, in its order, with its messages: the
+ * domain XML's size, the record (--record) and that it is a guest record, the XML, that it
+ * has an arm64 vCPU, then profile_compare_domain().
+ */
 static int check_domain(Ctl *ctl, const char *domain, const char *dest_host) {
         _cleanup_(domxml_freep) DomainXml *d = NULL;
-        _cleanup_(profile_freep) Profile *record = NULL;
-        _cleanup_free_ char *xml = NULL, *message = NULL;
+        _cleanup_(profile_freep) Profile *record = NULL, *dst = NULL;
+        _cleanup_free_ char *xml = NULL, *message = NULL, *record_json = NULL;
         const char *host = ctl->to ? ctl->to : dest_host;
-        const char *config, *name;
+        const char *name;
         size_t size = 0;
         int r, n_dest;
 
@@ -133,84 +227,45 @@ static int check_domain(Ctl *ctl, const char *domain, const char *dest_host) {
                 ctl_error("no destination: give --to HOST (or --dest-bus ADDR, or --dest-profile FILE)");
                 return CTL_EXIT_USAGE;
         }
+        if (ctl->dest_profile) {
+                r = ctl_load_profile(ctl->dest_profile, &dst, NULL);
+                if (r != CTL_EXIT_OK)
+                        return r;
+        }
 
         r = domain_xml(ctl, domain, &xml, &size);
         if (r != CTL_EXIT_OK)
                 return r;
+        if (ctl->record) {
+                r = record_from_file(ctl, &record_json, &record);
+                if (r != CTL_EXIT_OK)
+                        return r;
+        }
         r = domxml_parse(xml, size, &d, &message);
         if (r < 0) {
                 ctl_error("the XML of domain '%s' cannot be read: %s", domain, message ? message : strerror(-r));
                 return CTL_EXIT_USAGE;
         }
         name = d->name ? d->name : domain;
-        if (!d->record_json) {
-                ctl_error("domain '%s' has no kvmregs record in its <metadata>, so what its vCPU sends is unknown.\n"
-                          "  kvmregsd stamps every running domain on a host where it runs: start it on the source\n"
-                          "  host ('systemctl start kvmregsd'; 'kvmregsctl status' shows it), then check again.\n"
-                          "  Or compare the hosts' profiles offline: kvmregsctl compare SRC.json DST.json", name);
-                return CTL_EXIT_INCOMPATIBLE;
-        }
-        if (d->record_domain_uuid && d->uuid && strcmp(d->record_domain_uuid, d->uuid) != 0)
-                ctl_error("warning: domain '%s' (%s) carries a record made for domain %s; it may be stale", name, d->uuid,
-                          d->record_domain_uuid);
-
-        r = ctl_parse_profile("the domain's kvmregs record", d->record_json, strlen(d->record_json), &record);
-        if (r != CTL_EXIT_OK)
-                return r;
-        if (record->n_configs == 0 || record->configs[0].skipped) {
-                ctl_error("the domain's kvmregs record holds no vCPU configuration");
-                return CTL_EXIT_USAGE;
-        }
-        config = record->configs[0].name;
-
-        if (ctl->dest_profile) {
-                _cleanup_(profile_freep) Profile *dst = NULL;
-                const VcpuConfig *dc;
-
-                r = ctl_load_profile(ctl->dest_profile, &dst, NULL);
+        if (!record) {
+                r = record_from_metadata(d, name, &record);
                 if (r != CTL_EXIT_OK)
                         return r;
-                /* The vCPU the destination's QEMU will build for this domain. */
-                DomainCpu cpu;
-                domxml_cpu(d, &cpu);
-                dc = domain_cpu_config(&cpu, dst);
-                if (!dc) {
-                        ctl_error("%s runs no vCPU configuration this domain's XML asks for: '%s' cannot start there",
-                                  ctl_profile_label(dst, ctl->dest_profile), name);
-                        return CTL_EXIT_INCOMPATIBLE;
-                }
-                return ctl_compare_profiles(ctl, record, name, dst, ctl_profile_label(dst, ctl->dest_profile), config,
-                                            dc->name);
-        } else {
-                _cleanup_(busclient_freep) BusClient *bus = NULL;
-                _cleanup_free_ char *address = NULL, *verdict = NULL, *report = NULL;
-                char where[512];
-
-                if (ctl->dest_bus) {
-                        snprintf(where, sizeof(where), "kvmregsd on %s", ctl->dest_bus);
-                        r = ctl_bus_connect(ctl, ctl->dest_bus, where, &bus);
-                } else {
-                        address = busclient_ssh_address(host, ctl->bridge, ctl->ssh_options);
-                        if (!address) {
-                                ctl_error("cannot build the ssh address for host '%s'", host);
-                                return CTL_EXIT_USAGE;
-                        }
-                        snprintf(where, sizeof(where), "kvmregsd on %s (over ssh)", host);
-                        r = ctl_bus_connect(ctl, address, where, &bus);
-                }
-                if (r != CTL_EXIT_OK)
-                        return r;
-                /* The destination says what its QEMU builds for this domain's XML, as its hook will. */
-                r = busclient_compare_domain(bus, d->record_json, xml, &verdict, &report, &message);
-                if (r < 0)
-                        return ctl_bus_call_failed(bus, where, "CompareDomain", NULL, r, message);
-                return ctl_print_report_json(ctl, verdict, report);
         }
+
+        if (dst)
+                return compare_offline(ctl, dst, record, d);
+        return compare_on_bus(ctl, host, record_json ? record_json : d->record_json, xml);
 }
 
 int ctl_check(Ctl *ctl) {
+        if (ctl->n_args == 0 && !ctl->domain_xml) {
+                ctl_error("'check' takes one DOMAIN (or --domain-xml FILE); see kvmregsctl --help");
+                return CTL_EXIT_USAGE;
+        }
         virSetErrorFunc(NULL, libvirt_quiet);
-        return check_domain(ctl, ctl->args[0], NULL);
+        /* a domain XML file names its domain in messages by its path until it is parsed */
+        return check_domain(ctl, ctl->n_args ? ctl->args[0] : ctl->domain_xml, NULL);
 }
 
 /*

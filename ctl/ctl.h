@@ -30,7 +30,8 @@ typedef struct Ctl {
         /* per verb */
         const char *config, *dst_config;
         bool local;
-        const char *to, *from, *dest_profile, *dest_bus, *bridge, *domain_xml, *hosts;
+        const char *to, *from, *dest_profile, *dest_bus, *bridge, *domain_xml, *record, *hosts;
+        bool summary;                /* check: report_summary()'s text instead of the report */
         char *ssh_options[CTL_MAX_SSH_OPTIONS + 1];   /* NULL-terminated */
         size_t n_ssh_options;
         bool live, p2p, tunnelled, persistent, undefine_source, force;
@@ -103,8 +104,16 @@ size_t ctl_report_fatal_count(const Report *r);
  * config is NULL; prints (text or JSON) and returns the exit status. */
 int ctl_compare_profiles(Ctl *ctl, const Profile *src, const char *src_name, const Profile *dst,
                          const char *dst_name, const char *config, const char *dst_config);
-/* Prints a report the daemon made (its JSON), as text or JSON; returns the exit status. */
-int ctl_print_report_json(Ctl *ctl, const char *verdict, const char *report_json);
+/* Prints one report: report_to_json(r, false) (--json, the daemon's own form), report_summary()
+ * (--summary) or report_print(); returns the exit status of its verdict. */
+int ctl_print_report(Ctl *ctl, const Report *r);
+/* The report JSON a kvmregsd sent (with its verdict), read back by the core and printed as
+ * ctl_print_report() prints ours; an answer the core cannot read is the daemon's fault (3). */
+int ctl_print_report_json(Ctl *ctl, const char *where, const char *verdict, const char *report_json);
+/* The daemon's report JSON read back by the core (report_from_json), or NULL after saying why. */
+Report *ctl_read_report_json(const char *where, const char *verdict, const char *report_json);
+/* A report as a JSON object (for documents that hold several), or NULL. */
+json_object *ctl_report_json_object(const Report *r);
 /* Prints one profile (text or JSON); with config, the register tables of that configuration. */
 int ctl_print_profile(Ctl *ctl, const Profile *p, const char *config);
 /* Asks a kvmregsd to compare source_json (a profile or a guest's record, already parsed as

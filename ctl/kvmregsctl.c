@@ -35,7 +35,7 @@ static const struct {
         { "compare", VERB_COMPARE, 2, 2, "SRC and DST profile files (or --local SRC)", ctl_compare },
         { "profile", VERB_PROFILE, 0, 0, "no arguments",                               ctl_profile },
         { "status",  VERB_STATUS,  0, 0, "no arguments",                               ctl_status },
-        { "check",   VERB_CHECK,   1, 1, "one DOMAIN",                                 ctl_check },
+        { "check",   VERB_CHECK,   0, 1, "one DOMAIN (or --domain-xml FILE)",          ctl_check },
         { "migrate", VERB_MIGRATE, 2, 2, "DOMAIN and DEST_URI",                        ctl_migrate },
         { "fleet",   VERB_FLEET,   0, CTL_MAX_PROFILES, "at most 64 PROFILE files",    ctl_fleet },
 };
@@ -44,7 +44,7 @@ enum {
         OPT_BUS_ADDRESS = 0x100, OPT_TIMEOUT, OPT_JSON, OPT_CONFIG, OPT_DST_CONFIG, OPT_LOCAL,
         OPT_TO, OPT_FROM, OPT_DEST_PROFILE, OPT_DEST_BUS, OPT_BRIDGE, OPT_SSH_OPTION, OPT_DOMAIN_XML,
         OPT_LIVE, OPT_P2P, OPT_TUNNELLED, OPT_PERSISTENT, OPT_UNDEFINE_SOURCE, OPT_FORCE, OPT_HOSTS,
-        OPT_VERSION,
+        OPT_RECORD, OPT_SUMMARY, OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -63,7 +63,9 @@ static const struct option options[] = {
         { "dest-bus",         required_argument, NULL, OPT_DEST_BUS },
         { "bridge",           required_argument, NULL, OPT_BRIDGE },
         { "ssh-option",       required_argument, NULL, OPT_SSH_OPTION },
-        { "domain-xml",       required_argument, NULL, OPT_DOMAIN_XML },   /* hidden: tests */
+        { "domain-xml",       required_argument, NULL, OPT_DOMAIN_XML },
+        { "record",           required_argument, NULL, OPT_RECORD },
+        { "summary",          no_argument,       NULL, OPT_SUMMARY },
         { "live",             no_argument,       NULL, OPT_LIVE },
         { "p2p",              no_argument,       NULL, OPT_P2P },
         { "tunnelled",        no_argument,       NULL, OPT_TUNNELLED },
@@ -92,6 +94,8 @@ static unsigned option_verbs(int opt) {
                 return VERB_MIGRATE;
         case OPT_HOSTS:
                 return VERB_FLEET;
+        case OPT_RECORD: case OPT_SUMMARY:
+                return VERB_CHECK;
         default:
                 return 0;
         }
@@ -121,6 +125,9 @@ static void help(FILE *f) {
               "  check DOMAIN --to HOST [--from URI]    will DOMAIN's vCPU load on HOST? (asks HOST's\n"
               "                                         kvmregsd over ssh with the domain's record)\n"
               "        [--dest-bus ADDR | --dest-profile FILE]\n"
+              "  check --domain-xml FILE [--record FILE] --dest-profile FILE [--summary]\n"
+              "                                         offline: what the destination's kvmregsd (and\n"
+              "                                         hook) decide for that domain XML and record\n"
               "  migrate DOMAIN DEST_URI [--to HOST] [--live] [--p2p] [--tunnelled] [--persistent]\n"
               "        [--undefinesource] [--force]     check, then migrate if it will load\n"
               "\n"
@@ -206,6 +213,8 @@ int main(int argc, char *argv[]) {
                 case OPT_BRIDGE: ctl.bridge = optarg; break;
                 case OPT_DOMAIN_XML: ctl.domain_xml = optarg; break;
                 case OPT_HOSTS: ctl.hosts = optarg; break;
+                case OPT_RECORD: ctl.record = optarg; break;
+                case OPT_SUMMARY: ctl.summary = true; break;
                 case OPT_SSH_OPTION:
                         if (ctl.n_ssh_options >= CTL_MAX_SSH_OPTIONS) {
                                 ctl_error("at most %u --ssh-option", CTL_MAX_SSH_OPTIONS);
