@@ -297,6 +297,69 @@ static void buffer_printf(Buffer *b, const char *format, ...) {
         }
 }
 
+/* One fatal finding: the register (name and id) unless the message names it, the message (or
+ * the values, or the kind), and the field with its rule. */
+static void summary_finding(Buffer *b, const Finding *x) {
+        const char *msg = x->message && *x->message ? x->message : NULL;
+        char name[REG_NAME_MAX], id[24];
+
+        buffer_printf(b, "\n  - ");
+        if (x->reg) {
+                reg_id_name(x->reg, name, sizeof(name));
+                snprintf(id, sizeof(id), "0x%016" PRIx64, x->reg);
+                if (!msg || !strstr(msg, name) || !strstr(msg, id))
+                        buffer_printf(b, "%s (%s): ", name, id);
+        }
+        if (msg)
+                buffer_printf(b, "%s", msg);
+        else if (x->has_src_value || x->has_dst_value) {
+                buffer_printf(b, "source ");
+                buffer_printf(b, x->has_src_value ? "0x%016" PRIx64 : "-", x->src_value);
+                buffer_printf(b, ", destination ");
+                buffer_printf(b, x->has_dst_value ? "0x%016" PRIx64 : "-", x->dst_value);
+        } else
+                buffer_printf(b, "%s", finding_kind_name(x->kind));
+        if (x->field)
+                buffer_printf(b, " [field %s, rule %s]", x->field, field_rule_name(x->rule));
+}
+
+/* Every fatal finding on its line (those past REPORT_SUMMARY_MAX counted, not shown), then each
+ * distinct remedy of the ones shown, once, under "What to do:". */
+static void summary_fatal(Buffer *b, const Report *r) {
+        _cleanup_free_ const char **remedies = NULL;
+        size_t fatal = 0, shown = 0, n_remedies = 0;
+
+        remedies = calloc(r->n_findings ? r->n_findings : 1, sizeof(char *));
+        if (!remedies) {
+                b->failed = true;
+                return;
+        }
+        for (size_t i = 0; i < r->n_findings; i++) {
+                const Finding *x = &r->findings[i];
+                bool seen = false;
+
+                if (x->severity != SEVERITY_FATAL)
+                        continue;
+                fatal++;
+                if (b->size > REPORT_SUMMARY_MAX)
+                        continue;
+                shown++;
+                summary_finding(b, x);
+                if (!x->remedy || !*x->remedy)
+                        continue;
+                for (size_t k = 0; k < n_remedies && !seen; k++)
+                        seen = strcmp(remedies[k], x->remedy) == 0;
+                if (!seen)
+                        remedies[n_remedies++] = x->remedy;
+        }
+        if (fatal > shown)
+                buffer_printf(b, "\n  - and %zu more", fatal - shown);
+        if (n_remedies > 0)
+                buffer_printf(b, "\nWhat to do:");
+        for (size_t k = 0; k < n_remedies; k++)
+                buffer_printf(b, "\n  - %s", remedies[k]);
+}
+
 char *report_summary(const Report *r) {
         Buffer b = {};
         size_t counts[4];
@@ -322,18 +385,7 @@ char *report_summary(const Report *r) {
                 buffer_printf(&b, "kvmregs: migration of vCPU configuration '%s' would fail on the destination "
                               "(%zu fatal problem%s):", r->config, counts[SEVERITY_FATAL],
                               counts[SEVERITY_FATAL] == 1 ? "" : "s");
-                for (size_t i = 0; i < r->n_findings; i++) {
-                        const Finding *x = &r->findings[i];
-                        if (x->severity != SEVERITY_FATAL)
-                                continue;
-                        char name[REG_NAME_MAX];
-                        if (x->reg)
-                                buffer_printf(&b, "\n  - %s (0x%016" PRIx64 "): ", reg_id_name(x->reg, name, sizeof(name)), x->reg);
-                        else
-                                buffer_printf(&b, "\n  - ");
-                        buffer_printf(&b, "%s\n    remedy: %s", x->message ? x->message : finding_kind_name(x->kind),
-                                      x->remedy ? x->remedy : "-");
-                }
+                summary_fatal(&b, r);
                 break;
         }
         if (b.failed || !b.data) {
@@ -361,24 +413,6 @@ static const char *verdict_name_u(unsigned i) { return verdict_name((Verdict) i)
 static const char *severity_name_u(unsigned i) { return severity_name((Severity) i); }
 static const char *kind_name_u(unsigned i) { return finding_kind_name((FindingKind) i); }
 static const char *rule_name_u(unsigned i) { return field_rule_name((FieldRule) i); }
-
-/* Every key of o must be one of keys (NULL-terminated): what report_to_json() writes, nothing else. */
-static int keys_check(json_object *o, const char *path, const char *const *keys, ProfileError *e) {
-        char child[DOC_PATH_SIZE];
-
-        json_object_object_foreach(o, key, val) {
-                bool known = false;
-
-                (void) val;
-                for (size_t i = 0; keys[i] && !known; i++)
-                        known = strcmp(key, keys[i]) == 0;
-                if (!known) {
-                        doc_path_key(child, path, key);
-                        return doc_error(e, -EINVAL, child, "unknown key \"%.64s\"", key);
-                }
-        }
-        return 0;
-}
 
 /* A string member; NUL-free, at most KVMREGS_MAX_STRING bytes. Points into o. */
 static int member_string(json_object *o, const char *path, const char *key, bool required, const char **ret,
@@ -521,10 +555,6 @@ static int finding_field_parse(json_object *o, const char *path, Finding *f, Pro
 
 /* One finding; its message and remedy point into o until report_take_text() copies them. */
 static int finding_parse(json_object *o, const char *path, Finding *f, ProfileError *e) {
-        static const char *const keys[] = {
-                "kind", "severity", "fatal", "register", "id", "src_value", "dst_value", "field", "shift",
-                "width", "rule", "src_field", "dst_field", "message", "remedy", NULL,
-        };
         char child[DOC_PATH_SIZE], name[REG_NAME_MAX];
         const char *reg_name;
         json_object *fatal;
@@ -532,8 +562,6 @@ static int finding_parse(json_object *o, const char *path, Finding *f, ProfileEr
         int kind, severity, r;
 
         r = doc_object_check(o, path, e);
-        if (r >= 0)
-                r = keys_check(o, path, keys, e);
         if (r >= 0)
                 r = member_enum(o, path, "kind", FINDING_BAD_REGISTER + 1, kind_name_u, "finding kind", &kind, e);
         if (r >= 0)
@@ -668,7 +696,6 @@ static int digest_parse(json_object *o, const char *key, char ret[PROFILE_DIGEST
 
 /* The counts are derived from the findings: they must agree. */
 static int counts_check(json_object *o, const Report *rep, ProfileError *e) {
-        static const char *const keys[] = { "info", "warning", "adjust", "fatal", NULL };
         char child[DOC_PATH_SIZE];
         json_object *counts;
         size_t n[4];
@@ -677,8 +704,6 @@ static int counts_check(json_object *o, const Report *rep, ProfileError *e) {
         r = doc_member(o, "", "counts", true, &counts, child, e);
         if (r >= 0)
                 r = doc_object_check(counts, "/counts", e);
-        if (r >= 0)
-                r = keys_check(counts, "/counts", keys, e);
         if (r < 0)
                 return r;
         count_severities(rep, n);
@@ -697,18 +722,12 @@ static int counts_check(json_object *o, const Report *rep, ProfileError *e) {
 }
 
 static int report_parse(json_object *o, Report *rep, ProfileError *e) {
-        static const char *const keys[] = {
-                "verdict", "config", "dst_config", "src_count", "dst_count", "src_digest", "dst_digest",
-                "counts", "adjustments", "findings", NULL,
-        };
         char child[DOC_PATH_SIZE];
         json_object *v;
         int64_t count;
         int verdict, r;
 
         r = doc_object_check(o, "", e);
-        if (r >= 0)
-                r = keys_check(o, "", keys, e);
         if (r >= 0)
                 r = member_enum(o, "", "verdict", VERDICT_INCOMPATIBLE + 1, verdict_name_u, "verdict", &verdict, e);
         if (r < 0)

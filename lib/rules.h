@@ -102,11 +102,20 @@ int report_print(const Report *r, FILE *f, bool verbose);
 char *report_to_json(const Report *r, bool pretty);
 /*
  * Reads what report_to_json() writes (pretty or not) back into a Report, strictly: every key
- * it writes and no other, names it knows (verdict, kind, severity, field and rule), values in
- * its own form, counts that agree with the findings. report_to_json() of the result is the
+ * it writes, names it knows (verdict, kind, severity, field and rule), values in its own form,
+ * counts that agree with the findings. Keys it does not know are ignored (the form only ever
+ * gains keys: a newer kvmregsd's report still reads). report_to_json() of the result is the
  * same text as report_to_json() of the original. At most KVMREGS_MAX_DOCUMENT bytes.
  * -EINVAL (-E2BIG over a limit) with ret_error (may be NULL) filled in; -ENOMEM.
  */
 int report_from_json(const char *json, size_t size, Report **ret, ProfileError *ret_error);
-/* One message naming every fatal register and why, for the hook's stderr. malloc'd. */
+/*
+ * One message for the hook's refusal and kvmregsctl check --summary. Its first line gives the
+ * verdict. When incompatible, then each fatal finding on a line ("\n  - "): the register's name
+ * and id unless the message names both, the message (or the values, or the kind) and
+ * " [field F, rule R]" when a field decides; past REPORT_SUMMARY_MAX bytes the rest are only
+ * counted ("and N more"); then "What to do:" with each distinct remedy of those shown, once.
+ * malloc'd, NULL on ENOMEM.
+ */
+#define REPORT_SUMMARY_MAX (64u * 1024u)
 char *report_summary(const Report *r);

@@ -939,16 +939,79 @@ static void test_report_forms(void) {
                         CHECK(strstr(summary, reg_id_name(r->findings[i].reg, name, sizeof(name))) != NULL);
         }
         CHECK(summary && strstr(summary, "cpreg_vmstate_array_len") != NULL);
+        /* the layout the hook prints: first line, one line a fatal finding, then the remedies once */
+        {
+                static const char first[] = "kvmregs: migration of vCPU configuration 'all' would fail on the "
+                                            "destination (22 fatal problems):\n  - the source sends 258 cpreg entries";
+                CHECK(summary && strncmp(summary, first, strlen(first)) == 0);
+        }
+        CHECK(summary && strstr(summary, "\n  - CCSIDR_EL1[csselr=0x0] (0x6020000000110000): the destination kernel takes "
+                                         "only its own value (source 0x2, destination 0x701fe00a; Associativity 0 "
+                                         "(destination 1)): KVM_SET_ONE_REG refused [field Associativity, rule equal]\n") != NULL);
+        CHECK(summary && strstr(summary, "\n  - CLIDR_EL1 (0x603000000013c801): ") != NULL);
+        CHECK(summary && strstr(summary, "remedy:") == NULL);
+        CHECK(summary && strstr(summary, "\nWhat to do:\n  - migrate to a host with the same kernel series (or a newer one) "
+                                         "and the same vCPU features\n  - the cache description differs: ") != NULL);
+        CHECK(summary && strstr(summary, "and the same vCPU features\n  - the cache description differs: ") != NULL);
+        for (size_t i = 0; summary && i < r->n_findings; i++) {
+                const char *first = strstr(summary, r->findings[i].remedy);
+                if (r->findings[i].severity == SEVERITY_FATAL)
+                        CHECK(first && !strstr(first + 1, r->findings[i].remedy));   /* once */
+        }
+        CHECK(summary && !strstr(summary, "more"));
 
         FILE *f = fopen("/dev/null", "we");
         CHECK(f && report_print(r, f, true) == 0);
         if (f)
                 fclose(f);
 
+        /* one finding: "problem", no "s" */
+        _cleanup_(profile_freep) Profile *old = load("6.1-max.json");
+        _cleanup_(profile_freep) Profile *max = load("6.12-max.json");
+        _cleanup_(report_freep) Report *one = compare(old, "pmu", max, "all");
+        _cleanup_free_ char *one_summary = report_summary(one);
+        CHECK_STR(one_summary,
+                  "kvmregs: migration of vCPU configuration 'pmu' would fail on the destination (1 fatal problem):\n"
+                  "  - ID_AA64MMFR1_EL1 (0x603000000013c039): the destination refuses HCX 0 (destination 1): not "
+                  "writable there (source 0x1010211022, destination 0x11010211022) [field HCX, rule equal]\n"
+                  "What to do:\n"
+                  "  - the destination kernel cannot change this field: migrate between hosts of the same CPU model, "
+                  "or upgrade the destination kernel to one that makes the field writable");
+
         CHECK_STR(verdict_name(VERDICT_ADJUSTED), "compatible-after-adjustment");
         CHECK_STR(severity_name(SEVERITY_FATAL), "fatal");
         CHECK_STR(finding_kind_name(FINDING_DROPPED), "dropped");
         CHECK(report_free(NULL) == NULL);
+}
+
+/* The summary's cap: past REPORT_SUMMARY_MAX bytes the fatal findings are counted; a finding
+ * without message says its values or its kind; a message naming its register is not prefixed. */
+static void test_summary_layout(void) {
+        enum { N = 2000 };
+        Finding *f = calloc(N, sizeof(Finding));
+        char long_message[100];
+        Report r = { .verdict = VERDICT_INCOMPATIBLE, .config = (char *) "all", .findings = f, .n_findings = N };
+        _cleanup_free_ char *s = NULL;
+
+        memset(long_message, 'x', sizeof(long_message) - 1);
+        long_message[sizeof(long_message) - 1] = 0;
+        for (size_t i = 0; i < N; i++)
+                f[i] = (Finding) { .kind = FINDING_NOT_ON_DEST, .severity = SEVERITY_FATAL,
+                                   .reg = REG_ID_ID_AA64PFR0_EL1, .message = long_message, .remedy = (char *) "r" };
+        f[0] = (Finding) { .kind = FINDING_COUNT, .severity = SEVERITY_FATAL };
+        f[1] = (Finding) { .kind = FINDING_VALUE_REFUSED, .severity = SEVERITY_FATAL, .reg = REG_ID_ID_AA64PFR0_EL1,
+                           .has_src_value = true, .src_value = 1, .remedy = (char *) "" };
+        f[2] = (Finding) { .kind = FINDING_VALUE_REFUSED, .severity = SEVERITY_FATAL, .reg = REG_ID_ID_AA64PFR0_EL1,
+                           .message = (char *) "ID_AA64PFR0_EL1 0x603000000013c020 named", .remedy = (char *) "r" };
+        f[3].severity = SEVERITY_WARNING;
+        s = report_summary(&r);
+        CHECK(s != NULL);
+        CHECK(s && strstr(s, "(1999 fatal problems):\n  - count\n  - ID_AA64PFR0_EL1 (0x603000000013c020): source "
+                             "0x0000000000000001, destination -\n  - ID_AA64PFR0_EL1 0x603000000013c020 named\n  - ") != NULL);
+        CHECK(s && strlen(s) < REPORT_SUMMARY_MAX + 200);
+        CHECK(s && strstr(s, " more\nWhat to do:\n  - r") != NULL);
+        CHECK(s && strlen(strstr(s, "What to do:")) == strlen("What to do:\n  - r"));
+        free(f);
 }
 
 int main(void) {
@@ -972,5 +1035,6 @@ int main(void) {
         test_unrunnable();
         test_more_real_hosts();
         test_report_forms();
+        test_summary_layout();
         return test_summary("test-rules");
 }
