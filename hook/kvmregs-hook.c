@@ -27,7 +27,7 @@
 #include "qemu-probe.h"
 #include "util.h"
 
-#define MESSAGE_MAX_SIZE (64u * 1024u)  /* what virsh shows; findings beyond are counted */
+#define MESSAGE_MAX_SIZE (64u * 1024u)  /* what virsh shows */
 #define EXIT_ALLOW 0
 #define EXIT_REFUSE 1
 #define EXIT_USAGE 2
@@ -114,142 +114,60 @@ out:
         return r;
 }
 
-/* ---- the report ---- */
-
-static const char *json_str(json_object *o, const char *key) {
-        json_object *v;
-
-        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-                return NULL;
-        return json_object_get_string(v);
-}
-
-/* A value that may be a number or a "0x..." string, as text. */
-static const char *json_text(json_object *o, const char *key, char *buf, size_t size) {
-        json_object *v;
-
-        if (!o || !json_object_object_get_ex(o, key, &v))
-                return NULL;
-        if (json_object_is_type(v, json_type_string))
-                return json_object_get_string(v);
-        if (json_object_is_type(v, json_type_int)) {
-                snprintf(buf, size, "%" PRId64, json_object_get_int64(v));
-                return buf;
-        }
-        return NULL;
-}
-
-/* Everything that makes the migration fail, one finding a line: the register (name and
- * encoding), both values, field and rule (kvmregsd's message says most of it; what it leaves
- * out is added), then each distinct remedy once. */
-static char *refusal_text(json_object *report) {
-        json_object *findings;
-        char *text = NULL, *remedies = NULL;
-        size_t size = 0, remedies_size = 0, fatal = 0, shown = 0;
-        FILE *f = open_memstream(&text, &size);
-        FILE *todo = open_memstream(&remedies, &remedies_size);
-
-        if (!f || !todo) {
-                if (f)
-                        fclose(f);
-                if (todo)
-                        fclose(todo);
-                free(text);
-                free(remedies);
-                return NULL;
-        }
-        if (json_object_object_get_ex(report, "findings", &findings) &&
-            json_object_is_type(findings, json_type_array)) {
-                size_t n = json_object_array_length(findings);
-
-                for (size_t i = 0; i < n; i++) {
-                        json_object *x = json_object_array_get_idx(findings, i);
-                        const char *sev = json_str(x, "severity"), *reg, *id, *field, *rule, *msg, *remedy;
-                        const char *sv, *dv;
-                        char b1[32], b2[32], b3[32];
-
-                        if (!sev || strcmp(sev, "fatal") != 0)
-                                continue;
-                        fatal++;
-                        if (ftell(f) > (long) MESSAGE_MAX_SIZE)
-                                continue;
-                        shown++;
-                        reg = json_str(x, "register");
-                        id = json_text(x, "id", b1, sizeof(b1));
-                        sv = json_text(x, "src_value", b2, sizeof(b2));
-                        dv = json_text(x, "dst_value", b3, sizeof(b3));
-                        field = json_str(x, "field");
-                        rule = json_str(x, "rule");
-                        msg = json_str(x, "message");
-                        remedy = json_str(x, "remedy");
-                        if (msg && !*msg)
-                                msg = NULL;
-
-                        fputs("\n  - ", f);
-                        if ((reg && (!msg || !strstr(msg, reg))) || (id && (!msg || !strstr(msg, id))))
-                                fprintf(f, "%s%s%s%s: ", reg ? reg : "", reg && id ? " (" : "", id ? id : "",
-                                        reg && id ? ")" : "");
-                        if (msg)
-                                fputs(msg, f);
-                        else if (sv || dv)
-                                fprintf(f, "source %s, destination %s", sv ? sv : "-", dv ? dv : "-");
-                        else
-                                fputs(json_str(x, "kind") ? json_str(x, "kind") : "fatal", f);
-                        if (field)
-                                fprintf(f, " [field %s, rule %s]", field, rule ? rule : "equal");
-                        if (remedy && *remedy) {
-                                fflush(todo);
-                                if (!remedies || !strstr(remedies, remedy))
-                                        fprintf(todo, "\n  - %s", remedy);
-                        }
-                }
-        }
-        if (fatal > shown)
-                fprintf(f, "\n  - and %zu more", fatal - shown);
-        fclose(todo);
-        if (remedies && *remedies)
-                fprintf(f, "\nWhat to do:%s", remedies);
-        free(remedies);
-        fclose(f);
-        if (fatal == 0) {
-                free(text);
-                return strdup(" kvmregsd found the guest incompatible (its report names no fatal problem)");
-        }
-        return text;
-}
-
 /* ---- the decision ---- */
+
+/* The core's verdict of that name. */
+static bool verdict_from_name(const char *name, Verdict *ret) {
+        for (Verdict v = VERDICT_COMPATIBLE; v <= VERDICT_INCOMPATIBLE; v++)
+                if (strcmp(name, verdict_name(v)) == 0) {
+                        *ret = v;
+                        return true;
+                }
+        return false;
+}
+
+/* The refusal: who goes where, then the core's summary of the report (report_summary(), the
+ * text `kvmregsctl check --summary` prints), cut at what virsh shows. */
+static int refuse_incompatible(const DomainXml *d, const Report *report) {
+        _cleanup_free_ char *summary = report_summary(report);
+
+        if (summary && strlen(summary) > MESSAGE_MAX_SIZE) {
+                char *cut = summary + MESSAGE_MAX_SIZE - 128;   /* room for the note */
+
+                while (cut > summary && *cut != '\n')
+                        cut--;
+                strcpy(cut, "\n  - ... (cut at 64 KiB: kvmregsctl check --summary shows it all)");
+        }
+        return finish(true, verdict_name(VERDICT_INCOMPATIBLE),
+                      strdup_printf("refusing migration of %s from %s to %s: its vCPU registers do not load here:\n%s",
+                                    d->name, decision.source_host ? decision.source_host : "the source",
+                                    decision.destination_host, summary ? summary : "(no memory for details)"),
+                      NULL);
+}
 
 static int on_policy(bool refuse, const char *verdict, char *why) {
         return finish(refuse, verdict, why, NULL);
 }
 
-static int adjust(const DomainXml *d, const char *xml, size_t size, json_object *report) {
+static int adjust(const DomainXml *d, const char *xml, size_t size, const Report *report) {
         _cleanup_free_ char *cpu_type = NULL, *out = NULL, *error = NULL;
-        _cleanup_free_ char **adjustments = NULL;
-        json_object *list;
-        size_t n = 0;
+        char *const *adjustments = report->adjustments;
+        size_t n = report->n_adjustments;
         int r;
 
-        if (!json_object_object_get_ex(report, "adjustments", &list) || !json_object_is_type(list, json_type_array) ||
-            (n = json_object_array_length(list)) == 0 || n > 64)
+        if (n == 0 || n > 64)
                 return on_policy(conf.refuse_on_daemon_error, "garbage",
                                  strdup_printf("%s migration of %s: kvmregsd said compatible-after-adjustment "
                                                "without a usable list of adjustments",
                                                conf.refuse_on_daemon_error ? "refusing" : "allowing unadjusted",
                                                d->name));
-        adjustments = calloc(n, sizeof(char *));
-        if (!adjustments)
-                return on_policy(true, "error", strdup("out of memory"));
-        for (size_t i = 0; i < n; i++) {
-                json_object *a = json_object_array_get_idx(list, i);
-                if (!json_object_is_type(a, json_type_string) || !domxml_adjustment_is_valid(json_object_get_string(a)))
+        /* each becomes a QEMU argument: only prop=value, nothing that could be more */
+        for (size_t i = 0; i < n; i++)
+                if (!domxml_adjustment_is_valid(adjustments[i]))
                         return on_policy(conf.refuse_on_daemon_error, "garbage",
                                          strdup_printf("%s migration of %s: kvmregsd sent an adjustment that is not "
                                                        "prop=value", conf.refuse_on_daemon_error ? "refusing" :
                                                        "allowing unadjusted", d->name));
-                adjustments[i] = (char *) json_object_get_string(a);
-        }
 
         cpu_type = domxml_qemu_cpu_type(d);
         if (!cpu_type)
@@ -275,7 +193,7 @@ static int adjust(const DomainXml *d, const char *xml, size_t size, json_object 
                               strdup_printf("refusing migration of %s: cannot add the QEMU arguments it needs: %s",
                                             d->name, error ? error : strerror(-r)),
                               NULL);
-        return finish(false, "compatible-after-adjustment", NULL, out);
+        return finish(false, verdict_name(VERDICT_ADJUSTED), NULL, out);
 }
 
 static int check_migration(void) {
@@ -283,9 +201,11 @@ static int check_migration(void) {
         _cleanup_free_ char *verdict = NULL, *report_json = NULL;
         _cleanup_(domxml_freep) DomainXml *d = NULL;
         _cleanup_(busclient_freep) BusClient *bus = NULL;
-        json_object *report = NULL;
+        _cleanup_(report_freep) Report *report = NULL;
+        ProfileError report_error = {};
         size_t size = 0;
-        int r, ret;
+        Verdict v;
+        int r;
 
         /* timeout_ms from the start of the run */
         r = input_read(STDIN_FILENO, DOMXML_MAX_SIZE,
@@ -349,35 +269,36 @@ static int check_migration(void) {
                                                conf.refuse_on_daemon_error ? "refusing" : "allowing unchecked",
                                                d->name, strerror(-r), error ? error : "no detail"));
 
-        report = json_tokener_parse(report_json);
-        if (!report || !json_object_is_type(report, json_type_object)) {
-                json_object_put(report);
+        /* the verdict first: an answer that names none of the core's verdicts is garbage,
+         * whatever its report */
+        if (!verdict_from_name(verdict, &v))
                 return on_policy(conf.refuse_on_daemon_error, "garbage",
-                                 strdup_printf("%s migration of %s: kvmregsd's report is not a JSON object",
+                                 strdup_printf("%s migration of %s: kvmregsd answered an unknown verdict",
                                                conf.refuse_on_daemon_error ? "refusing" : "allowing unchecked",
                                                d->name));
-        }
-        decision.src_digest = json_str(report, "src_digest") ? strdup(json_str(report, "src_digest")) : NULL;
-        decision.dst_digest = json_str(report, "dst_digest") ? strdup(json_str(report, "dst_digest")) : NULL;
+        r = report_from_json(report_json, strlen(report_json), &report, &report_error);
+        if (r < 0 || report->verdict != v)
+                return on_policy(conf.refuse_on_daemon_error, "garbage",
+                                 strdup_printf("%s migration of %s: kvmregsd's report is not a JSON object kvmregs "
+                                               "reads as a report of that verdict (%s%s%s)",
+                                               conf.refuse_on_daemon_error ? "refusing" : "allowing unchecked",
+                                               d->name, report_error.path, report_error.path[0] ? ": " : "",
+                                               r < 0 ? (report_error.message[0] ? report_error.message : strerror(-r))
+                                                     : "another verdict"));
+        if (report->src_digest[0])
+                decision.src_digest = strdup(report->src_digest);
+        if (report->dst_digest[0])
+                decision.dst_digest = strdup(report->dst_digest);
 
-        if (strcmp(verdict, "compatible") == 0)
-                ret = finish(false, "compatible", NULL, NULL);
-        else if (strcmp(verdict, "compatible-after-adjustment") == 0)
-                ret = adjust(d, xml, size, report);
-        else if (strcmp(verdict, "incompatible") == 0) {
-                _cleanup_free_ char *why = refusal_text(report);
-                ret = finish(true, "incompatible",
-                             strdup_printf("refusing migration of %s from %s to %s: its vCPU registers do not load "
-                                           "here:%s", d->name, source_host ? source_host : "the source",
-                                           decision.destination_host, why ? why : " (no memory for details)"),
-                             NULL);
-        } else
-                ret = on_policy(conf.refuse_on_daemon_error, "garbage",
-                                strdup_printf("%s migration of %s: kvmregsd answered an unknown verdict",
-                                              conf.refuse_on_daemon_error ? "refusing" : "allowing unchecked",
-                                              d->name));
-        json_object_put(report);
-        return ret;
+        switch (report->verdict) {
+        case VERDICT_COMPATIBLE:
+                return finish(false, verdict_name(VERDICT_COMPATIBLE), NULL, NULL);
+        case VERDICT_ADJUSTED:
+                return adjust(d, xml, size, report);
+        case VERDICT_INCOMPATIBLE:
+        default:
+                return refuse_incompatible(d, report);
+        }
 }
 
 int main(int argc, char *argv[]) {
