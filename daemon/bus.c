@@ -1,72 +1,60 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dbus/dbus.h>
+#include <systemd/sd-bus.h>
 
 #include "bus.h"
 #include "domxml.h"
-#include "main-loop.h"
+#include "json-doc.h"
 #include "rules.h"
 #include "util.h"
 
-#define STANDARD_INTERFACES_XML                                                         \
-        "  <interface name=\"org.freedesktop.DBus.Peer\">\n"                             \
-        "    <method name=\"Ping\"/>\n"                                                  \
-        "    <method name=\"GetMachineId\">\n"                                           \
-        "      <arg name=\"machine_uuid\" type=\"s\" direction=\"out\"/>\n"              \
-        "    </method>\n"                                                                \
-        "  </interface>\n"                                                               \
-        "  <interface name=\"org.freedesktop.DBus.Introspectable\">\n"                   \
-        "    <method name=\"Introspect\">\n"                                             \
-        "      <arg name=\"xml_data\" type=\"s\" direction=\"out\"/>\n"                  \
-        "    </method>\n"                                                                \
-        "  </interface>\n"                                                               \
-        "  <interface name=\"org.freedesktop.DBus.Properties\">\n"                       \
-        "    <method name=\"Get\">\n"                                                    \
-        "      <arg name=\"interface_name\" type=\"s\" direction=\"in\"/>\n"             \
-        "      <arg name=\"property_name\" type=\"s\" direction=\"in\"/>\n"              \
-        "      <arg name=\"value\" type=\"v\" direction=\"out\"/>\n"                     \
-        "    </method>\n"                                                                \
-        "    <method name=\"GetAll\">\n"                                                 \
-        "      <arg name=\"interface_name\" type=\"s\" direction=\"in\"/>\n"             \
-        "      <arg name=\"props\" type=\"a{sv}\" direction=\"out\"/>\n"                 \
-        "    </method>\n"                                                                \
-        "    <method name=\"Set\">\n"                                                    \
-        "      <arg name=\"interface_name\" type=\"s\" direction=\"in\"/>\n"             \
-        "      <arg name=\"property_name\" type=\"s\" direction=\"in\"/>\n"              \
-        "      <arg name=\"value\" type=\"v\" direction=\"in\"/>\n"                      \
-        "    </method>\n"                                                                \
-        "    <signal name=\"PropertiesChanged\">\n"                                      \
-        "      <arg name=\"interface_name\" type=\"s\"/>\n"                              \
-        "      <arg name=\"changed_properties\" type=\"a{sv}\"/>\n"                      \
-        "      <arg name=\"invalidated_properties\" type=\"as\"/>\n"                     \
-        "    </signal>\n"                                                                \
-        "  </interface>\n"
+#define DBUS_NAME_DBUS            "org.freedesktop.DBus"
+#define DBUS_PATH_DBUS            "/org/freedesktop/DBus"
+#define DBUS_INTERFACE_PROPERTIES "org.freedesktop.DBus.Properties"
 
+/* Sizes of the last messages this file queued, to bound what waits for the bus (below). */
+#define SENT_RING 4096u
+/* What a message sd-bus answers by itself (introspection, properties, Ping, errors) is
+ * counted as: more than any of them holds. */
+#define OTHER_MESSAGE_SIZE 8192u
 
 struct Bus {
-        DBusConnection *connection;
-        BusLoop *loop;
+        sd_bus *bus;
+        sd_bus_slot *filter_slot, *vtable_slot, *name_slot, *refresh_slot;
         SharedProfile *shared;
         BusCallbacks callbacks;
         void *userdata;
-        bool object_registered;
         bool name_owned;
 
-        char *introspect_xml;     /* the interface file plus the standard interfaces */
-        /* What clients see, cached so that a call never re-serialises the profile. */
+        /* What clients see, cached so that a call never re-serialises the profile. The
+         * properties are read straight from these fields (offsets in the vtable). */
         char *profile_json;       /* NULL while there is no profile */
         char *digest;             /* "" while there is no profile */
         char *kernel_release;
         char **configs;           /* NULL-terminated */
         char *state;
 
-        DBusMessage *refresh_call;      /* Refresh() waiting for the caller's uid */
-        DBusPendingCall *refresh_uid;
+        sd_bus_message *refresh_call;   /* Refresh() waiting for the bus to name its caller */
+
+        uint32_t sent[SENT_RING];       /* ring, newest at sent_next - 1 */
+        size_t sent_next, sent_count;
 };
+
+static bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+
+static bool utf8_valid(const char *s) {
+        size_t n = strlen(s);
+
+        return doc_utf8_invalid_offset(s, n) == n;
+}
 
 static void strv_free(char **l) {
         if (!l)
@@ -85,18 +73,38 @@ static bool strv_equal(char **a, char **b) {
         return !a[i] && !b[i];
 }
 
-static bool send_or_drop(Bus *bus, DBusMessage *m) {
-        bool sent = m && dbus_connection_send(bus->connection, m, NULL);
-
-        if (m)
-                dbus_message_unref(m);
-        return sent;
+/* ---- what waits for the bus ----
+ * sd-bus queues what the socket does not take at once and says how many messages wait
+ * (sd_bus_get_n_queued_write), not how many bytes. The queue is in order, so the waiting
+ * messages are the newest ones: counted as this file's newest (their sizes noted when
+ * queued) plus OTHER_MESSAGE_SIZE for each beyond those. An upper bound: a message of
+ * sd-bus's own among the newest makes an older one of ours count in its place. */
+static void note_queued(Bus *bus, size_t size) {
+        bus->sent[bus->sent_next] = size > UINT32_MAX - 512 ? UINT32_MAX : (uint32_t) size + 512;   /* + header */
+        bus->sent_next = (bus->sent_next + 1) % SENT_RING;
+        if (bus->sent_count < SENT_RING)
+                bus->sent_count++;
 }
 
-static DBusHandlerResult reply_error(Bus *bus, DBusMessage *call, const char *name, const char *format, ...)
+static uint64_t queued_bytes(Bus *bus) {
+        uint64_t n = 0, total = 0, ours;
+
+        if (sd_bus_get_n_queued_write(bus->bus, &n) < 0 || n == 0)
+                return 0;
+        ours = n < bus->sent_count ? n : bus->sent_count;
+        for (uint64_t i = 0; i < ours; i++)
+                total += bus->sent[(bus->sent_next + SENT_RING - 1 - i) % SENT_RING];
+        return total + (n - ours) * OTHER_MESSAGE_SIZE;
+}
+
+/* ---- answers ---- */
+
+static int reply_error(Bus *bus, sd_bus_error *error, const char *name, const char *format, ...)
         __attribute__((format(printf, 4, 5)));
 
-static DBusHandlerResult reply_error(Bus *bus, DBusMessage *call, const char *name, const char *format, ...) {
+/* Sets *error (sd-bus sends it when the handler returns the negative value returned here).
+ * D-Bus strings must be UTF-8; a message quoting a document's content may not be. */
+static int reply_error(Bus *bus, sd_bus_error *error, const char *name, const char *format, ...) {
         _cleanup_free_ char *text = NULL;
         va_list ap;
         int n;
@@ -105,119 +113,96 @@ static DBusHandlerResult reply_error(Bus *bus, DBusMessage *call, const char *na
         n = vasprintf(&text, format, ap);
         va_end(ap);
         if (n < 0)
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        /* D-Bus strings must be UTF-8; a message quoting a document's content may not be. */
-        if (!send_or_drop(bus, dbus_message_new_error(call, name, dbus_validate_utf8(text, NULL) ? text
-                                                                 : "(message not valid UTF-8)")))
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        return DBUS_HANDLER_RESULT_HANDLED;
+                return sd_bus_error_set(error, KVMREGS_ERROR_FAILED, strerror(ENOMEM));
+        note_queued(bus, (size_t) n);
+        return sd_bus_error_set(error, name, utf8_valid(text) ? text : "(message not valid UTF-8)");
 }
 
-static DBusHandlerResult reply_errno(Bus *bus, DBusMessage *call, int r) {
-        return reply_error(bus, call, KVMREGS_ERROR_FAILED, "%s", strerror(-r));
+static int reply_errno(Bus *bus, sd_bus_error *error, int r) {
+        return reply_error(bus, error, KVMREGS_ERROR_FAILED, "%s", strerror(-r));
 }
 
-static DBusHandlerResult reply_strings(Bus *bus, DBusMessage *call, const char *a, const char *b) {
-        DBusMessage *reply = dbus_message_new_method_return(call);
-
-        if (!reply)
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        if (!dbus_message_append_args(reply, DBUS_TYPE_STRING, &a,
-                                      b ? DBUS_TYPE_STRING : DBUS_TYPE_INVALID, &b, DBUS_TYPE_INVALID)) {
-                dbus_message_unref(reply);
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        }
-        return send_or_drop(bus, reply) ? DBUS_HANDLER_RESULT_HANDLED : DBUS_HANDLER_RESULT_NEED_MEMORY;
+/* For answers sent outside a vtable handler (the filter, Refresh's second half). */
+static int send_error_reply(Bus *bus, sd_bus_message *call, sd_bus_error *error, int r) {
+        if (!sd_bus_error_is_set(error))
+                (void) reply_errno(bus, error, r < 0 ? r : -EIO);
+        (void) sd_bus_reply_method_error(call, error);
+        sd_bus_error_free(error);
+        return 1;
 }
 
-/* libdbus aborts on a string that is not UTF-8: documents made from caller input are checked. */
-static DBusHandlerResult reply_document(Bus *bus, DBusMessage *call, const char *verdict, const char *json) {
-        if (!dbus_validate_utf8(json, NULL))
-                return reply_error(bus, call, KVMREGS_ERROR_FAILED, "The answer would not be valid UTF-8");
-        return reply_strings(bus, call, verdict ? verdict : json, verdict ? json : NULL);
+#define SEND_ERROR(bus, call, ...)                                                         \
+        ({                                                                                 \
+                sd_bus_error _e = SD_BUS_ERROR_NULL;                                       \
+                send_error_reply(bus, call, &_e, reply_error(bus, &_e, __VA_ARGS__));       \
+        })
+
+static int reply_strings(Bus *bus, sd_bus_message *call, sd_bus_error *error, const char *a, const char *b) {
+        int r;
+
+        note_queued(bus, strlen(a) + (b ? strlen(b) : 0));
+        r = b ? sd_bus_reply_method_return(call, "ss", a, b) : sd_bus_reply_method_return(call, "s", a);
+        return r < 0 ? reply_errno(bus, error, r) : 1;
 }
 
-static DBusHandlerResult reply_empty(Bus *bus, DBusMessage *call) {
-        return send_or_drop(bus, dbus_message_new_method_return(call)) ? DBUS_HANDLER_RESULT_HANDLED
-                                                                       : DBUS_HANDLER_RESULT_NEED_MEMORY;
+/* sd-bus refuses strings that are not UTF-8: documents made from caller input are checked. */
+static int reply_document(Bus *bus, sd_bus_message *call, sd_bus_error *error, const char *verdict, const char *json) {
+        if (!utf8_valid(json))
+                return reply_error(bus, error, KVMREGS_ERROR_FAILED, "The answer would not be valid UTF-8");
+        return reply_strings(bus, call, error, verdict ? verdict : json, verdict ? json : NULL);
 }
 
-static DBusHandlerResult reply_not_ready(Bus *bus, DBusMessage *call) {
-        return reply_error(bus, call, KVMREGS_ERROR_NOT_READY, "No profile: %s", bus->state);
+static int reply_not_ready(Bus *bus, sd_bus_error *error) {
+        return reply_error(bus, error, KVMREGS_ERROR_NOT_READY, "No profile: %s", bus->state);
 }
 
-/* Reads the call's string arguments after checking the signature; false: an error was sent. */
-static bool get_string_args(Bus *bus, DBusMessage *call, const char *signature, const char **ret_a,
-                            const char **ret_b, DBusHandlerResult *ret_result) {
-        if (!dbus_message_has_signature(call, signature)) {
-                *ret_result = reply_error(bus, call, DBUS_ERROR_INVALID_ARGS,
-                                          "Expected arguments of type \"%s\", got \"%s\"", signature,
-                                          dbus_message_get_signature(call));
-                return false;
-        }
-        /* Signature checked: this only fails on a malformed message, which libdbus rejects earlier. */
-        if (!dbus_message_get_args(call, NULL, DBUS_TYPE_STRING, ret_a,
-                                   ret_b ? DBUS_TYPE_STRING : DBUS_TYPE_INVALID, ret_b, DBUS_TYPE_INVALID)) {
-                *ret_result = reply_error(bus, call, DBUS_ERROR_INVALID_ARGS, "Unreadable arguments");
-                return false;
-        }
-        return true;
-}
+/* ---- methods ---- */
 
-static bool check_no_args(Bus *bus, DBusMessage *call, DBusHandlerResult *ret_result) {
-        if (dbus_message_has_signature(call, ""))
-                return true;
-        *ret_result = reply_error(bus, call, DBUS_ERROR_INVALID_ARGS, "Expected no arguments, got \"%s\"",
-                                  dbus_message_get_signature(call));
-        return false;
-}
+static int method_get_profile(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Bus *bus = userdata;
 
-static DBusHandlerResult method_get_profile(Bus *bus, DBusMessage *call) {
-        DBusHandlerResult result;
-
-        if (!check_no_args(bus, call, &result))
-                return result;
         if (!bus->profile_json)
-                return reply_not_ready(bus, call);
-        return reply_strings(bus, call, bus->profile_json, NULL);
+                return reply_not_ready(bus, error);
+        return reply_strings(bus, call, error, bus->profile_json, NULL);
 }
 
 static bool config_name_fits(const char *name) {
         return strnlen(name, BUS_MAX_CONFIG_NAME + 1) <= BUS_MAX_CONFIG_NAME;
 }
 
-static DBusHandlerResult method_get_config(Bus *bus, DBusMessage *call) {
+static int method_get_config(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(profile_freep) Profile *record = NULL;
         _cleanup_free_ char *json = NULL;
+        Bus *bus = userdata;
         const VcpuConfig *config;
         const Profile *host = bus->shared->profile;
-        DBusHandlerResult result;
         const char *name;
         int r;
 
-        if (!get_string_args(bus, call, "s", &name, NULL, &result))
-                return result;
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
         if (!config_name_fits(name))
-                return reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE,
+                return reply_error(bus, error, KVMREGS_ERROR_TOO_LARGE,
                                    "Configuration names are at most %u bytes", BUS_MAX_CONFIG_NAME);
         if (!host)
-                return reply_not_ready(bus, call);
+                return reply_not_ready(bus, error);
         config = profile_get_config(host, name);
         if (!config)
-                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG, "No vCPU configuration \"%s\" on this host", name);
+                return reply_error(bus, error, KVMREGS_ERROR_UNKNOWN_CONFIG, "No vCPU configuration \"%s\" on this host", name);
         if (config->skipped)
-                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG, "This host cannot run configuration \"%s\": %s",
+                return reply_error(bus, error, KVMREGS_ERROR_UNKNOWN_CONFIG, "This host cannot run configuration \"%s\": %s",
                                    name, config->skipped);
 
         r = profile_extract_config(host, name, &record);
         if (r == -ENOENT)
-                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG, "No vCPU configuration \"%s\" on this host", name);
+                return reply_error(bus, error, KVMREGS_ERROR_UNKNOWN_CONFIG, "No vCPU configuration \"%s\" on this host", name);
         if (r < 0)
-                return reply_errno(bus, call, r);
+                return reply_errno(bus, error, r);
         json = profile_to_json(record, false);
         if (!json)
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        return reply_document(bus, call, NULL, json);
+                return reply_errno(bus, error, -ENOMEM);
+        return reply_document(bus, call, error, NULL, json);
 }
 
 /* The source configuration Compare looks at: the named one, or a record's only one. */
@@ -238,438 +223,388 @@ static const char *destination_config(const Profile *host, const VcpuConfig *s) 
         return d ? d->name : NULL;
 }
 
-/* Parses a caller's source profile or record; false: an error was sent (or needs memory). */
-/* The source profile or record of Compare/CompareDomain, size-limited and parsed; false with
- * *ret_result set to the error reply. */
-static bool parse_source(Bus *bus, DBusMessage *call, const char *document, Profile **ret,
-                         DBusHandlerResult *ret_result) {
-        ProfileError error = {};
+/* The source profile or record of Compare/CompareDomain, size-limited and parsed; on
+ * failure the error to return (error set). */
+static int parse_source(Bus *bus, sd_bus_error *error, const char *document, Profile **ret) {
+        ProfileError e = {};
         size_t size = strnlen(document, BUS_MAX_SOURCE_PROFILE + 1);
         int r;
 
-        if (size > BUS_MAX_SOURCE_PROFILE) {
-                *ret_result = reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE, "Source profiles are at most %u bytes",
-                                          BUS_MAX_SOURCE_PROFILE);
-                return false;
-        }
-        r = profile_parse(document, size, ret, &error);
+        if (size > BUS_MAX_SOURCE_PROFILE)
+                return reply_error(bus, error, KVMREGS_ERROR_TOO_LARGE, "Source profiles are at most %u bytes",
+                                   BUS_MAX_SOURCE_PROFILE);
+        r = profile_parse(document, size, ret, &e);
         if (r == -E2BIG)
-                *ret_result = reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE, "Source profile over a limit: %s%s%s",
-                                          error.path, error.path[0] ? ": " : "", error.message);
-        else if (r == -ENOMEM)
-                *ret_result = DBUS_HANDLER_RESULT_NEED_MEMORY;
-        else if (r < 0)
-                *ret_result = reply_error(bus, call, KVMREGS_ERROR_INVALID_PROFILE, "Invalid source profile: %s%s%s",
-                                          error.path, error.path[0] ? ": " : "", error.message);
-        return r >= 0;
+                return reply_error(bus, error, KVMREGS_ERROR_TOO_LARGE, "Source profile over a limit: %s%s%s",
+                                   e.path, e.path[0] ? ": " : "", e.message);
+        if (r == -ENOMEM)
+                return reply_errno(bus, error, r);
+        if (r < 0)
+                return reply_error(bus, error, KVMREGS_ERROR_INVALID_PROFILE, "Invalid source profile: %s%s%s",
+                                   e.path, e.path[0] ? ": " : "", e.message);
+        return 0;
 }
 
 /* The (verdict, report) answer of Compare and CompareDomain. */
-static DBusHandlerResult reply_report(Bus *bus, DBusMessage *call, const Report *report) {
+static int reply_report(Bus *bus, sd_bus_message *call, sd_bus_error *error, const Report *report) {
         _cleanup_free_ char *json = report_to_json(report, false);
 
         if (!json)
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        return reply_document(bus, call, verdict_name(report->verdict), json);
+                return reply_errno(bus, error, -ENOMEM);
+        return reply_document(bus, call, error, verdict_name(report->verdict), json);
 }
 
-static DBusHandlerResult method_compare(Bus *bus, DBusMessage *call) {
+static int method_compare(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(profile_freep) Profile *src = NULL;
         _cleanup_(report_freep) Report *report = NULL;
+        Bus *bus = userdata;
         const Profile *host = bus->shared->profile;
         const char *document, *name;
         const VcpuConfig *s;
-        DBusHandlerResult result;
         int r;
 
-        if (!get_string_args(bus, call, "ss", &document, &name, &result))
-                return result;
+        r = sd_bus_message_read(call, "ss", &document, &name);
+        if (r < 0)
+                return r;
         if (!config_name_fits(name))
-                return reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE,
+                return reply_error(bus, error, KVMREGS_ERROR_TOO_LARGE,
                                    "Configuration names are at most %u bytes", BUS_MAX_CONFIG_NAME);
         if (!host)
-                return reply_not_ready(bus, call);
+                return reply_not_ready(bus, error);
 
-        if (!parse_source(bus, call, document, &src, &result))
-                return result;
+        r = parse_source(bus, error, document, &src);
+        if (r < 0)
+                return r;
 
         s = source_config(src, name);
         if (!s && name[0])
-                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG,
+                return reply_error(bus, error, KVMREGS_ERROR_UNKNOWN_CONFIG,
                                    "The source profile has no vCPU configuration \"%s\"", name);
         if (!s)
-                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG,
+                return reply_error(bus, error, KVMREGS_ERROR_UNKNOWN_CONFIG,
                                    "The source profile has %zu vCPU configurations: name one", src->n_configs);
         r = profile_compare(src, s->name, host, destination_config(host, s), &report);
         if (r == -ENOENT)
-                return reply_error(bus, call, KVMREGS_ERROR_UNKNOWN_CONFIG,
+                return reply_error(bus, error, KVMREGS_ERROR_UNKNOWN_CONFIG,
                                    "The source profile has no vCPU configuration \"%s\"", s->name);
         if (r < 0)
-                return reply_errno(bus, call, r);
-        return reply_report(bus, call, report);
+                return reply_errno(bus, error, r);
+        return reply_report(bus, call, error, report);
 }
 
 /* CompareDomain: the guest's record against the configuration this host's QEMU builds for
  * the domain (lib/domain.h), not the record's own configuration name. */
-static DBusHandlerResult method_compare_domain(Bus *bus, DBusMessage *call) {
+static int method_compare_domain(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(profile_freep) Profile *src = NULL;
         _cleanup_(domxml_freep) DomainXml *domain = NULL;
         _cleanup_(report_freep) Report *report = NULL;
         _cleanup_free_ char *why = NULL;
+        Bus *bus = userdata;
         const Profile *host = bus->shared->profile;
         const char *document, *xml;
         DomainCpu cpu;
-        DBusHandlerResult result;
         size_t xml_size;
         int r;
 
-        if (!get_string_args(bus, call, "ss", &document, &xml, &result))
-                return result;
+        r = sd_bus_message_read(call, "ss", &document, &xml);
+        if (r < 0)
+                return r;
         xml_size = strnlen(xml, DOMXML_MAX_SIZE + 1);
         if (xml_size > DOMXML_MAX_SIZE)
-                return reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE, "Domain XML is at most %u bytes", DOMXML_MAX_SIZE);
+                return reply_error(bus, error, KVMREGS_ERROR_TOO_LARGE, "Domain XML is at most %u bytes", DOMXML_MAX_SIZE);
         if (!host)
-                return reply_not_ready(bus, call);
+                return reply_not_ready(bus, error);
 
-        if (!parse_source(bus, call, document, &src, &result))
-                return result;
+        r = parse_source(bus, error, document, &src);
+        if (r < 0)
+                return r;
         if (domain_record_check(src, &why) < 0)
-                return reply_error(bus, call, KVMREGS_ERROR_INVALID_PROFILE, "%s", why ? why : strerror(ENOMEM));
+                return reply_error(bus, error, KVMREGS_ERROR_INVALID_PROFILE, "%s", why ? why : strerror(ENOMEM));
 
         r = domxml_parse(xml, xml_size, &domain, &why);
         if (r == -ENOMEM)
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
+                return reply_errno(bus, error, r);
         if (r == -E2BIG)
-                return reply_error(bus, call, KVMREGS_ERROR_TOO_LARGE, "Domain XML over a limit: %s",
+                return reply_error(bus, error, KVMREGS_ERROR_TOO_LARGE, "Domain XML over a limit: %s",
                                    why ? why : strerror(-r));
         if (r < 0)
-                return reply_error(bus, call, KVMREGS_ERROR_INVALID_DOMAIN, "Invalid domain XML: %s",
+                return reply_error(bus, error, KVMREGS_ERROR_INVALID_DOMAIN, "Invalid domain XML: %s",
                                    why ? why : strerror(-r));
         domxml_cpu(domain, &cpu);
         if (domain_cpu_check(&cpu, &why) < 0)
-                return reply_error(bus, call, KVMREGS_ERROR_INVALID_DOMAIN, "%s", why ? why : strerror(ENOMEM));
+                return reply_error(bus, error, KVMREGS_ERROR_INVALID_DOMAIN, "%s", why ? why : strerror(ENOMEM));
 
         r = profile_compare_domain(src, host, &cpu, &report);
         if (r < 0)
-                return reply_errno(bus, call, r);
-        return reply_report(bus, call, report);
+                return reply_errno(bus, error, r);
+        return reply_report(bus, call, error, report);
 }
 
-static void refresh_finish(Bus *bus, DBusMessage *uid_reply) {
+/*
+ * Refresh is root's. On the bus a message carries no credentials, so they are the bus's to
+ * tell: sd_bus_query_sender_creds() would ask it with a blocking call; asked here
+ * asynchronously (GetConnectionUnixUser), the loop serves other callers meanwhile, and a
+ * second Refresh gets Busy.
+ */
+static int on_refresh_uid(sd_bus_message *answer, void *userdata, sd_bus_error *unused) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         _cleanup_free_ char *message = NULL;
-        DBusMessage *call = TAKE_PTR(bus->refresh_call);
-        dbus_uint32_t uid;
-        DBusError error;
+        Bus *bus = userdata;
+        const sd_bus_error *e;
+        uint32_t uid;
         int r;
 
-        dbus_error_init(&error);
-        if (dbus_set_error_from_message(&error, uid_reply) ||
-            !dbus_message_get_args(uid_reply, &error, DBUS_TYPE_UINT32, &uid, DBUS_TYPE_INVALID)) {
+        call = TAKE_PTR(bus->refresh_call);
+        bus->refresh_slot = sd_bus_slot_unref(bus->refresh_slot);
+
+        e = sd_bus_message_get_error(answer);
+        if (e || sd_bus_message_read(answer, "u", &uid) < 0)
                 /* The caller left, or the bus cannot say who it is: refuse. */
-                (void) reply_error(bus, call, KVMREGS_ERROR_ACCESS_DENIED, "Cannot identify the caller: %s",
-                                   error.message ? error.message : "no answer");
-                dbus_error_free(&error);
-        } else if (uid != 0)
-                (void) reply_error(bus, call, KVMREGS_ERROR_ACCESS_DENIED, "Refresh is for root only (caller uid %u)",
-                                   (unsigned) uid);
-        else {
-                r = bus->callbacks.refresh(bus->userdata, &message);
-                if (r < 0)
-                        (void) reply_error(bus, call, KVMREGS_ERROR_REFRESH_FAILED, "%s",
-                                           message ? message : strerror(-r));
-                else
-                        (void) reply_empty(bus, call);
-        }
-        dbus_message_unref(call);
+                return SEND_ERROR(bus, call, KVMREGS_ERROR_ACCESS_DENIED, "Cannot identify the caller: %s",
+                                  e && e->message ? e->message : "no answer");
+        if (uid != 0)
+                return SEND_ERROR(bus, call, KVMREGS_ERROR_ACCESS_DENIED, "Refresh is for root only (caller uid %u)",
+                                  (unsigned) uid);
+        r = bus->callbacks.refresh(bus->userdata, &message);
+        if (r < 0)
+                return SEND_ERROR(bus, call, KVMREGS_ERROR_REFRESH_FAILED, "%s", message ? message : strerror(-r));
+        note_queued(bus, 0);
+        (void) sd_bus_reply_method_return(call, NULL);
+        return 1;
 }
 
-static void on_refresh_uid(DBusPendingCall *pending, void *userdata) {
+static int method_refresh(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         Bus *bus = userdata;
-        DBusMessage *reply = dbus_pending_call_steal_reply(pending);
+        const char *sender = sd_bus_message_get_sender(call);
+        int r;
 
-        dbus_pending_call_unref(TAKE_PTR(bus->refresh_uid));
-        if (!reply) {
-                dbus_message_unref(TAKE_PTR(bus->refresh_call));
-                return;
-        }
-        refresh_finish(bus, reply);
-        dbus_message_unref(reply);
-}
-
-static DBusHandlerResult method_refresh(Bus *bus, DBusMessage *call) {
-        DBusMessage *query;
-        DBusHandlerResult result;
-        const char *sender = dbus_message_get_sender(call);
-
-        if (!check_no_args(bus, call, &result))
-                return result;
         if (bus->refresh_call)
-                return reply_error(bus, call, KVMREGS_ERROR_BUSY, "A refresh is already running");
+                return reply_error(bus, error, KVMREGS_ERROR_BUSY, "A refresh is already running");
         if (!sender)
-                return reply_error(bus, call, KVMREGS_ERROR_ACCESS_DENIED, "Refresh needs a bus that names its callers");
-
-        /* Ask the bus who the caller is; the answer arrives through the main loop. */
-        query = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
-                                             "GetConnectionUnixUser");
-        if (!query)
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        if (!dbus_message_append_args(query, DBUS_TYPE_STRING, &sender, DBUS_TYPE_INVALID) ||
-            !dbus_connection_send_with_reply(bus->connection, query, &bus->refresh_uid, DBUS_TIMEOUT_USE_DEFAULT) ||
-            !bus->refresh_uid ||
-            !dbus_pending_call_set_notify(bus->refresh_uid, on_refresh_uid, bus, NULL)) {
-                dbus_message_unref(query);
-                if (bus->refresh_uid)
-                        dbus_pending_call_unref(TAKE_PTR(bus->refresh_uid));
-                return reply_error(bus, call, KVMREGS_ERROR_FAILED, "Cannot ask the bus for the caller's uid");
-        }
-        dbus_message_unref(query);
-        bus->refresh_call = dbus_message_ref(call);
-        return DBUS_HANDLER_RESULT_HANDLED;
+                return reply_error(bus, error, KVMREGS_ERROR_ACCESS_DENIED, "Refresh needs a bus that names its callers");
+        r = sd_bus_call_method_async(bus->bus, &bus->refresh_slot, DBUS_NAME_DBUS, DBUS_PATH_DBUS, DBUS_NAME_DBUS,
+                                     "GetConnectionUnixUser", on_refresh_uid, bus, "s", sender);
+        if (r < 0)
+                return reply_error(bus, error, KVMREGS_ERROR_FAILED, "Cannot ask the bus for the caller's uid");
+        bus->refresh_call = sd_bus_message_ref(call);
+        return 1;
 }
 
-/* ---- properties ---- */
+/* ---- the object ---- */
 
-static const char *const property_names[] = { "Digest", "KernelRelease", "Configs", "State" };
-
-static bool append_property_value(Bus *bus, DBusMessageIter *iter, const char *property) {
-        DBusMessageIter variant, array;
-        const char *value;
-
-        if (strcmp(property, "Configs") == 0) {
-                if (!dbus_message_iter_open_container(iter, DBUS_TYPE_VARIANT, "as", &variant))
-                        return false;
-                if (!dbus_message_iter_open_container(&variant, DBUS_TYPE_ARRAY, "s", &array)) {
-                        dbus_message_iter_abandon_container(iter, &variant);
-                        return false;
-                }
-                for (char **c = bus->configs; *c; c++)
-                        if (!dbus_message_iter_append_basic(&array, DBUS_TYPE_STRING, c)) {
-                                dbus_message_iter_abandon_container(&variant, &array);
-                                dbus_message_iter_abandon_container(iter, &variant);
-                                return false;
-                        }
-                return dbus_message_iter_close_container(&variant, &array) &&
-                       dbus_message_iter_close_container(iter, &variant);
-        }
-
-        value = strcmp(property, "Digest") == 0        ? bus->digest
-                : strcmp(property, "KernelRelease") == 0 ? bus->kernel_release
-                                                         : bus->state;
-        if (!dbus_message_iter_open_container(iter, DBUS_TYPE_VARIANT, "s", &variant))
-                return false;
-        if (!dbus_message_iter_append_basic(&variant, DBUS_TYPE_STRING, &value)) {
-                dbus_message_iter_abandon_container(iter, &variant);
-                return false;
-        }
-        return dbus_message_iter_close_container(iter, &variant);
+/* Properties are read from Bus fields: sd-bus passes the field's address (the offset). */
+static int property_get_string(sd_bus *b, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append_basic(reply, 's', *(char **) userdata);
 }
 
-static bool is_property(const char *name) {
-        for (size_t i = 0; i < ELEMENTSOF(property_names); i++)
-                if (strcmp(name, property_names[i]) == 0)
-                        return true;
-        return false;
+static int property_get_strv(sd_bus *b, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append_strv(reply, *(char ***) userdata);
 }
 
-/* Appends a{sv} of the properties flagged in which (NULL: all). */
-static bool append_properties(Bus *bus, DBusMessageIter *iter, const bool *which) {
-        DBusMessageIter array, entry;
+/* Argument names as in dbus/org.kvmregs.Profile1.xml (tests/test-daemon-bus.sh compares). */
+static const sd_bus_vtable profile_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_NAMES(KVMREGS_METHOD_GET_PROFILE, "", "", "s", SD_BUS_PARAM(profile),
+                                 method_get_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES(KVMREGS_METHOD_GET_CONFIG, "s", SD_BUS_PARAM(name), "s", SD_BUS_PARAM(record),
+                                 method_get_config, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES(KVMREGS_METHOD_COMPARE, "ss", SD_BUS_PARAM(source_profile) SD_BUS_PARAM(config),
+                                 "ss", SD_BUS_PARAM(verdict) SD_BUS_PARAM(report),
+                                 method_compare, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES(KVMREGS_METHOD_COMPARE_DOMAIN, "ss", SD_BUS_PARAM(source_record) SD_BUS_PARAM(domain_xml),
+                                 "ss", SD_BUS_PARAM(verdict) SD_BUS_PARAM(report),
+                                 method_compare_domain, SD_BUS_VTABLE_UNPRIVILEGED),
+        /* Unprivileged for sd-bus (which would want CAP_SYS_ADMIN): the uid check is ours. */
+        SD_BUS_METHOD_WITH_NAMES(KVMREGS_METHOD_REFRESH, "", "", "", "", method_refresh, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES(KVMREGS_SIGNAL_PROFILE_CHANGED, "s", SD_BUS_PARAM(digest), 0),
+        SD_BUS_PROPERTY(KVMREGS_PROPERTY_DIGEST, "s", property_get_string, offsetof(Bus, digest),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY(KVMREGS_PROPERTY_KERNEL_RELEASE, "s", property_get_string, offsetof(Bus, kernel_release),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY(KVMREGS_PROPERTY_CONFIGS, "as", property_get_strv, offsetof(Bus, configs),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY(KVMREGS_PROPERTY_STATE, "s", property_get_string, offsetof(Bus, state),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_VTABLE_END
+};
 
-        if (!dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sv}", &array))
-                return false;
-        for (size_t i = 0; i < ELEMENTSOF(property_names); i++) {
-                if (which && !which[i])
+static const sd_bus_vtable *vtable_find(int type, const char *member) {
+        for (const sd_bus_vtable *v = profile_vtable; v->type != _SD_BUS_VTABLE_END; v++) {
+                if (v->type != type)
                         continue;
-                if (!dbus_message_iter_open_container(&array, DBUS_TYPE_DICT_ENTRY, NULL, &entry) ||
-                    !dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &property_names[i]) ||
-                    !append_property_value(bus, &entry, property_names[i]) ||
-                    !dbus_message_iter_close_container(&array, &entry)) {
-                        dbus_message_iter_abandon_container_if_open(&array, &entry);
-                        dbus_message_iter_abandon_container(iter, &array);
-                        return false;
-                }
+                if (type == _SD_BUS_VTABLE_METHOD && streq(v->x.method.member, member))
+                        return v;
+                if (type == _SD_BUS_VTABLE_PROPERTY && streq(v->x.property.member, member))
+                        return v;
         }
-        return dbus_message_iter_close_container(iter, &array);
+        return NULL;
 }
 
-static DBusHandlerResult properties_call(Bus *bus, DBusMessage *call, const char *member) {
-        DBusMessage *reply;
-        DBusMessageIter iter;
-        DBusHandlerResult result;
-        const char *interface, *property = NULL;
-        bool get = strcmp(member, "Get") == 0, get_all = strcmp(member, "GetAll") == 0;
+/* A call of one of our methods that names no interface (the D-Bus specification allows it;
+ * sd-bus dispatches only calls that name one). */
+static int run_method(Bus *bus, sd_bus_message *call, const sd_bus_vtable *v) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = v->x.method.handler(call, bus, &error);
 
-        if (strcmp(member, "Set") == 0) {
-                if (!dbus_message_has_signature(call, "ssv"))
-                        return reply_error(bus, call, DBUS_ERROR_INVALID_ARGS, "Expected arguments of type \"ssv\"");
-                return reply_error(bus, call, DBUS_ERROR_PROPERTY_READ_ONLY, "All properties are read-only");
+        if (r < 0 || sd_bus_error_is_set(&error))
+                return send_error_reply(bus, call, &error, r);
+        return 1;
+}
+
+/* Properties.Get with the interface left empty ("any interface"): sd-bus answers only a
+ * named interface. */
+static int get_property(Bus *bus, sd_bus_message *call, const sd_bus_vtable *v) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', v->x.property.signature);
+        if (r >= 0)
+                r = v->x.property.get(bus->bus, KVMREGS_OBJECT_PATH, KVMREGS_INTERFACE, v->x.property.member, reply,
+                                      (uint8_t *) bus + v->x.property.offset, &error);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                return send_error_reply(bus, call, &error, r);
+        note_queued(bus, OTHER_MESSAGE_SIZE);
+        return 1;
+}
+
+/* The error answers of org.freedesktop.DBus.Properties that sd-bus words otherwise. */
+static int properties_call(Bus *bus, sd_bus_message *call, const char *member, const char *signature) {
+        const char *interface = NULL, *property = NULL;
+        const sd_bus_vtable *v;
+        bool get = streq(member, "Get");
+        int r;
+
+        if (streq(member, "Set")) {
+                if (!streq(signature, "ssv"))
+                        return SEND_ERROR(bus, call, SD_BUS_ERROR_INVALID_ARGS, "Expected arguments of type \"ssv\"");
+                return SEND_ERROR(bus, call, SD_BUS_ERROR_PROPERTY_READ_ONLY, "All properties are read-only");
         }
-        if (!get && !get_all)
-                return reply_error(bus, call, DBUS_ERROR_UNKNOWN_METHOD, "No method %s in %s", member,
-                                   DBUS_INTERFACE_PROPERTIES);
-        if (!get_string_args(bus, call, get ? "ss" : "s", &interface, get ? &property : NULL, &result))
-                return result;
+        if (!get && !streq(member, "GetAll"))
+                return SEND_ERROR(bus, call, SD_BUS_ERROR_UNKNOWN_METHOD, "No method %s in %s", member,
+                                  DBUS_INTERFACE_PROPERTIES);
+        if (!streq(signature, get ? "ss" : "s"))
+                return SEND_ERROR(bus, call, SD_BUS_ERROR_INVALID_ARGS, "Expected arguments of type \"%s\", got \"%s\"",
+                                  get ? "ss" : "s", signature);
+        r = get ? sd_bus_message_read(call, "ss", &interface, &property) : sd_bus_message_read(call, "s", &interface);
+        (void) sd_bus_message_rewind(call, true);   /* sd-bus reads it again */
+        if (r < 0)
+                return 0;
         /* An empty interface name means "any interface" (D-Bus specification). */
-        if (interface[0] && strcmp(interface, KVMREGS_INTERFACE) != 0)
-                return reply_error(bus, call, DBUS_ERROR_UNKNOWN_INTERFACE, "No interface %s here", interface);
-        if (get && !is_property(property))
-                return reply_error(bus, call, DBUS_ERROR_UNKNOWN_PROPERTY, "No property %s", property);
-
-        reply = dbus_message_new_method_return(call);
-        if (!reply)
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        dbus_message_iter_init_append(reply, &iter);
-        if (!(get ? append_property_value(bus, &iter, property) : append_properties(bus, &iter, NULL))) {
-                dbus_message_unref(reply);
-                return DBUS_HANDLER_RESULT_NEED_MEMORY;
-        }
-        return send_or_drop(bus, reply) ? DBUS_HANDLER_RESULT_HANDLED : DBUS_HANDLER_RESULT_NEED_MEMORY;
+        if (interface[0] && !streq(interface, KVMREGS_INTERFACE))
+                return SEND_ERROR(bus, call, SD_BUS_ERROR_UNKNOWN_INTERFACE, "No interface %s here", interface);
+        if (!get)
+                return 0;
+        v = vtable_find(_SD_BUS_VTABLE_PROPERTY, property);
+        if (!v)
+                return SEND_ERROR(bus, call, SD_BUS_ERROR_UNKNOWN_PROPERTY, "No property %s", property);
+        return interface[0] ? 0 : get_property(bus, call, v);
 }
 
-static int emit_properties_changed(Bus *bus, const bool *which) {
-        DBusMessage *signal;
-        DBusMessageIter iter, invalidated;
-        const char *interface = KVMREGS_INTERFACE;
-
-        signal = dbus_message_new_signal(KVMREGS_OBJECT_PATH, DBUS_INTERFACE_PROPERTIES, "PropertiesChanged");
-        if (!signal)
-                return -ENOMEM;
-        dbus_message_iter_init_append(signal, &iter);
-        if (!dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &interface) ||
-            !append_properties(bus, &iter, which) ||
-            !dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "s", &invalidated) ||
-            !dbus_message_iter_close_container(&iter, &invalidated)) {
-                dbus_message_unref(signal);
-                return -ENOMEM;
-        }
-        return send_or_drop(bus, signal) ? 0 : -ENOMEM;
-}
-
-/* ---- dispatch ---- */
-
-static DBusHandlerResult on_object_message(DBusConnection *connection, DBusMessage *m, void *userdata) {
+/*
+ * Runs before sd-bus dispatches a message: the bus going away; Busy while too much waits for
+ * the bus; and the error answers the daemon gave before sd-bus (the same names and messages:
+ * the vtable gives the signatures). Everything else is the vtable's.
+ */
+static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *unused) {
         Bus *bus = userdata;
-        const char *interface = dbus_message_get_interface(m);
-        const char *member = dbus_message_get_member(m);
+        const char *interface, *member, *signature, *path;
+        const sd_bus_vtable *v;
 
-        if (dbus_message_get_type(m) != DBUS_MESSAGE_TYPE_METHOD_CALL || !member)
-                return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-        /* Answers the bus has not taken yet are ours to hold: bounded like everything else. */
-        if (dbus_connection_get_outgoing_size(connection) > BUS_MAX_OUTGOING)
-                return reply_error(bus, m, KVMREGS_ERROR_BUSY, "Too many answers waiting for the bus, try again");
-
-        if (!interface || strcmp(interface, KVMREGS_INTERFACE) == 0) {
-                if (strcmp(member, "GetProfile") == 0)
-                        return method_get_profile(bus, m);
-                if (strcmp(member, "GetConfig") == 0)
-                        return method_get_config(bus, m);
-                if (strcmp(member, "Compare") == 0)
-                        return method_compare(bus, m);
-                if (strcmp(member, "CompareDomain") == 0)
-                        return method_compare_domain(bus, m);
-                if (strcmp(member, "Refresh") == 0)
-                        return method_refresh(bus, m);
-        }
-        if (interface && strcmp(interface, DBUS_INTERFACE_PROPERTIES) == 0)
-                return properties_call(bus, m, member);
-        if (interface && strcmp(interface, DBUS_INTERFACE_INTROSPECTABLE) == 0 && strcmp(member, "Introspect") == 0)
-                return reply_strings(bus, m, bus->introspect_xml, NULL);
-
-        return reply_error(bus, m, DBUS_ERROR_UNKNOWN_METHOD, "No method %s.%s", interface ? interface : "",
-                           member);
-}
-
-static DBusHandlerResult on_connection_message(DBusConnection *connection, DBusMessage *m, void *userdata) {
-        Bus *bus = userdata;
-
-        if (dbus_message_is_signal(m, DBUS_INTERFACE_LOCAL, "Disconnected")) {
+        if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected")) {
                 bus->name_owned = false;
                 if (bus->callbacks.disconnected)
                         bus->callbacks.disconnected(bus->userdata);
-                return DBUS_HANDLER_RESULT_HANDLED;
+                return 0;
         }
-        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-}
+        path = sd_bus_message_get_path(m);
+        if (!sd_bus_message_is_method_call(m, NULL, NULL) || !path || !streq(path, KVMREGS_OBJECT_PATH))
+                return 0;
+        interface = sd_bus_message_get_interface(m);
+        member = sd_bus_message_get_member(m);
+        signature = sd_bus_message_get_signature(m, true);
+        if (!member || !signature)
+                return 0;
 
-static const DBusObjectPathVTable object_vtable = {
-        .message_function = on_object_message,
-};
+        /* Answers the bus has not taken yet are ours to hold: bounded like everything else. */
+        if (queued_bytes(bus) > BUS_MAX_OUTGOING)
+                return SEND_ERROR(bus, m, KVMREGS_ERROR_BUSY, "Too many answers waiting for the bus, try again");
 
-/* The interface file's document with the standard interfaces added before its </node>. */
-static char *build_introspect_xml(void) {
-        const char *end = strstr(kvmregs_interface_xml, "</node>");
-        char *xml;
-
-        if (!end)
-                return NULL;
-        if (asprintf(&xml, "%.*s%s%s", (int) (end - kvmregs_interface_xml), kvmregs_interface_xml,
-                     STANDARD_INTERFACES_XML, end) < 0)
-                return NULL;
-        return xml;
-}
-
-static char *error_message(DBusError *error) {
-        char *message = strdup(error->message ? error->message : "unknown D-Bus error");
-
-        dbus_error_free(error);
-        return message;
+        if (!interface || streq(interface, KVMREGS_INTERFACE)) {
+                v = vtable_find(_SD_BUS_VTABLE_METHOD, member);
+                if (!v)
+                        return SEND_ERROR(bus, m, SD_BUS_ERROR_UNKNOWN_METHOD, "No method %s.%s",
+                                          interface ? interface : "", member);
+                if (!v->x.method.signature[0] && signature[0])
+                        return SEND_ERROR(bus, m, SD_BUS_ERROR_INVALID_ARGS, "Expected no arguments, got \"%s\"", signature);
+                if (!streq(signature, v->x.method.signature))
+                        return SEND_ERROR(bus, m, SD_BUS_ERROR_INVALID_ARGS, "Expected arguments of type \"%s\", got \"%s\"",
+                                          v->x.method.signature, signature);
+                return interface ? 0 : run_method(bus, m, v);
+        }
+        if (streq(interface, DBUS_INTERFACE_PROPERTIES))
+                return properties_call(bus, m, member, signature);
+        if (streq(interface, "org.freedesktop.DBus.Introspectable") || streq(interface, "org.freedesktop.DBus.Peer"))
+                return 0;
+        return SEND_ERROR(bus, m, SD_BUS_ERROR_UNKNOWN_METHOD, "No method %s.%s", interface, member);
 }
 
 int bus_new(sd_event *event, const char *address, bool session, SharedProfile *shared,
             const BusCallbacks *callbacks, void *userdata, Bus **ret, char **ret_error) {
         _cleanup_(bus_freep) Bus *bus = NULL;
-        DBusError error;
         int r;
 
-        dbus_error_init(&error);
         bus = calloc(1, sizeof(*bus));
         if (!bus)
                 return -ENOMEM;
         bus->shared = shared;
         bus->callbacks = *callbacks;
         bus->userdata = userdata;
-        bus->introspect_xml = build_introspect_xml();
         bus->digest = strdup("");
         bus->kernel_release = strdup("");
         bus->configs = calloc(1, sizeof(char *));
         bus->state = strdup("probing");
-        if (!bus->introspect_xml || !bus->digest || !bus->kernel_release || !bus->configs || !bus->state)
+        if (!bus->digest || !bus->kernel_release || !bus->configs || !bus->state)
                 return -ENOMEM;
 
         if (address) {
-                bus->connection = dbus_connection_open_private(address, &error);
-                if (bus->connection && !dbus_bus_register(bus->connection, &error)) {
-                        dbus_connection_close(bus->connection);
-                        dbus_connection_unref(TAKE_PTR(bus->connection));
-                }
+                r = sd_bus_new(&bus->bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(bus->bus, address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(bus->bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(bus->bus);
         } else
-                bus->connection = dbus_bus_get_private(session ? DBUS_BUS_SESSION : DBUS_BUS_SYSTEM, &error);
-        if (!bus->connection) {
+                r = session ? sd_bus_open_user(&bus->bus) : sd_bus_open_system(&bus->bus);
+        if (r < 0) {
                 if (ret_error)
-                        *ret_error = error_message(&error);
-                else
-                        dbus_error_free(&error);
-                return -ECONNREFUSED;
-        }
-        dbus_connection_set_exit_on_disconnect(bus->connection, FALSE);
-        dbus_connection_set_max_message_size(bus->connection, BUS_MAX_MESSAGE);
-        dbus_connection_set_max_received_size(bus->connection, 2 * BUS_MAX_MESSAGE);
-
-        if (!dbus_connection_add_filter(bus->connection, on_connection_message, bus, NULL))
-                return -ENOMEM;
-        if (!dbus_connection_try_register_object_path(bus->connection, KVMREGS_OBJECT_PATH, &object_vtable, bus, &error)) {
-                if (ret_error)
-                        *ret_error = error_message(&error);
-                else
-                        dbus_error_free(&error);
-                return -ENOMEM;
-        }
-        bus->object_registered = true;
-
-        r = bus_loop_new(event, bus->connection, &bus->loop);
-        if (r < 0)
+                        *ret_error = strdup(strerror(-r));
                 return r;
-
+        }
+        /* Stopping is ours (bus_free, bounded by the daemon): sd-bus would flush when the loop
+         * exits, waiting without end for a bus that never finished authenticating. */
+        r = sd_bus_set_close_on_exit(bus->bus, false);
+        if (r >= 0)
+                r = sd_bus_add_filter(bus->bus, &bus->filter_slot, on_message, bus);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(bus->bus, &bus->vtable_slot, KVMREGS_OBJECT_PATH, KVMREGS_INTERFACE,
+                                             profile_vtable, bus);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus->bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                if (ret_error)
+                        *ret_error = strdup(strerror(-r));
+                return r;
+        }
         *ret = TAKE_PTR(bus);
         return 0;
 }
@@ -677,23 +612,22 @@ int bus_new(sd_event *event, const char *address, bool session, SharedProfile *s
 Bus *bus_free(Bus *bus) {
         if (!bus)
                 return NULL;
-        if (bus->refresh_uid) {
-                dbus_pending_call_cancel(bus->refresh_uid);
-                dbus_pending_call_unref(bus->refresh_uid);
+        sd_bus_slot_unref(bus->refresh_slot);
+        sd_bus_message_unref(bus->refresh_call);
+        sd_bus_slot_unref(bus->name_slot);
+        if (bus->bus) {
+                (void) sd_bus_detach_event(bus->bus);
+                /* A bus still authenticating would make sd_bus_flush() wait for it. */
+                if (sd_bus_is_ready(bus->bus) > 0) {
+                        if (bus->name_owned)
+                                (void) sd_bus_release_name_async(bus->bus, NULL, KVMREGS_BUS_NAME, NULL, NULL);
+                        (void) sd_bus_flush(bus->bus);
+                }
+                sd_bus_slot_unref(bus->vtable_slot);
+                sd_bus_slot_unref(bus->filter_slot);
+                sd_bus_close(bus->bus);
+                sd_bus_unref(bus->bus);
         }
-        if (bus->refresh_call)
-                dbus_message_unref(bus->refresh_call);
-        if (bus->connection) {
-                if (bus->name_owned && dbus_connection_get_is_connected(bus->connection))
-                        (void) dbus_bus_release_name(bus->connection, KVMREGS_BUS_NAME, NULL);
-                bus_loop_free(bus->loop);
-                if (bus->object_registered)
-                        (void) dbus_connection_unregister_object_path(bus->connection, KVMREGS_OBJECT_PATH);
-                dbus_connection_remove_filter(bus->connection, on_connection_message, bus);
-                dbus_connection_close(bus->connection);
-                dbus_connection_unref(bus->connection);
-        }
-        free(bus->introspect_xml);
         free(bus->profile_json);
         free(bus->digest);
         free(bus->kernel_release);
@@ -703,40 +637,43 @@ Bus *bus_free(Bus *bus) {
         return NULL;
 }
 
-int bus_request_name(Bus *bus, char **ret_error) {
-        DBusError error;
+static int on_name_reply(sd_bus_message *answer, void *userdata, sd_bus_error *unused) {
+        Bus *bus = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(answer);
+        uint32_t result = 0;
         int r;
 
-        dbus_error_init(&error);
-        r = dbus_bus_request_name(bus->connection, KVMREGS_BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &error);
-        if (r < 0) {
-                r = dbus_error_has_name(&error, DBUS_ERROR_ACCESS_DENIED) ? -EACCES : -EIO;
-                if (ret_error)
-                        *ret_error = error_message(&error);
-                else
-                        dbus_error_free(&error);
-                return r;
+        bus->name_slot = sd_bus_slot_unref(bus->name_slot);
+        if (e) {
+                r = sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED) ? -EACCES : -EIO;
+                bus->callbacks.name_requested(bus->userdata, r, e->message ? e->message : e->name);
+                return 0;
         }
-        if (r != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER && r != DBUS_REQUEST_NAME_REPLY_ALREADY_OWNER) {
-                if (ret_error)
-                        *ret_error = strdup(KVMREGS_BUS_NAME " is owned by another process");
-                return -EEXIST;
+        r = sd_bus_message_read(answer, "u", &result);
+        if (r < 0) {
+                bus->callbacks.name_requested(bus->userdata, r, "Unreadable answer to RequestName");
+                return 0;
+        }
+        /* 1: primary owner, 4: already the owner; 2 (queued), 3 (exists): someone else's. */
+        if (result != 1 && result != 4) {
+                bus->callbacks.name_requested(bus->userdata, -EEXIST, KVMREGS_BUS_NAME " is owned by another process");
+                return 0;
         }
         bus->name_owned = true;
+        bus->callbacks.name_requested(bus->userdata, 0, NULL);
         return 0;
 }
 
-static int emit_profile_changed(Bus *bus) {
-        DBusMessage *signal = dbus_message_new_signal(KVMREGS_OBJECT_PATH, KVMREGS_INTERFACE, "ProfileChanged");
-        const char *digest = bus->digest;
+int bus_request_name(Bus *bus) {
+        /* Without SD_BUS_NAME_QUEUE: fails at once when another process has the name. */
+        return sd_bus_request_name_async(bus->bus, &bus->name_slot, KVMREGS_BUS_NAME, 0, on_name_reply, bus);
+}
 
-        if (!signal)
-                return -ENOMEM;
-        if (!dbus_message_append_args(signal, DBUS_TYPE_STRING, &digest, DBUS_TYPE_INVALID)) {
-                dbus_message_unref(signal);
-                return -ENOMEM;
-        }
-        return send_or_drop(bus, signal) ? 0 : -ENOMEM;
+static int emit_properties_changed(Bus *bus, char **names) {
+        if (!names[0])
+                return 0;
+        note_queued(bus, OTHER_MESSAGE_SIZE);
+        return sd_bus_emit_properties_changed_strv(bus->bus, KVMREGS_OBJECT_PATH, KVMREGS_INTERFACE, names);
 }
 
 static char **profile_config_names(const Profile *p) {
@@ -746,7 +683,7 @@ static char **profile_config_names(const Profile *p) {
         if (!names)
                 return NULL;
         for (size_t i = 0; p && i < p->n_configs; i++) {
-                if (p->configs[i].skipped || !dbus_validate_utf8(p->configs[i].name, NULL))
+                if (p->configs[i].skipped || !utf8_valid(p->configs[i].name))
                         continue;
                 names[n] = strdup(p->configs[i].name);
                 if (!names[n]) {
@@ -758,12 +695,12 @@ static char **profile_config_names(const Profile *p) {
         return names;
 }
 
-/* Stores a property value; false if unchanged. One that is not UTF-8 (libdbus would abort
- * sending it) is stored as a placeholder. */
+/* Stores a property value; false if unchanged. One that is not UTF-8 (sd-bus would refuse
+ * to send it) is stored as a placeholder. */
 static bool replace_string(char **field, const char *value, int *r) {
         char *copy;
 
-        if (!dbus_validate_utf8(value, NULL))
+        if (!utf8_valid(value))
                 value = "(not valid UTF-8)";
         if (strcmp(*field, value) == 0)
                 return false;
@@ -780,8 +717,8 @@ static bool replace_string(char **field, const char *value, int *r) {
 int bus_profile_changed(Bus *bus) {
         const Profile *p = bus->shared->profile;
         _cleanup_free_ char *json = NULL;
-        char **configs;
-        bool changed[ELEMENTSOF(property_names)] = {};
+        char **configs, *changed[4] = {};
+        size_t n = 0;
         int r = 0;
 
         if (p) {
@@ -789,7 +726,7 @@ int bus_profile_changed(Bus *bus) {
                 if (!json)
                         return -ENOMEM;
                 /* Checked once here, so that GetProfile can send it as is. */
-                if (!dbus_validate_utf8(json, NULL))
+                if (!utf8_valid(json))
                         return -EILSEQ;
         }
         configs = profile_config_names(p);
@@ -798,8 +735,10 @@ int bus_profile_changed(Bus *bus) {
 
         free(bus->profile_json);
         bus->profile_json = TAKE_PTR(json);
-        changed[0] = replace_string(&bus->digest, p ? p->digest : "", &r);
-        changed[1] = replace_string(&bus->kernel_release, p && p->kernel ? p->kernel : "", &r);
+        if (replace_string(&bus->digest, p ? p->digest : "", &r))
+                changed[n++] = (char *) KVMREGS_PROPERTY_DIGEST;
+        if (replace_string(&bus->kernel_release, p && p->kernel ? p->kernel : "", &r))
+                changed[n++] = (char *) KVMREGS_PROPERTY_KERNEL_RELEASE;
         if (r < 0) {
                 strv_free(configs);
                 return r;
@@ -807,21 +746,23 @@ int bus_profile_changed(Bus *bus) {
         if (!strv_equal(bus->configs, configs)) {
                 strv_free(bus->configs);
                 bus->configs = configs;
-                changed[2] = true;
+                changed[n++] = (char *) KVMREGS_PROPERTY_CONFIGS;
         } else
                 strv_free(configs);
 
         /* Before the name is ours nobody can be listening for this object. */
-        if (!bus->name_owned || (!changed[0] && !changed[1] && !changed[2]))
+        if (!bus->name_owned || n == 0)
                 return 0;
         r = emit_properties_changed(bus, changed);
-        if (r < 0 || !changed[0] || !p)
+        if (r < 0 || !streq(changed[0], KVMREGS_PROPERTY_DIGEST) || !p)
                 return r;
-        return emit_profile_changed(bus);
+        note_queued(bus, strlen(bus->digest));
+        return sd_bus_emit_signal(bus->bus, KVMREGS_OBJECT_PATH, KVMREGS_INTERFACE, KVMREGS_SIGNAL_PROFILE_CHANGED,
+                                  "s", bus->digest);
 }
 
 int bus_set_state(Bus *bus, const char *state) {
-        static const bool state_only[ELEMENTSOF(property_names)] = { [3] = true };
+        char *state_only[] = { (char *) KVMREGS_PROPERTY_STATE, NULL };
         int r = 0;
 
         if (!replace_string(&bus->state, state, &r) || !bus->name_owned)

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <dbus/dbus.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
@@ -57,12 +56,14 @@ typedef struct Daemon {
         SharedProfile shared;
         Bus *bus;
         Watch *watch;
+        bool started;           /* READY=1 sent: the name is ours */
+        char *no_profile;       /* why the first reading failed, for STATUS= */
 } Daemon;
 
 static void log_message(int level, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 /* journald reads the "<level>" prefix; a terminal gets plain lines. Threads log too (stopping,
- * start-up signals, the watcher): a line is written whole. */
+ * the watcher): a line is written whole. */
 static void log_message(int level, const char *format, ...) {
         va_list ap;
 
@@ -188,6 +189,13 @@ static int on_bus_refresh(void *userdata, char **ret_message) {
 static void on_bus_disconnected(void *userdata) {
         Daemon *d = userdata;
 
+        /* Before the name was ours (authentication refused, the bus gone meanwhile), start-up failed. */
+        if (!d->started) {
+                log_error("Lost the connection to the bus while starting");
+                (void) sd_notify(false, "STATUS=Failed to start: lost the bus");
+                (void) sd_event_exit(d->event, EXIT_STARTUP);
+                return;
+        }
         log_error("Lost the connection to the bus, exiting");
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Lost the bus");
         (void) sd_event_exit(d->event, EXIT_BUS_LOST);
@@ -206,7 +214,13 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Daemon *d = userdata;
 
-        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        /* Start-up waits on the loop for the bus (authentication, the name): a bus that
+         * accepts and never answers cannot hold a stop. */
+        if (!d->started) {
+                log_error("Stopped by signal %u while starting", si->ssi_signo);
+                (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopped while starting");
+        } else
+                (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
         (void) sd_event_exit(d->event, EXIT_STOPPED);
         return 0;
 }
@@ -319,11 +333,9 @@ static void daemon_done(Daemon *d, ShutdownGuard *guard) {
         bus_free(d->bus);
         shutdown_guard_step(guard, "freeing the profile");
         profile_free(d->shared.profile);
+        free(d->no_profile);
         pthread_mutex_destroy(&d->shared.lock);
         sd_event_unref(d->event);
-        /* Free libdbus's caches so that valgrind sees every allocation returned. */
-        shutdown_guard_step(guard, "shutting libdbus down");
-        dbus_shutdown();
 }
 
 /* Frees everything, bounded by SHUTDOWN_LIMIT_MSEC; returns status. */
@@ -339,77 +351,45 @@ static int daemon_stop(Daemon *d, int status) {
         return status;
 }
 
-/*
- * SIGTERM and SIGINT wait, blocked, for the event loop; but start-up makes blocking calls
- * first (libdbus waits 25 s for each answer from a bus that accepted the connection and
- * does not answer). Until the loop runs, this thread takes them and ends the process with
- * the status a stop has: nothing held yet needs more than the process's exit to release.
- */
-typedef struct StartupStopper {
-        pthread_t thread;
-} StartupStopper;
+/* The bus's answer to the name request: the rest of start-up, or its failure. */
+static void on_name_requested(void *userdata, int r, const char *message) {
+        _cleanup_free_ char *status = NULL;
+        Daemon *d = userdata;
 
-static void *startup_stopper_thread(void *userdata) {
-        sigset_t mask;
-        int sig;
-
-        (void) userdata;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGUSR1);      /* from startup_stopper_free(): start-up is over */
-        if (sigwait(&mask, &sig) != 0 || sig == SIGUSR1)
-                return NULL;
-        log_error("Stopped by signal %d while starting", sig);
-        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopped while starting");
-        _exit(EXIT_STOPPED);
-}
-
-/* Needs SIGTERM and SIGINT blocked already. */
-static int startup_stopper_new(StartupStopper **ret) {
-        StartupStopper *s;
-        sigset_t usr1, old;
-        int r;
-
-        s = calloc(1, sizeof(*s));
-        if (!s)
-                return -ENOMEM;
-        /* Only the new thread blocks SIGUSR1, so that only it can take the one aimed at it. */
-        sigemptyset(&usr1);
-        sigaddset(&usr1, SIGUSR1);
-        r = -pthread_sigmask(SIG_BLOCK, &usr1, &old);
         if (r < 0) {
-                free(s);
-                return r;
+                log_error("Cannot own " KVMREGS_BUS_NAME ": %s", message ? message : strerror(-r));
+                (void) sd_notifyf(false, "STATUS=Failed to start: %s", strerror(-r));
+                (void) sd_event_exit(d->event, EXIT_STARTUP);
+                return;
         }
-        r = -pthread_create(&s->thread, NULL, startup_stopper_thread, NULL);
-        (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+        /* SIGHUP, blocked since start-up, is taken from now on (one sent meanwhile waits). */
+        r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d);
         if (r < 0) {
-                free(s);
-                return r;
+                log_error("Cannot watch signal %d: %s", SIGHUP, strerror(-r));
+                (void) sd_notifyf(false, "STATUS=Failed to start: %s", strerror(-r));
+                (void) sd_event_exit(d->event, EXIT_STARTUP);
+                return;
         }
-        *ret = s;
-        return 0;
+        if (d->options->libvirt) {
+                r = watch_new(d->options->libvirt_uri, &d->shared, &d->watch);
+                if (r < 0)
+                        log_warning("Not following libvirt: %s", strerror(-r));
+        }
+        d->started = true;
+        status = d->shared.profile ? state_ready(d->shared.profile)
+                                   : strdup(d->no_profile ? d->no_profile : "no profile");
+        notify_status("READY=1\n", status ? status : "ready");
 }
 
-static StartupStopper *startup_stopper_free(StartupStopper *s) {
-        if (!s)
-                return NULL;
-        (void) pthread_kill(s->thread, SIGUSR1);
-        pthread_join(s->thread, NULL);
-        free(s);
-        return NULL;
-}
-DEFINE_FREEP(StartupStopper, startup_stopper_free)
-
+/* Up to the name request; the loop does the rest (on_name_requested). */
 static int daemon_start(Daemon *d) {
-        _cleanup_free_ char *message = NULL, *no_profile = NULL, *status = NULL;
+        _cleanup_free_ char *message = NULL;
         static const BusCallbacks callbacks = {
                 .refresh = on_bus_refresh,
+                .name_requested = on_name_requested,
                 .disconnected = on_bus_disconnected,
         };
         static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
-        _cleanup_(startup_stopper_freep) StartupStopper *stopper = NULL;
         sigset_t mask;
         int r;
 
@@ -422,11 +402,6 @@ static int daemon_start(Daemon *d) {
                 log_error("Cannot block signals: %s", strerror(-r));
                 return r;
         }
-        r = startup_stopper_new(&stopper);
-        if (r < 0) {
-                log_error("Cannot start the start-up signal thread: %s", strerror(-r));
-                return r;
-        }
 
         r = sd_event_default(&d->event);
         if (r < 0) {
@@ -434,7 +409,9 @@ static int daemon_start(Daemon *d) {
                 return r;
         }
         for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
-                r = sd_event_add_signal(d->event, NULL, signals[i], signals[i] == SIGHUP ? on_sighup : on_sigterm, d);
+                if (signals[i] == SIGHUP)
+                        continue;       /* once started: on_name_requested() */
+                r = sd_event_add_signal(d->event, NULL, signals[i], on_sigterm, d);
                 if (r < 0) {
                         log_error("Cannot watch signal %d: %s", signals[i], strerror(-r));
                         return r;
@@ -455,28 +432,20 @@ static int daemon_start(Daemon *d) {
         }
 
         notify_status("", d->options->profile_file ? "reading the profile" : "probing");
-        r = daemon_refresh(d, &no_profile);
+        r = daemon_refresh(d, &d->no_profile);
         if (r < 0 && d->options->profile_file) {
-                log_error("Cannot read the profile: %s", no_profile ? no_profile : strerror(-r));
+                log_error("Cannot read the profile: %s", d->no_profile ? d->no_profile : strerror(-r));
                 return r;
         }
         if (r < 0)
-                log_warning("No profile: %s", no_profile ? no_profile : strerror(-r));
+                log_warning("No profile: %s", d->no_profile ? d->no_profile : strerror(-r));
 
-        r = bus_request_name(d->bus, &message);
+        /* Only now, so that no caller meets a half-started daemon. */
+        r = bus_request_name(d->bus);
         if (r < 0) {
-                log_error("Cannot own " KVMREGS_BUS_NAME ": %s", message ? message : strerror(-r));
+                log_error("Cannot own " KVMREGS_BUS_NAME ": %s", strerror(-r));
                 return r;
         }
-
-        if (d->options->libvirt) {
-                r = watch_new(d->options->libvirt_uri, &d->shared, &d->watch);
-                if (r < 0)
-                        log_warning("Not following libvirt: %s", strerror(-r));
-        }
-
-        status = d->shared.profile ? state_ready(d->shared.profile) : strdup(no_profile ? no_profile : "no profile");
-        notify_status("READY=1\n", status ? status : "ready");
         return 0;
 }
 
@@ -544,10 +513,6 @@ int main(int argc, char **argv) {
         /* A write to a pipe or socket whose reader is gone (stderr's, a libvirtd's that went
          * away: libvirt writes with write()) must fail, not kill the daemon. */
         (void) sigaction(SIGPIPE, &(struct sigaction) { .sa_handler = SIG_IGN }, NULL);
-        if (!dbus_threads_init_default()) {
-                log_error("Out of memory");
-                return EXIT_STARTUP;
-        }
 
         r = daemon_start(&d);
         if (r < 0) {
