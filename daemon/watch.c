@@ -24,6 +24,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "domxml.h"
+#include "record.h"
 #include "rules.h"
 #include "util.h"
 #include "watch.h"
@@ -140,43 +141,6 @@ static int record_set_identity(Profile *record) {
         return 0;
 }
 
-static void regvalues_set(RegValue *v, size_t n, uint64_t id, uint64_t value) {
-        for (size_t i = 0; i < n; i++)
-                if (v[i].id == id) {
-                        v[i].value = value;
-                        return;
-                }
-}
-
-/*
- * The guest's vCPU already holds carried's ID, invariant and firmware values: QEMU wrote
- * them when the migration loaded, and the kernel took them or the migration would have
- * failed. Keep each one this host's kernel accepts (on kernels with writable ID
- * registers, the source's values; before 6.7 only equal ones pass), so that the next
- * destination is asked about what the guest really has.
- */
-static size_t record_keep_values(Profile *record, const Profile *host, const VcpuConfig *host_config,
-                                 const VcpuConfig *carried) {
-        VcpuConfig *c = &record->configs[0];
-        size_t kept = 0;
-        RegValue *sets[2] = { c->id_regs, c->fw_regs };
-        size_t counts[2] = { c->n_id_regs, c->n_fw_regs };
-
-        for (size_t s = 0; s < ELEMENTSOF(sets); s++)
-                for (size_t i = 0; i < counts[s]; i++) {
-                        uint64_t value;
-
-                        if (!vcpu_config_get_value(carried, sets[s][i].id, &value) ||
-                            value == sets[s][i].value ||
-                            !rules_kernel_accepts(host, host_config, sets[s][i].id, value, NULL))
-                                continue;
-                        sets[s][i].value = value;
-                        regvalues_set(c->values, c->n_values, sets[s][i].id, value);
-                        kept++;
-                }
-        return kept;
-}
-
 typedef struct Stamp {
         char *json;
         char config[64];
@@ -206,20 +170,16 @@ static int record_build(const Profile *host, const DomainXml *dx, const char *do
             strcmp(dx->record_domain_uuid, dom_uuid) == 0) {
                 ProfileError e;
 
-                r = profile_parse(dx->record_json, strlen(dx->record_json), &carried, &e);
+                r = record_parse(dx->record_json, strlen(dx->record_json), &carried, &e);
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0 || carried->n_configs != 1) {
+                if (r < 0)
                         fprintf(stderr, SD_WARNING "kvmregsd: %s: ignoring its kvmregs record: %s%s%s\n",
-                                dx->name, r < 0 ? e.path : "", r < 0 ? ": " : "",
-                                r < 0 ? e.message : "not exactly one configuration");
-                        carried = profile_free(carried);
-                }
+                                dx->name, e.path, e.path[0] ? ": " : "", e.message);
         }
         if (carried) {
                 const VcpuConfig *c = &carried->configs[0];
-                config = profile_find_config_by_features(host, c->init_features0,
-                                                         vcpu_config_has_feature(c, "mte_vm_cap"));
+                config = record_host_config(host, carried);
                 if (!config)
                         fprintf(stderr, SD_WARNING "kvmregsd: %s: this host has no configuration with the "
                                 "features of its record's (%s, 0x%" PRIx32 "); using the domain XML's\n",
@@ -251,7 +211,6 @@ static int record_build(const Profile *host, const DomainXml *dx, const char *do
                 snprintf(stamp.carried_from, sizeof(stamp.carried_from), "%s",
                          carried->hostname ? carried->hostname : "unknown host");
         }
-        profile_update_digest(record);
 
         stamp.json = profile_to_json(record, false);
         if (!stamp.json)

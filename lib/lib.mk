@@ -5,15 +5,16 @@ lib_libkvmregs_la_SOURCES = \
 	lib/regnames.c lib/regnames.h lib/idregs.c \
 	lib/sha256.c lib/sha256.h \
 	lib/json-doc.c lib/json-doc.h \
-	lib/profile.c lib/profile.h \
+	lib/profile.c lib/profile.h lib/profile-internal.h \
+	lib/record.c lib/record.h \
 	lib/rules.c lib/rules.h lib/report.c \
 	lib/domain.c lib/domain.h
 lib_libkvmregs_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 lib_libkvmregs_la_LIBADD = $(JSONC_LIBS)
 
-check_PROGRAMS += tests/test-regnames tests/test-profile tests/test-rules tests/test-report
-TESTS += tests/test-regnames tests/test-profile tests/test-rules tests/test-report
-UNIT_TESTS += tests/test-regnames tests/test-profile tests/test-rules tests/test-report
+check_PROGRAMS += tests/test-regnames tests/test-profile tests/test-rules tests/test-report tests/test-record
+TESTS += tests/test-regnames tests/test-profile tests/test-rules tests/test-report tests/test-record
+UNIT_TESTS += tests/test-regnames tests/test-profile tests/test-rules tests/test-report tests/test-record
 tests_test_regnames_SOURCES = tests/test-regnames.c tests/testutil.h
 tests_test_regnames_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_test_regnames_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
@@ -26,3 +27,6 @@ tests_test_rules_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
 tests_test_report_SOURCES = tests/test-report.c tests/testutil.h tests/report-equal.h tests/profile-equal.h
 tests_test_report_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_test_report_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
+tests_test_record_SOURCES = tests/test-record.c tests/testutil.h
+tests_test_record_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_test_record_LDADD = lib/libkvmregs.la $(JSONC_LIBS)

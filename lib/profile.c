@@ -14,13 +14,13 @@
 #include <json-c/json.h>
 
 #include "json-doc.h"
+#include "profile-internal.h"
 #include "profile.h"
 #include "regnames.h"
 #include "sha256.h"
 #include "util.h"
 
 static const char *const kvm_modes[] = { "nvhe", "vhe", "protected" };
-
 
 static char **strv_free(char **v, size_t n) {
         if (v)
@@ -43,7 +43,7 @@ static void vcpu_config_done(VcpuConfig *c) {
         memset(c, 0, sizeof(*c));
 }
 
-static void named_ints_free(NamedInt *v, size_t n) {
+void named_ints_free(NamedInt *v, size_t n) {
         if (v)
                 for (size_t i = 0; i < n; i++)
                         free(v[i].name);
@@ -169,9 +169,8 @@ static int regmap_check_listed(const RegValue *v, size_t n, const uint64_t *sort
         return 0;
 }
 
-/* Adds src to the sorted union dst; a register with two different values is an error. */
-static int regvalues_merge(RegValue **dst, size_t *n_dst, const RegValue *src, size_t n_src,
-                           const char *path, ProfileError *e) {
+int regvalues_merge(RegValue **dst, size_t *n_dst, const RegValue *src, size_t n_src,
+                    const char *path, ProfileError *e) {
         RegValue *out;
         size_t i = 0, j = 0, n = 0;
 
@@ -1154,167 +1153,4 @@ char *profile_to_json(const Profile *p, bool pretty) {
                            (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN)));
         json_object_put(o);
         return s;
-}
-
-/* ---- guest records ---- */
-
-static int strdup_or_null(const char *s, char **ret) {
-        if (!s) {
-                *ret = NULL;
-                return 0;
-        }
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
-}
-
-static int named_ints_copy(const NamedInt *v, size_t n, NamedInt **ret, size_t *ret_n) {
-        NamedInt *copy;
-
-        if (!v) {
-                *ret = NULL;
-                *ret_n = 0;
-                return 0;
-        }
-        copy = calloc(n + 1, sizeof(*copy));
-        if (!copy)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                copy[i].value = v[i].value;
-                copy[i].name = strdup(v[i].name);
-                if (!copy[i].name) {
-                        named_ints_free(copy, i);
-                        return -ENOMEM;
-                }
-        }
-        *ret = copy;
-        *ret_n = n;
-        return 0;
-}
-
-static void *memdup_n(const void *p, size_t n, size_t size) {
-        void *copy = calloc(n + 1, size);
-
-        if (copy && p && n)
-                memcpy(copy, p, n * size);
-        return copy;
-}
-
-/* Appends c's CCSIDR (demux) values to the sorted array *values, keeping it sorted. */
-static int record_add_demux_values(const VcpuConfig *c, RegValue **values, size_t *n_values) {
-        ProfileError ignored;
-        _cleanup_free_ RegValue *demux = NULL;
-        size_t n = 0;
-
-        demux = calloc(c->n_values + 1, sizeof(RegValue));
-        if (!demux)
-                return -ENOMEM;
-        for (size_t i = 0; i < c->n_values; i++)
-                if (reg_id_class(c->values[i].id) == REG_CLASS_DEMUX)
-                        demux[n++] = c->values[i];
-        if (n == 0)
-                return 0;
-        return regvalues_merge(values, n_values, demux, n, "", &ignored);
-}
-
-/* The record's configuration: the cpreg list, ID and firmware values, masks, SVE lengths. */
-static int config_record_copy(const VcpuConfig *c, VcpuConfig *ret) {
-        ProfileError ignored;
-        int r;
-
-        ret->is_record = true;
-        ret->init_features0 = c->init_features0;
-        r = strdup_or_null(c->name, &ret->name);
-        if (r < 0)
-                return r;
-        ret->features = calloc(c->n_features + 1, sizeof(char *));
-        if (!ret->features)
-                return -ENOMEM;
-        for (size_t i = 0; i < c->n_features; i++) {
-                ret->features[i] = strdup(c->features[i]);
-                if (!ret->features[i])
-                        return -ENOMEM;
-                ret->n_features = i + 1;
-        }
-        ret->reg_list = memdup_n(c->cpregs, c->n_cpregs, sizeof(uint64_t));
-        ret->cpregs = memdup_n(c->cpregs, c->n_cpregs, sizeof(uint64_t));
-        ret->id_regs = memdup_n(c->id_regs, c->n_id_regs, sizeof(RegValue));
-        ret->fw_regs = memdup_n(c->fw_regs, c->n_fw_regs, sizeof(RegValue));
-        if (!ret->reg_list || !ret->cpregs || !ret->id_regs || !ret->fw_regs)
-                return -ENOMEM;
-        ret->n_reg_list = ret->n_cpregs = c->n_cpregs;
-        ret->n_id_regs = c->n_id_regs;
-        /* CCSIDR values are invariant before Linux 6.3: the record keeps them with the ID values. */
-        r = record_add_demux_values(c, &ret->id_regs, &ret->n_id_regs);
-        if (r < 0)
-                return r;
-        ret->n_fw_regs = c->n_fw_regs;
-        if (c->has_masks) {
-                ret->masks = memdup_n(c->masks, c->n_masks, sizeof(RegValue));
-                if (!ret->masks)
-                        return -ENOMEM;
-                ret->n_masks = c->n_masks;
-                ret->has_masks = true;
-        }
-        memcpy(ret->sve_vls, c->sve_vls, sizeof(ret->sve_vls));
-        ret->has_sve_vls = c->has_sve_vls;
-
-        /* id_regs and fw_regs agree with each other already; the merge only forms the union. */
-        r = regvalues_merge(&ret->values, &ret->n_values, ret->id_regs, ret->n_id_regs, "", &ignored);
-        if (r < 0)
-                return r;
-        return regvalues_merge(&ret->values, &ret->n_values, ret->fw_regs, ret->n_fw_regs, "", &ignored);
-}
-
-int profile_extract_config(const Profile *p, const char *config, Profile **ret) {
-        _cleanup_(profile_freep) Profile *record = NULL;
-        const VcpuConfig *c;
-        int r;
-
-        c = profile_get_config(p, config);
-        if (!c)
-                return -ENOENT;
-        if (c->skipped)
-                return -EINVAL;
-
-        record = calloc(1, sizeof(*record));
-        if (!record)
-                return -ENOMEM;
-        record->format_version = PROFILE_FORMAT_VERSION;
-        record->api_version = p->api_version;
-        record->preferred_target = p->preferred_target;
-        record->preferred_features0 = p->preferred_features0;
-        record->midr = p->midr;
-        record->has_midr = p->has_midr;
-        if (strdup_or_null(p->label, &record->label) < 0 ||
-            strdup_or_null(p->hostname, &record->hostname) < 0 ||
-            strdup_or_null(p->machine_id, &record->machine_id) < 0 ||
-            strdup_or_null(p->kernel, &record->kernel) < 0 ||
-            strdup_or_null(p->kernel_version, &record->kernel_version) < 0 ||
-            strdup_or_null(p->machine, &record->machine) < 0 ||
-            strdup_or_null(p->kvm_mode, &record->kvm_mode) < 0)
-                return -ENOMEM;
-        r = named_ints_copy(p->caps, p->n_caps, &record->caps, &record->n_caps);
-        if (r < 0)
-                return r;
-        r = named_ints_copy(p->vm_caps, p->n_vm_caps, &record->vm_caps, &record->n_vm_caps);
-        if (r < 0)
-                return r;
-        if (p->imp_id_masks) {
-                record->imp_id_masks = memdup_n(p->imp_id_masks, p->n_imp_id_masks, sizeof(RegValue));
-                if (!record->imp_id_masks)
-                        return -ENOMEM;
-                record->n_imp_id_masks = p->n_imp_id_masks;
-        }
-
-        record->configs = calloc(1, sizeof(VcpuConfig));
-        if (!record->configs)
-                return -ENOMEM;
-        record->n_configs = 1;
-        r = config_record_copy(c, &record->configs[0]);
-        if (r < 0)
-                return r;
-
-        profile_update_digest(record);
-        *ret = TAKE_PTR(record);
-        return 0;
 }

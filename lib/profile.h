@@ -130,14 +130,9 @@ int64_t profile_get_cap(const Profile *p, const char *name, int64_t fallback);
 /* Kernel release as major*1000+minor ("6.12.117+deb12-arm64" → 6012), 0 if unknown. */
 unsigned profile_kernel_version(const Profile *p);
 
-/*
- * A guest's record: a profile holding one configuration (the guest's), with the
- * source host's identity. Compact: the cpreg list, the ID/invariant and firmware
- * values, masks and SVE vector lengths; not the reset values of other registers
- * (the guest's own state, which the rules do not need). The parser accepts it like
- * any profile. Its digest is the digest of that one configuration's content.
- */
-int profile_extract_config(const Profile *p, const char *config, Profile **ret);  /* -ENOENT, -EINVAL if skipped, -ENOMEM */
-
 /* Recomputes p->digest over the migration-relevant content (not host names, labels, kernel build). */
 void profile_update_digest(Profile *p);
+
+/* A guest record of one configuration (lib/record.c; the rest of the record's functions are in
+ * record.h). -ENOENT, -EINVAL if skipped, -ENOMEM. */
+int profile_extract_config(const Profile *p, const char *config, Profile **ret);
