@@ -24,62 +24,13 @@ void ctl_error(const char *fmt, ...) {
 
 int ctl_read_file(const char *path, size_t max, char **ret_data, size_t *ret_size) {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0;
-        struct stat st;
 
-        if (strcmp(path, "-") == 0)
-                fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
-        else
-                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (strcmp(path, "-") != 0)
+                return read_file_bounded(path, max, ret_data, ret_size);
+        fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
                 return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > max)
-                return -E2BIG;
-
-        for (;;) {
-                ssize_t n;
-
-                if (size + 1 >= alloc) {
-                        size_t want = alloc ? alloc * 2 : 64 * 1024;
-                        char *p;
-
-                        if (want > max + 2)
-                                want = max + 2;
-                        if (want <= alloc)
-                                return -E2BIG;
-                        p = realloc(buf, want);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                        alloc = want;
-                }
-                n = read(fd, buf + size, alloc - size - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-                if (size > max)
-                        return -E2BIG;
-        }
-        if (!buf) {
-                buf = strdup("");
-                if (!buf)
-                        return -ENOMEM;
-        }
-        buf[size] = '\0';
-        *ret_data = TAKE_PTR(buf);
-        if (ret_size)
-                *ret_size = size;
-        return 0;
+        return read_fd_bounded(fd, max, ret_data, ret_size);
 }
 
 static void say_profile_error(const char *what, int r, const ProfileError *e) {

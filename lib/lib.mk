@@ -1,11 +1,12 @@
 # The core: profile, register names, rules. Depends on json-c only.
 noinst_LTLIBRARIES += lib/libkvmregs.la
 lib_libkvmregs_la_SOURCES = \
-	lib/util.h \
+	lib/util.h lib/fileio.c \
 	lib/regnames.c lib/regnames.h lib/idregs.c \
 	lib/sha256.c lib/sha256.h \
 	lib/json-doc.c lib/json-doc.h \
 	lib/profile.c lib/profile.h lib/profile-internal.h \
+	lib/profile-parse.c lib/profile-digest.c lib/profile-write.c \
 	lib/record.c lib/record.h \
 	lib/rules.c lib/rules.h lib/report.c \
 	lib/domain.c lib/domain.h

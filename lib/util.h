@@ -53,3 +53,12 @@ static inline char *strdup_printf(const char *fmt, ...) {
 #define KVMREGS_MAX_CONFIGS    32u                    /* vCPU configurations in a profile */
 #define KVMREGS_MAX_REGS       4096u                  /* registers in one configuration */
 #define KVMREGS_MAX_STRING     4096u                  /* one string field */
+
+/*
+ * The whole content of a file (opened O_CLOEXEC) or of fd, up to its end: at most max bytes
+ * (max + 1 are read to tell a pipe or growing file over the limit apart). *ret is malloc'd
+ * and NUL-terminated (one byte more than *ret_size; ret_size may be NULL). -E2BIG over max,
+ * -EISDIR for a directory, -ENOMEM, -errno of open/fstat/read (lib/fileio.c).
+ */
+int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_size);
+int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_size);

@@ -968,7 +968,56 @@ static void test_generated_bad_input(void) {
         CHECK(profile_free(NULL) == NULL);
 }
 
+/* read_file_bounded / read_fd_bounded: up to the limit, not a byte more, NUL-terminated. */
+static void test_read_bounded(void) {
+        char dir[] = "/tmp/kvmregs-test-read-XXXXXX", path[64];
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int fd, pipefd[2];
+
+        CHECK(mkdtemp(dir) != NULL);
+        snprintf(path, sizeof(path), "%s/f", dir);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        CHECK(fd >= 0 && write(fd, "0123456789", 10) == 10);
+        close(fd);
+
+        CHECK_INT(read_file_bounded(path, 10, &data, &size), 0);
+        CHECK_INT(size, 10);
+        CHECK_STR(data, "0123456789");
+        free(data);
+        data = NULL;
+        CHECK_INT(read_file_bounded(path, 9, &data, &size), -E2BIG);
+        CHECK(data == NULL);
+        CHECK_INT(read_file_bounded(dir, 100, &data, &size), -EISDIR);
+        CHECK_INT(read_file_bounded("/nonexistent/kvmregs", 100, &data, NULL), -ENOENT);
+        CHECK_INT(read_file_bounded(NULL, 100, &data, NULL), -EINVAL);
+
+        /* a pipe has no size to look at: the byte over the limit tells */
+        CHECK(pipe2(pipefd, O_CLOEXEC) == 0);
+        CHECK(write(pipefd[1], "abcdef", 6) == 6);
+        close(pipefd[1]);
+        CHECK_INT(read_fd_bounded(pipefd[0], 5, &data, &size), -E2BIG);
+        close(pipefd[0]);
+        CHECK(pipe2(pipefd, O_CLOEXEC) == 0);
+        CHECK(write(pipefd[1], "abcdef", 6) == 6);
+        close(pipefd[1]);
+        CHECK_INT(read_fd_bounded(pipefd[0], 6, &data, NULL), 0);
+        CHECK_STR(data, "abcdef");
+        close(pipefd[0]);
+        free(data);
+        data = NULL;
+        /* empty: an empty string, not NULL */
+        fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        CHECK_INT(read_fd_bounded(fd, 5, &data, &size), 0);
+        CHECK(data && data[0] == '\0' && size == 0);
+        close(fd);
+
+        unlink(path);
+        rmdir(dir);
+}
+
 int main(void) {
+        test_read_bounded();
         test_sha256();
         test_real_files();
         test_cross_file_facts();

@@ -57,7 +57,8 @@ pkg_libs=$(pkg-config --libs $deps)
 common=(-g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fno-omit-frame-pointer
         -I"$top/lib" -I"$top/libvirt" -include "$build/config.h" -DABS_TOP_SRCDIR="\"$top\"")
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize-recover=pointer-overflow)
-sources=(lib/regnames.c lib/idregs.c lib/sha256.c lib/json-doc.c lib/profile.c lib/record.c lib/rules.c lib/report.c
+sources=(lib/regnames.c lib/idregs.c lib/sha256.c lib/fileio.c lib/json-doc.c lib/profile.c lib/profile-parse.c
+         lib/profile-digest.c lib/profile-write.c lib/record.c lib/rules.c lib/report.c
          libvirt/domxml.c)
 
 objs=()

@@ -57,21 +57,9 @@ static int write_file(const char *dir, const char *name, const char *a, size_t n
 }
 
 static char *read_text(const char *path) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char *buf = NULL;
-        size_t size = 0, n;
-        FILE *out;
+        char *text = NULL;
 
-        if (!f)
-                return NULL;
-        out = open_memstream(&buf, &size);
-        if (!out)
-                return NULL;
-        char chunk[65536];
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                fwrite(chunk, 1, n, out);
-        fclose(out);
-        return buf;
+        return read_file_bounded(path, KVMREGS_MAX_DOCUMENT, &text, NULL) < 0 ? NULL : text;
 }
 
 static char *base_name(const char *path) {
