@@ -219,7 +219,7 @@ int main(int argc, char **argv) {
                 goto out;
         }
         /* The profile's size, for a call that moves as many bytes through the bus without
-         * any kvmregsd code: Peer.Ping (answered inside libdbus) carrying it as an argument. */
+         * any kvmregsd code: Peer.Ping (answered by sd-bus itself) carrying it as an argument. */
         {
                 DBusMessage *m = dbus_message_new_method_call(KVMREGS, KVMREGS_PATH, KVMREGS, "GetProfile"), *r;
                 const char *json;
