@@ -923,251 +923,297 @@ static bool is_vh_field(const Finding *f) {
 static const char *const REMEDY_KVM_MODE =
         "the hosts run KVM in different modes (VHE and nVHE): boot both with the same kvm-arm.mode";
 
+/*
+ * The text of each Reason: message and remedy templates. In a template, "%" introduces what
+ * the finding fills in:
+ *   %v  the values ("source 0x..", ", destination 0x.." as known)
+ *   %h  the source value, %g the destination value (hex)
+ *   %H  " " and the destination value, when it is known
+ *   %s  the source value, %d the destination value (decimal: entry counts)
+ *   %x  the reason's extra bits (hex)
+ *   %F  the field: "NAME src (destination dst)"; %R its rule's name
+ *   %S  the source configuration's name, %D the destination's (printable ASCII only)
+ *   %W  why the destination recorded its configuration as impossible
+ *   %E  "source" when extra is set, "destination" otherwise
+ *   %K  the source kernel's version
+ */
+typedef enum TextAlt {
+        ALT_NEVER = 0,
+        ALT_NO_FIELD,                /* the finding names no field */
+        ALT_NO_SOURCE_VALUE,         /* the finding has no source value */
+} TextAlt;
+
+typedef struct ReasonText {
+        const char *message;
+        const char *message_alt;     /* instead of message when `alt` holds */
+        TextAlt alt;
+        const char *remedy;
+        const char *remedy_older;    /* instead of remedy when the destination kernel is the older one */
+        bool vh_remedy;              /* ID_AA64MMFR1_EL1.VH: REMEDY_KVM_MODE instead */
+} ReasonText;
+
+#define REMEDY_SAME_CPU_MODEL "migrate between hosts of the same CPU model"
+#define MESSAGE_OWN_VALUE_FIELD "the destination kernel takes only its own value (%v; %F): KVM_SET_ONE_REG refused"
+#define MESSAGE_OWN_VALUE "the destination kernel takes only its own value (%v): KVM_SET_ONE_REG refused"
+#define MESSAGE_BITS_NOT_WRITABLE "the destination refuses differing bits %x outside its writable fields (%v)"
+#define REMEDY_UNRUNNABLE \
+        "migrate to a host whose CPU and kernel offer the guest's vCPU features, or start the guest with those features off"
+
+/* Rows two reasons share. */
+#define ROW_ID_EQUAL {                                                                                          \
+        .message = MESSAGE_OWN_VALUE_FIELD, .message_alt = MESSAGE_OWN_VALUE, .alt = ALT_NO_FIELD,               \
+        .remedy = "migrate only between hosts of the same CPU model and kernel series, "                        \
+                  "or pin the guest's CPU features",                                                            \
+        .remedy_older = "migrate to a host with the same kernel series and CPU model (newer kernels "           \
+                        "accept lower ID values), or pin the guest's CPU features",                             \
+        .vh_remedy = true,                                                                                      \
+}
+#define ROW_PMU {                                                                                               \
+        .message = "the PMU version does not match the destination vCPU's PMU (%v)",                            \
+        .remedy = "give the source and the destination vCPU the same PMU setting (pmu=on/off)",                 \
+}
+
+static const ReasonText reason_texts[] = {
+        [REASON_NONE] = { .message = "%v", .remedy = "none" },
+        [REASON_CONFIG_SKIPPED] = {
+                .message = "the destination cannot run the source's vCPU configuration '%S' (the destination "
+                           "recorded it as impossible: %W)",
+                .remedy = REMEDY_UNRUNNABLE,
+        },
+        [REASON_CONFIG_MISSING] = {
+                .message = "the destination cannot run the source's vCPU configuration '%S' (no destination "
+                           "configuration has its features)",
+                .remedy = REMEDY_UNRUNNABLE,
+        },
+        [REASON_SOURCE_SKIPPED] = {
+                .message = "the source itself cannot run this vCPU configuration",
+                .remedy = "compare a configuration the source host can run",
+        },
+        [REASON_SVE_LENGTHS] = {
+                .message = "the destination does not offer every SVE vector length the guest uses",
+                .remedy = "migrate to a host with the same SVE vector lengths (same CPU model), "
+                          "or start the guest with fewer vector lengths",
+        },
+        [REASON_FEATURES_DIFFER] = {
+                .message = "QEMU's -cpu host on the destination would build other vCPU features or SVE vector "
+                           "lengths (%D) than the source's (%S)",
+                .remedy = "pin the destination's vCPU features to the source's with the -cpu properties listed "
+                          "under adjustments (the kvmregs hook applies them)",
+        },
+        [REASON_COUNT] = {
+                .message = "the source sends %s cpreg entries, the destination has %d: QEMU fails with "
+                           "'Failed to load cpu:cpreg_vmstate_array_len'",
+                .remedy = "migrate to a host with the same kernel series (or a newer one) and the same vCPU features",
+        },
+        [REASON_NOT_ON_DEST] = {
+                .message = "the destination kernel does not list this register: QEMU's cpu_post_load fails",
+                .remedy = "migrate to a host with the same kernel series and vCPU features",
+                .remedy_older = "upgrade the destination kernel to at least %K so that the register exists, "
+                                "or migrate to a host with the same kernel series",
+        },
+        [REASON_DROPPED] = {
+                .message = "above the destination's highest register: QEMU drops it silently and the guest loses "
+                           "its value",
+                .remedy = "migrate to a host with the same kernel series if the guest depends on this register",
+        },
+        [REASON_DEST_ONLY] = {
+                .message = "only the destination has it: it keeps the destination's reset value%H",
+                .remedy = "none needed",
+        },
+        [REASON_BAD_SIZE] = {
+                .message = "QEMU cannot carry a register of this size (only U32/U64) and refuses to run the vCPU "
+                           "on the %E",
+                .remedy = "use a QEMU and kernel pair that support this vCPU configuration",
+        },
+        [REASON_IMP_ID] = {
+                .message = "invariant on the destination (%v): KVM_SET_ONE_REG refused",
+                .remedy = "the CPUs differ (MIDR): migrate only between hosts of the same CPU model",
+        },
+        [REASON_ID_EQUAL] = ROW_ID_EQUAL,
+        [REASON_ID_NO_TABLE] = ROW_ID_EQUAL,
+        [REASON_CACHE_EQUAL] = {
+                .message = MESSAGE_OWN_VALUE_FIELD,
+                .message_alt = MESSAGE_OWN_VALUE,
+                .alt = ALT_NO_FIELD,
+                .remedy = "the cache description differs: migrate between hosts of the same CPU model and kernel "
+                          "series (kernels from 6.3 accept other cache geometries)",
+                .vh_remedy = true,
+        },
+        [REASON_ID_FIELD_UNSAFE] = {
+                .message = "the destination refuses %F: the field is %R (%v)",
+                .message_alt = MESSAGE_BITS_NOT_WRITABLE,
+                .alt = ALT_NO_FIELD,
+                .remedy = "the guest saw a feature the destination CPU lacks: migrate to a host of the same "
+                          "or a newer CPU model, or pin the guest's CPU features",
+                .vh_remedy = true,
+        },
+        [REASON_ID_NOT_WRITABLE] = {
+                .message = "the destination refuses %F: not writable there (%v)",
+                .message_alt = MESSAGE_BITS_NOT_WRITABLE,
+                .alt = ALT_NO_FIELD,
+                .remedy = "the destination kernel cannot change this field: migrate between hosts of the same "
+                          "CPU model, or upgrade the destination kernel to one that makes the field writable",
+                .vh_remedy = true,
+        },
+        [REASON_ID_RAZ] = {
+                .message = "hidden (reads as zero) for the destination vCPU, which accepts only 0 (%v)",
+                .remedy = "give the destination vCPU the same features (e.g. SVE) or migrate to a host that has them",
+        },
+        [REASON_DEBUGVER] = {
+                .message = "a debug architecture below Armv8 is refused (%v)",
+                .remedy = "the source state is not valid for KVM: re-create the guest on a supported host",
+        },
+        [REASON_PERFMON] = ROW_PMU,
+        [REASON_PMU_MISMATCH] = ROW_PMU,
+        [REASON_CSV] = {
+                .message = "promises a Spectre/Meltdown immunity (CSV2/CSV3) the destination host lacks (%v)",
+                .remedy = "migrate to a host of the same CPU model",
+        },
+        [REASON_CLIDR_INVALID] = {
+                .message = "a cache hierarchy the destination refuses (RES0 bits, or no IDC on the host) (%v)",
+                .remedy = REMEDY_SAME_CPU_MODEL,
+        },
+        [REASON_CCSIDR_LINE] = {
+                .message = "a cache line shorter than the destination's minimum (%v)",
+                .remedy = REMEDY_SAME_CPU_MODEL,
+        },
+        [REASON_PSCI] = {
+                .message = "the destination kernel does not implement this PSCI version (%v)",
+                .remedy = "upgrade the destination kernel to a series at least as new as the source's, "
+                          "or migrate to a host with the same kernel series",
+        },
+        [REASON_WORKAROUND] = {
+                .message = "the guest was promised a better Spectre mitigation state than the destination host "
+                           "has (%v)",
+                .remedy = "migrate to a host of the same CPU model (the mitigation state follows the CPU)",
+        },
+        [REASON_BMAP] = {
+                .message = "hypercall services the destination kernel does not offer: bits %x (%v)",
+                .remedy = "upgrade the destination kernel, or clear those bits on the source before the guest starts",
+        },
+        [REASON_NK_PMU_PAIR] = {
+                .message = "accepted, but this kernel applies the PMU SET/CLR pair like guest writes: "
+                           "written %h, restored %g",
+                .message_alt = "accepted, but this kernel applies the PMU SET/CLR pair like guest writes: "
+                               "the guest's counter enables/overflow flags do not survive",
+                .alt = ALT_NO_SOURCE_VALUE,
+                .remedy = "upgrade the destination kernel to one with the PMU set/clear fix (as 7.2 has); "
+                          "a guest not using the PMU is unaffected",
+        },
+        [REASON_NK_PMU_MASKED] = {
+                .message = "accepted, but only the bits of counters the vCPU has are kept (%v)",
+                .remedy = "none needed: the guest has no such counters",
+        },
+        [REASON_NK_PMCR] = {
+                .message = "accepted, but the kernel keeps only the control bits and its own counter count N (%v)",
+                .remedy = "none needed unless the guest relies on PMCR_EL0's identification bits or more counters: "
+                          "then migrate to a host with the same kernel series and CPU",
+        },
+        [REASON_NK_WRITE_ONLY] = {
+                .message = "accepted; a write-only register that reads as zero (%v)",
+                .remedy = "none needed",
+        },
+        [REASON_NK_COUNTER_WIDTH] = {
+                .message = "accepted, but the destination vCPU's event counters are 32 bits wide (no PMUv3p5): the "
+                           "upper half is lost (%v)",
+                .remedy = "none needed for 32-bit counting; else migrate to a host whose PMU has 64-bit counters",
+        },
+        [REASON_NK_AARCH32] = {
+                .message = "accepted but ignored: the destination CPU has no AArch32 and its AArch32 ID registers "
+                           "read as zero (%v)",
+                .remedy = "none for 64-bit guests; a guest using AArch32 needs a host with AArch32",
+        },
+        [REASON_NK_WORKAROUND] = {
+                .message = "accepted, but reads back the destination's own mitigation state (%v)",
+                .remedy = "none needed: the guest sees the destination host's state",
+        },
+        [REASON_NK_PMUVER_IMPDEF] = {
+                .message = "accepted, with the IMPLEMENTATION DEFINED PMU version rewritten to 0 (%v)",
+                .remedy = "none needed",
+        },
+};
+
+/* Writes template into t, filling in the finding (see reason_texts). */
+static void text_expand(Text *t, const char *template, const Pending *pd, const TextContext *x) {
+        const Finding *f = &pd->f;
+
+        for (const char *p = template; *p;) {
+                const char *pct = strchr(p, '%');
+
+                if (!pct) {
+                        text_put(t, p);
+                        return;
+                }
+                text_putn(t, p, (size_t) (pct - p));
+                switch (pct[1]) {
+                case 'v':
+                        text_values(t, f);
+                        break;
+                case 'h':
+                        text_hex(t, f->src_value);
+                        break;
+                case 'g':
+                        text_hex(t, f->dst_value);
+                        break;
+                case 'H':
+                        if (f->has_dst_value) {
+                                text_lit(t, " ");
+                                text_hex(t, f->dst_value);
+                        }
+                        break;
+                case 's':
+                        text_dec(t, (int64_t) f->src_value);
+                        break;
+                case 'd':
+                        text_dec(t, (int64_t) f->dst_value);
+                        break;
+                case 'x':
+                        text_hex(t, pd->extra);
+                        break;
+                case 'F':
+                        text_field(t, f);
+                        break;
+                case 'R':
+                        text_put(t, field_rule_name(f->rule));
+                        break;
+                case 'S':
+                        text_put_clean(t, x->s ? x->s->name : "?");
+                        break;
+                case 'D':
+                        text_put_clean(t, x->d ? x->d->name : "?");
+                        break;
+                case 'W':
+                        if (x->d && x->d->skipped)
+                                text_put_clean(t, x->d->skipped);
+                        break;
+                case 'E':
+                        text_put(t, pd->extra ? "source" : "destination");
+                        break;
+                case 'K':
+                        text_kernel(t, x->src_kernel);
+                        break;
+                default:        /* not in any template */
+                        text_putn(t, pct, pct[1] ? 2 : 1);
+                        break;
+                }
+                p = pct + (pct[1] ? 2 : 1);
+        }
+}
+
 static void describe(const Pending *pd, const TextContext *x, Text *m, Text *rem) {
         const Finding *f = &pd->f;
+        const ReasonText *rt = (size_t) pd->reason < ELEMENTSOF(reason_texts) && reason_texts[pd->reason].message
+                                       ? &reason_texts[pd->reason]
+                                       : &reason_texts[REASON_NONE];
         bool dst_older = x->dst_kernel && x->src_kernel && x->dst_kernel < x->src_kernel;
+        bool alt = (rt->alt == ALT_NO_FIELD && !f->field) || (rt->alt == ALT_NO_SOURCE_VALUE && !f->has_src_value);
 
         /* The register is not repeated in the text: every form of the report names it beside. */
-        switch (pd->reason) {
-        case REASON_CONFIG_SKIPPED:
-        case REASON_CONFIG_MISSING:
-                text_lit(m, "the destination cannot run the source's vCPU configuration '");
-                text_put_clean(m, x->s ? x->s->name : "?");
-                text_put(m, pd->reason == REASON_CONFIG_SKIPPED ? "' (the destination recorded it as impossible: "
-                                                                : "' (no destination configuration has its features");
-                if (pd->reason == REASON_CONFIG_SKIPPED && x->d && x->d->skipped)
-                        text_put_clean(m, x->d->skipped);
-                text_lit(m, ")");
-                text_lit(rem, "migrate to a host whose CPU and kernel offer the guest's vCPU features, "
-                              "or start the guest with those features off");
-                break;
-        case REASON_SOURCE_SKIPPED:
-                text_lit(m, "the source itself cannot run this vCPU configuration");
-                text_lit(rem, "compare a configuration the source host can run");
-                break;
-        case REASON_SVE_LENGTHS:
-                text_lit(m, "the destination does not offer every SVE vector length the guest uses");
-                text_lit(rem, "migrate to a host with the same SVE vector lengths (same CPU model), "
-                              "or start the guest with fewer vector lengths");
-                break;
-        case REASON_FEATURES_DIFFER:
-                text_lit(m, "QEMU's -cpu host on the destination would build other vCPU features or SVE vector lengths (");
-                text_put_clean(m, x->d ? x->d->name : "?");
-                text_lit(m, ") than the source's (");
-                text_put_clean(m, x->s ? x->s->name : "?");
-                text_lit(m, ")");
-                text_lit(rem, "pin the destination's vCPU features to the source's with the -cpu properties listed "
-                              "under adjustments (the kvmregs hook applies them)");
-                break;
-        case REASON_COUNT:
-                text_lit(m, "the source sends ");
-                text_dec(m, (int64_t) f->src_value);
-                text_lit(m, " cpreg entries, the destination has ");
-                text_dec(m, (int64_t) f->dst_value);
-                text_lit(m, ": QEMU fails with 'Failed to load cpu:cpreg_vmstate_array_len'");
-                text_lit(rem, "migrate to a host with the same kernel series (or a newer one) and the same vCPU features");
-                break;
-        case REASON_NOT_ON_DEST:
-                text_lit(m, "the destination kernel does not list this register: QEMU's cpu_post_load fails");
-                if (dst_older) {
-                        text_lit(rem, "upgrade the destination kernel to at least ");
-                        text_kernel(rem, x->src_kernel);
-                        text_lit(rem, " so that the register exists, or migrate to a host with the same kernel series");
-                } else
-                        text_lit(rem, "migrate to a host with the same kernel series and vCPU features");
-                break;
-        case REASON_DROPPED:
-                text_lit(m, "above the destination's highest register: QEMU drops it silently and the guest loses its value");
-                text_lit(rem, "migrate to a host with the same kernel series if the guest depends on this register");
-                break;
-        case REASON_DEST_ONLY:
-                text_lit(m, "only the destination has it: it keeps the destination's reset value");
-                if (f->has_dst_value) {
-                        text_lit(m, " ");
-                        text_hex(m, f->dst_value);
-                }
-                text_lit(rem, "none needed");
-                break;
-        case REASON_BAD_SIZE:
-                text_lit(m, "QEMU cannot carry a register of this size (only U32/U64) and refuses to run the vCPU on the ");
-                text_put(m, pd->extra ? "source" : "destination");
-                text_lit(rem, "use a QEMU and kernel pair that support this vCPU configuration");
-                break;
-        case REASON_IMP_ID:
-                text_lit(m, "invariant on the destination (");
-                text_values(m, f);
-                text_lit(m, "): KVM_SET_ONE_REG refused");
-                text_lit(rem, "the CPUs differ (MIDR): migrate only between hosts of the same CPU model");
-                break;
-        case REASON_ID_EQUAL:
-        case REASON_ID_NO_TABLE:
-        case REASON_CACHE_EQUAL:
-                text_lit(m, "the destination kernel takes only its own value (");
-                text_values(m, f);
-                if (f->field) {
-                        text_lit(m, "; ");
-                        text_field(m, f);
-                }
-                text_lit(m, "): KVM_SET_ONE_REG refused");
-                if (is_vh_field(f))
-                        text_put(rem, REMEDY_KVM_MODE);
-                else if (pd->reason == REASON_CACHE_EQUAL)
-                        text_lit(rem, "the cache description differs: migrate between hosts of the same CPU model and kernel "
-                                      "series (kernels from 6.3 accept other cache geometries)");
-                else if (dst_older)
-                        text_lit(rem, "migrate to a host with the same kernel series and CPU model (newer kernels "
-                                      "accept lower ID values), or pin the guest's CPU features");
-                else
-                        text_lit(rem, "migrate only between hosts of the same CPU model and kernel series, "
-                                      "or pin the guest's CPU features");
-                break;
-        case REASON_ID_FIELD_UNSAFE:
-        case REASON_ID_NOT_WRITABLE:
-                text_lit(m, "the destination refuses ");
-                if (f->field) {
-                        text_field(m, f);
-                        if (pd->reason == REASON_ID_FIELD_UNSAFE) {
-                                text_lit(m, ": the field is ");
-                                text_put(m, field_rule_name(f->rule));
-                        } else
-                                text_lit(m, ": not writable there");
-                } else {
-                        text_lit(m, "differing bits ");
-                        text_hex(m, pd->extra);
-                        text_lit(m, " outside its writable fields");
-                }
-                text_lit(m, " (");
-                text_values(m, f);
-                text_lit(m, ")");
-                if (is_vh_field(f))
-                        text_put(rem, REMEDY_KVM_MODE);
-                else if (pd->reason == REASON_ID_FIELD_UNSAFE)
-                        text_lit(rem, "the guest saw a feature the destination CPU lacks: migrate to a host of the same "
-                                      "or a newer CPU model, or pin the guest's CPU features");
-                else
-                        text_lit(rem, "the destination kernel cannot change this field: migrate between hosts of the same "
-                                      "CPU model, or upgrade the destination kernel to one that makes the field writable");
-                break;
-        case REASON_ID_RAZ:
-                text_lit(m, "hidden (reads as zero) for the destination vCPU, which accepts only 0 (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "give the destination vCPU the same features (e.g. SVE) or migrate to a host that has them");
-                break;
-        case REASON_DEBUGVER:
-                text_lit(m, "a debug architecture below Armv8 is refused (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "the source state is not valid for KVM: re-create the guest on a supported host");
-                break;
-        case REASON_PERFMON:
-        case REASON_PMU_MISMATCH:
-                text_lit(m, "the PMU version does not match the destination vCPU's PMU (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "give the source and the destination vCPU the same PMU setting (pmu=on/off)");
-                break;
-        case REASON_CSV:
-                text_lit(m, "promises a Spectre/Meltdown immunity (CSV2/CSV3) the destination host lacks (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "migrate to a host of the same CPU model");
-                break;
-        case REASON_CLIDR_INVALID:
-                text_lit(m, "a cache hierarchy the destination refuses (RES0 bits, or no IDC on the host) (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "migrate between hosts of the same CPU model");
-                break;
-        case REASON_CCSIDR_LINE:
-                text_lit(m, "a cache line shorter than the destination's minimum (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "migrate between hosts of the same CPU model");
-                break;
-        case REASON_PSCI:
-                text_lit(m, "the destination kernel does not implement this PSCI version (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "upgrade the destination kernel to a series at least as new as the source's, "
-                              "or migrate to a host with the same kernel series");
-                break;
-        case REASON_WORKAROUND:
-                text_lit(m, "the guest was promised a better Spectre mitigation state than the destination host has (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "migrate to a host of the same CPU model (the mitigation state follows the CPU)");
-                break;
-        case REASON_BMAP:
-                text_lit(m, "hypercall services the destination kernel does not offer: bits ");
-                text_hex(m, pd->extra);
-                text_lit(m, " (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "upgrade the destination kernel, or clear those bits on the source before the guest starts");
-                break;
-        case REASON_NK_PMU_PAIR:
-                text_lit(m, "accepted, but this kernel applies the PMU SET/CLR pair like guest writes: ");
-                if (f->has_src_value) {
-                        text_lit(m, "written ");
-                        text_hex(m, f->src_value);
-                        text_lit(m, ", restored ");
-                        text_hex(m, f->dst_value);
-                } else
-                        text_lit(m, "the guest's counter enables/overflow flags do not survive");
-                text_lit(rem, "upgrade the destination kernel to one with the PMU set/clear fix (as 7.2 has); "
-                              "a guest not using the PMU is unaffected");
-                break;
-        case REASON_NK_PMU_MASKED:
-                text_lit(m, "accepted, but only the bits of counters the vCPU has are kept (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "none needed: the guest has no such counters");
-                break;
-        case REASON_NK_PMCR:
-                text_lit(m, "accepted, but the kernel keeps only the control bits and its own counter count N (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "none needed unless the guest relies on PMCR_EL0's identification bits or more counters: "
-                              "then migrate to a host with the same kernel series and CPU");
-                break;
-        case REASON_NK_WRITE_ONLY:
-                text_lit(m, "accepted; a write-only register that reads as zero (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "none needed");
-                break;
-        case REASON_NK_COUNTER_WIDTH:
-                text_lit(m, "accepted, but the destination vCPU's event counters are 32 bits wide (no PMUv3p5): the "
-                            "upper half is lost (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "none needed for 32-bit counting; else migrate to a host whose PMU has 64-bit counters");
-                break;
-        case REASON_NK_AARCH32:
-                text_lit(m, "accepted but ignored: the destination CPU has no AArch32 and its AArch32 ID registers read as zero (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "none for 64-bit guests; a guest using AArch32 needs a host with AArch32");
-                break;
-        case REASON_NK_WORKAROUND:
-                text_lit(m, "accepted, but reads back the destination's own mitigation state (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "none needed: the guest sees the destination host's state");
-                break;
-        case REASON_NK_PMUVER_IMPDEF:
-                text_lit(m, "accepted, with the IMPLEMENTATION DEFINED PMU version rewritten to 0 (");
-                text_values(m, f);
-                text_lit(m, ")");
-                text_lit(rem, "none needed");
-                break;
-        case REASON_NONE:
-        default:
-                text_values(m, f);
-                text_lit(rem, "none");
-                break;
-        }
+        text_expand(m, alt ? rt->message_alt : rt->message, pd, x);
+        if (rt->vh_remedy && is_vh_field(f))
+                text_put(rem, REMEDY_KVM_MODE);
+        else
+                text_expand(rem, dst_older && rt->remedy_older ? rt->remedy_older : rt->remedy, pd, x);
         text_end(m);
         text_end(rem);
 }
