@@ -287,3 +287,54 @@ int doc_parse(const char *data, size_t size, int max_depth, json_object **ret, P
         *ret = root;
         return 0;
 }
+
+int doc_strv(json_object *a, const char *path, size_t max, const char *what, char ***ret, size_t *ret_n,
+             ProfileError *e) {
+        char child[DOC_PATH_SIZE];
+        size_t n;
+        int r;
+
+        r = doc_array_check(a, path, max, what, e);
+        if (r < 0)
+                return r;
+        n = json_object_array_length(a);
+        *ret = calloc(n + 1, sizeof(char *));
+        *ret_n = 0;
+        if (!*ret)
+                return doc_oom(e, path);
+        for (size_t i = 0; i < n; i++) {
+                doc_path_index(child, path, i);
+                r = doc_string_dup(json_object_array_get_idx(a, i), child, false, &(*ret)[i], e);
+                if (r < 0)
+                        return r;
+                *ret_n = i + 1;
+        }
+        return 0;
+}
+
+json_object *doc_hex_new(uint64_t v) {
+        char buf[24];
+
+        snprintf(buf, sizeof(buf), "0x%016" PRIx64, v);
+        return json_object_new_string(buf);
+}
+
+bool doc_add(json_object *obj, const char *key, json_object *val) {
+        if (!val)
+                return false;
+        if (json_object_object_add(obj, key, val) < 0) {
+                json_object_put(val);
+                return false;
+        }
+        return true;
+}
+
+bool doc_append(json_object *array, json_object *val) {
+        if (!val)
+                return false;
+        if (json_object_array_add(array, val) < 0) {
+                json_object_put(val);
+                return false;
+        }
+        return true;
+}

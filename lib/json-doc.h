@@ -34,6 +34,10 @@ int doc_string_dup(json_object *o, const char *path, bool allow_empty, char **re
 /* A member of a JSON object into *ret (NULL if absent); -EINVAL if required and missing. */
 int doc_member(json_object *obj, const char *path, const char *key, bool required,
                json_object **ret, char child[DOC_PATH_SIZE], ProfileError *e);
+/* An array of at most max non-empty strings (what: for the error) into a NULL-terminated, malloc'd
+ * vector; *ret_n counts what is in it even on failure, so that the caller frees it whole. */
+int doc_strv(json_object *a, const char *path, size_t max, const char *what, char ***ret, size_t *ret_n,
+             ProfileError *e);
 int doc_object_check(json_object *o, const char *path, ProfileError *e);
 int doc_array_check(json_object *o, const char *path, size_t max, const char *what, ProfileError *e);
 
@@ -45,3 +49,11 @@ size_t doc_utf8_invalid_offset(const char *data, size_t size);
  * strict UTF-8, no NUL, nothing but white space after it. -EINVAL, -E2BIG (size, depth), -ENOMEM.
  */
 int doc_parse(const char *data, size_t size, int max_depth, json_object **ret, ProfileError *e);
+
+/* ---- writing ---- */
+
+/* "0x" and 16 lower-case hex digits. NULL on ENOMEM. */
+json_object *doc_hex_new(uint64_t v);
+/* Adds val to obj under key, or to the array; consumes val (NULL: ENOMEM before). false on ENOMEM. */
+bool doc_add(json_object *obj, const char *key, json_object *val);
+bool doc_append(json_object *array, json_object *val);

@@ -169,26 +169,17 @@ static int named_ints_parse(json_object *o, const char *path, NamedInt **ret, si
 
 static int features_parse(json_object *o, const char *path, VcpuConfig *c, ProfileError *e) {
         char child[DOC_PATH_SIZE];
-        size_t n;
         int r;
 
-        r = doc_array_check(o, path, PROFILE_MAX_FEATURES, "features", e);
+        r = doc_strv(o, path, PROFILE_MAX_FEATURES, "features", &c->features, &c->n_features, e);
         if (r < 0)
                 return r;
-        n = json_object_array_length(o);
-        c->features = calloc(n + 1, sizeof(char *));
-        if (!c->features)
-                return doc_oom(e, path);
-        for (size_t i = 0; i < n; i++) {
-                doc_path_index(child, path, i);
-                r = doc_string_dup(json_object_array_get_idx(o, i), child, false, &c->features[i], e);
-                if (r < 0)
-                        return r;
-                c->n_features = i + 1;
+        for (size_t i = 1; i < c->n_features; i++)
                 for (size_t j = 0; j < i; j++)
-                        if (strcmp(c->features[j], c->features[i]) == 0)
+                        if (strcmp(c->features[j], c->features[i]) == 0) {
+                                doc_path_index(child, path, i);
                                 return doc_error(e, -EINVAL, child, "feature \"%s\" given twice", c->features[i]);
-        }
+                        }
         return 0;
 }
 

@@ -150,23 +150,6 @@ int report_print(const Report *r, FILE *f, bool verbose) {
         return ferror(f) ? -EIO : 0;
 }
 
-static bool add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return false;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return false;
-        }
-        return true;
-}
-
-static json_object *hex_new(uint64_t v) {
-        char buf[24];
-
-        snprintf(buf, sizeof(buf), "0x%016" PRIx64, v);
-        return json_object_new_string(buf);
-}
-
 static json_object *finding_to_json(const Finding *x) {
         json_object *o = json_object_new_object();
         char name[REG_NAME_MAX];
@@ -174,26 +157,26 @@ static json_object *finding_to_json(const Finding *x) {
 
         if (!o)
                 return NULL;
-        ok = add(o, "kind", json_object_new_string(finding_kind_name(x->kind))) &&
-             add(o, "severity", json_object_new_string(severity_name(x->severity))) &&
-             add(o, "fatal", json_object_new_boolean(x->severity == SEVERITY_FATAL));
+        ok = doc_add(o, "kind", json_object_new_string(finding_kind_name(x->kind))) &&
+             doc_add(o, "severity", json_object_new_string(severity_name(x->severity))) &&
+             doc_add(o, "fatal", json_object_new_boolean(x->severity == SEVERITY_FATAL));
         if (ok && x->reg)
-                ok = add(o, "register", json_object_new_string(reg_id_name(x->reg, name, sizeof(name)))) &&
-                     add(o, "id", hex_new(x->reg));
+                ok = doc_add(o, "register", json_object_new_string(reg_id_name(x->reg, name, sizeof(name)))) &&
+                     doc_add(o, "id", doc_hex_new(x->reg));
         if (ok && x->has_src_value)
-                ok = add(o, "src_value", hex_new(x->src_value));
+                ok = doc_add(o, "src_value", doc_hex_new(x->src_value));
         if (ok && x->has_dst_value)
-                ok = add(o, "dst_value", hex_new(x->dst_value));
+                ok = doc_add(o, "dst_value", doc_hex_new(x->dst_value));
         if (ok && x->field)
-                ok = add(o, "field", json_object_new_string(x->field)) &&
-                     add(o, "shift", json_object_new_int(x->field_shift)) &&
-                     add(o, "width", json_object_new_int(x->field_width)) &&
-                     add(o, "rule", json_object_new_string(field_rule_name(x->rule))) &&
-                     add(o, "src_field", json_object_new_int64(x->src_field)) &&
-                     add(o, "dst_field", json_object_new_int64(x->dst_field));
+                ok = doc_add(o, "field", json_object_new_string(x->field)) &&
+                     doc_add(o, "shift", json_object_new_int(x->field_shift)) &&
+                     doc_add(o, "width", json_object_new_int(x->field_width)) &&
+                     doc_add(o, "rule", json_object_new_string(field_rule_name(x->rule))) &&
+                     doc_add(o, "src_field", json_object_new_int64(x->src_field)) &&
+                     doc_add(o, "dst_field", json_object_new_int64(x->dst_field));
         if (ok)
-                ok = add(o, "message", json_object_new_string(x->message ? x->message : "")) &&
-                     add(o, "remedy", json_object_new_string(x->remedy ? x->remedy : ""));
+                ok = doc_add(o, "message", json_object_new_string(x->message ? x->message : "")) &&
+                     doc_add(o, "remedy", json_object_new_string(x->remedy ? x->remedy : ""));
         if (!ok) {
                 json_object_put(o);
                 return NULL;
@@ -213,36 +196,28 @@ char *report_to_json(const Report *r, bool pretty) {
         o = json_object_new_object();
         if (!o)
                 return NULL;
-        ok = add(o, "verdict", json_object_new_string(verdict_name(r->verdict))) &&
-             add(o, "config", json_object_new_string(r->config ? r->config : "")) &&
-             add(o, "dst_config", json_object_new_string(r->dst_config ? r->dst_config : "")) &&
-             add(o, "src_count", json_object_new_int64((int64_t) r->src_count)) &&
-             add(o, "dst_count", json_object_new_int64((int64_t) r->dst_count)) &&
-             add(o, "src_digest", json_object_new_string(r->src_digest)) &&
-             add(o, "dst_digest", json_object_new_string(r->dst_digest));
+        ok = doc_add(o, "verdict", json_object_new_string(verdict_name(r->verdict))) &&
+             doc_add(o, "config", json_object_new_string(r->config ? r->config : "")) &&
+             doc_add(o, "dst_config", json_object_new_string(r->dst_config ? r->dst_config : "")) &&
+             doc_add(o, "src_count", json_object_new_int64((int64_t) r->src_count)) &&
+             doc_add(o, "dst_count", json_object_new_int64((int64_t) r->dst_count)) &&
+             doc_add(o, "src_digest", json_object_new_string(r->src_digest)) &&
+             doc_add(o, "dst_digest", json_object_new_string(r->dst_digest));
 
         counts = ok ? json_object_new_object() : NULL;
-        ok = ok && add(o, "counts", counts);
+        ok = ok && doc_add(o, "counts", counts);
         for (unsigned i = 0; ok && i < 4; i++)
-                ok = add(counts, severity_name((Severity) i), json_object_new_int64((int64_t) n[i]));
+                ok = doc_add(counts, severity_name((Severity) i), json_object_new_int64((int64_t) n[i]));
 
         adjustments = ok ? json_object_new_array() : NULL;
-        ok = ok && add(o, "adjustments", adjustments);
-        for (size_t i = 0; ok && i < r->n_adjustments; i++) {
-                json_object *a = json_object_new_string(r->adjustments[i]);
-                ok = a && json_object_array_add(adjustments, a) == 0;
-                if (!ok)
-                        json_object_put(a);
-        }
+        ok = ok && doc_add(o, "adjustments", adjustments);
+        for (size_t i = 0; ok && i < r->n_adjustments; i++)
+                ok = doc_append(adjustments, json_object_new_string(r->adjustments[i]));
 
         findings = ok ? json_object_new_array() : NULL;
-        ok = ok && add(o, "findings", findings);
-        for (size_t i = 0; ok && i < r->n_findings; i++) {
-                json_object *x = finding_to_json(&r->findings[i]);
-                ok = x && json_object_array_add(findings, x) == 0;
-                if (!ok)
-                        json_object_put(x);
-        }
+        ok = ok && doc_add(o, "findings", findings);
+        for (size_t i = 0; ok && i < r->n_findings; i++)
+                ok = doc_append(findings, finding_to_json(&r->findings[i]));
 
         if (ok) {
                 const char *t = json_object_to_json_string_ext(
@@ -657,25 +632,7 @@ static int findings_parse(json_object *a, const char *path, Report *rep, Profile
 }
 
 static int adjustments_parse(json_object *a, const char *path, Report *rep, ProfileError *e) {
-        char child[DOC_PATH_SIZE];
-        size_t n;
-        int r;
-
-        r = doc_array_check(a, path, REPORT_MAX_ADJUSTMENTS, "adjustments", e);
-        if (r < 0)
-                return r;
-        n = json_object_array_length(a);
-        rep->adjustments = calloc(n ? n : 1, sizeof(char *));
-        if (!rep->adjustments)
-                return doc_oom(e, path);
-        for (size_t i = 0; i < n; i++) {
-                doc_path_index(child, path, i);
-                r = doc_string_dup(json_object_array_get_idx(a, i), child, false, &rep->adjustments[i], e);
-                if (r < 0)
-                        return r;
-                rep->n_adjustments++;
-        }
-        return 0;
+        return doc_strv(a, path, REPORT_MAX_ADJUSTMENTS, "adjustments", &rep->adjustments, &rep->n_adjustments, e);
 }
 
 static int digest_parse(json_object *o, const char *key, char ret[PROFILE_DIGEST_HEX + 1], ProfileError *e) {
