@@ -3,17 +3,17 @@ noinst_LTLIBRARIES += ctl/libkvmregs-busclient.la
 ctl_libkvmregs_busclient_la_SOURCES = ctl/busclient.c ctl/busclient.h
 nodist_ctl_libkvmregs_busclient_la_SOURCES = dbus/kvmregs-bus.h
 ctl_libkvmregs_busclient_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/dbus
-ctl_libkvmregs_busclient_la_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JSONC_CFLAGS)
-ctl_libkvmregs_busclient_la_LIBADD = lib/libkvmregs.la $(DBUS_LIBS) $(JSONC_LIBS)
+ctl_libkvmregs_busclient_la_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS)
+ctl_libkvmregs_busclient_la_LIBADD = lib/libkvmregs.la $(SYSTEMD_LIBS) $(JSONC_LIBS)
 BUSCLIENT_CPPFLAGS = -I$(top_srcdir)/ctl -I$(top_builddir)/dbus
 
 bin_PROGRAMS += kvmregsctl
 kvmregsctl_SOURCES = ctl/kvmregsctl.c ctl/ctl.h ctl/ctl-common.c ctl/ctl-show.c \
 	ctl/ctl-compare.c ctl/ctl-bus.c ctl/ctl-libvirt.c ctl/ctl-fleet.c
 kvmregsctl_CPPFLAGS = $(AM_CPPFLAGS) $(BUSCLIENT_CPPFLAGS) $(VIRT_CPPFLAGS)
-kvmregsctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(DBUS_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
+kvmregsctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
 kvmregsctl_LDADD = ctl/libkvmregs-busclient.la libvirt/libkvmregs-virt.la lib/libkvmregs.la \
-	$(JSONC_LIBS) $(DBUS_LIBS) $(LIBVIRT_LIBS) $(LIBXML_LIBS)
+	$(JSONC_LIBS) $(LIBVIRT_LIBS) $(LIBXML_LIBS)
 
 # kvmregsctl's manual page (docs/kvmregsctl.md is the full reference).
 dist_man1_MANS = docs/kvmregsctl.1
