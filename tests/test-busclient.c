@@ -11,7 +11,9 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -238,6 +240,11 @@ static void test_ssh_address(void) {
         CHECK_STR(a, "unixexec:path=ssh,argv0=ssh,argv1=-xT,argv2=--,argv3=hostB,"
                      "argv4=systemd-stdio-bridge%20--bus-path%3dunix%3apath%3d/run/x");
         free(a);
+        /* sd-bus's escaping: only [A-Za-z0-9_-/.] bare (libdbus would leave '*' and '\\' bare too) */
+        a = busclient_ssh_address("h", "a*b\\c,d;e%f=g h\xc3\xa9", NULL);
+        CHECK_STR(a, "unixexec:path=ssh,argv0=ssh,argv1=-xT,argv2=--,argv3=h,"
+                     "argv4=a%2ab%5cc%2cd%3be%25f%3dg%20h%c3%a9");
+        free(a);
         CHECK(busclient_ssh_address("", NULL, NULL) == NULL);
         CHECK(busclient_ssh_address(NULL, NULL, NULL) == NULL);
 }
@@ -304,12 +311,17 @@ static void test_service(const char *expected_profile, const char *addr) {
         free(json);
         json = NULL;
 
+        CHECK_INT(busclient_last_error(c), BUSCLIENT_ERROR_NONE);
         CHECK_INT(busclient_get_config(c, "nosuch", &json, &err), -ENOENT);
         CHECK(err && strstr(err, "UnknownConfig"));
+        CHECK_INT(busclient_last_error(c), BUSCLIENT_ERROR_UNKNOWN_CONFIG);
         CHECK_INT(busclient_get_config(c, "notready", &json, &err), -EAGAIN);
         CHECK(err && strstr(err, "No profile: probing"));
+        CHECK_INT(busclient_last_error(c), BUSCLIENT_ERROR_NOT_READY);
         CHECK_INT(busclient_get_config(c, "fails", &json, &err), -EIO);
         CHECK(err && strstr(err, "org.kvmregs.Error.Failed: probe failed"));
+        /* not kvmregsd's error name (that is org.kvmregs.Profile1.Error.Failed) */
+        CHECK_INT(busclient_last_error(c), BUSCLIENT_ERROR_OTHER);
         CHECK_INT(busclient_get_config(c, "garbage", &json, &err), -EBADMSG);
         CHECK_INT(busclient_get_config(c, "array", &json, &err), -EBADMSG);
         CHECK_INT(busclient_get_config(c, "trailing", &json, &err), -EBADMSG);
@@ -317,12 +329,19 @@ static void test_service(const char *expected_profile, const char *addr) {
         CHECK(err && strstr(err, "signature 'u'"));
         CHECK_INT(busclient_get_config(c, "twostrings", &json, &err), -EBADMSG);
         CHECK_INT(busclient_get_config(c, "\xff\xfe", &json, &err), -EINVAL);
+        CHECK(err && strstr(err, "UTF-8"));
+        CHECK_INT(busclient_last_error(c), BUSCLIENT_ERROR_NONE);
+        /* UTF-8 sd-bus refuses too: a surrogate, a noncharacter (U+FFFE), an overlong NUL */
+        CHECK_INT(busclient_get_config(c, "\xed\xa0\x80", &json, &err), -EINVAL);
+        CHECK_INT(busclient_get_config(c, "a\xef\xbf\xbe", &json, &err), -EINVAL);
+        CHECK_INT(busclient_get_config(c, "\xc0\x80", &json, &err), -EINVAL);
         CHECK(json == NULL);
 
         t0 = now();
         CHECK_INT(busclient_get_config(c, "slow", &json, &err), -ETIMEDOUT);
         CHECK(now() - t0 < 1.8);
         CHECK(err && strstr(err, "700 ms"));
+        CHECK_INT(busclient_last_error(c), BUSCLIENT_ERROR_OTHER);
         /* The late answer to the timed-out call must not be taken for the next one's. */
         sleep(2);
         CHECK_INT(busclient_get_config(c, "base", &json, &err), 0);
@@ -367,7 +386,222 @@ static void test_service(const char *expected_profile, const char *addr) {
         value = NULL;
         CHECK_INT(busclient_get_property(c, "Weird", &value, &err), -EBADMSG);
         CHECK(value == NULL);
+        CHECK_INT(busclient_get_property(c, "\xff", &value, &err), -EINVAL);
+        CHECK(value == NULL);
 
+        free(err);
+        busclient_free(c);
+}
+
+/* Addresses that are not addresses: a usage error (-EINVAL), not "cannot connect". */
+static void test_bad_address(void) {
+        const char *bad[] = { "garbage", "", "unix:nothing=1", "unix:path=/x%zz", "nosuchtransport:path=/x",
+                              "unix:path", "unixexec:argv1=x" };
+        BusClient *c = NULL;
+        char *err = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                int r = busclient_new(bad[i], 1000, &c, &err);
+
+                if (r != -EINVAL)
+                        fprintf(stderr, "address '%s': %d (%s)\n", bad[i], r, err ? err : "");
+                CHECK_INT(r, -EINVAL);
+                CHECK(c == NULL);
+                CHECK(err != NULL);
+                free(err);
+                err = NULL;
+        }
+}
+
+static int listen_unix(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return -errno;
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* A "bus" that authenticates anyone and then never answers Hello. */
+static void run_mute_bus(int lfd) {
+        char buf[512];
+        size_t n = 0;
+        int fd = accept(lfd, NULL, NULL);
+
+        if (fd < 0)
+                _exit(1);
+        for (;;) {
+                ssize_t k = read(fd, buf + n, sizeof(buf) - 1 - n);
+                char *eol;
+
+                if (k <= 0)
+                        _exit(0);
+                n += (size_t) k;
+                buf[n] = '\0';
+                while ((eol = strstr(buf, "\r\n"))) {
+                        char *line = buf[0] == '\0' ? buf + 1 : buf;   /* the credentials byte */
+                        const char *answer = NULL;
+
+                        *eol = '\0';
+                        if (strncmp(line, "AUTH EXTERNAL ", 14) == 0 || strcmp(line, "DATA") == 0)
+                                answer = "OK 0123456789abcdef0123456789abcdef\r\n";
+                        else if (strcmp(line, "AUTH EXTERNAL") == 0)
+                                answer = "DATA\r\n";
+                        else if (strcmp(line, "NEGOTIATE_UNIX_FD") == 0)
+                                answer = "AGREE_UNIX_FD\r\n";
+                        else if (strcmp(line, "BEGIN") == 0)
+                                for (;;)        /* Hello and whatever follows: never answered */
+                                        if (read(fd, buf, sizeof(buf)) <= 0)
+                                                _exit(0);
+                        if (answer && write(fd, answer, strlen(answer)) < 0)
+                                _exit(1);
+                        n -= (size_t) (eol + 2 - buf);
+                        memmove(buf, eol + 2, n + 1);
+                }
+        }
+}
+
+/* Peers that never let the connection become ready: bounded by the client's timeout. */
+static void test_silent_peers(void) {
+        char path[300], addr[320];
+        BusClient *c = NULL;
+        char *err = NULL;
+        pid_t pid;
+        int fd, r;
+
+        /* A socket that accepts (the kernel's backlog) and never authenticates. */
+        snprintf(path, sizeof(path), "%s/deaf", tmpdir);
+        snprintf(addr, sizeof(addr), "unix:path=%s", path);
+        fd = listen_unix(path);
+        CHECK(fd >= 0);
+        r = busclient_new(addr, 300, &c, &err);
+        CHECK_INT(r, -ETIMEDOUT);
+        CHECK(c == NULL);
+        CHECK(err && strstr(err, "300 ms"));
+        free(err);
+        err = NULL;
+        if (fd >= 0)
+                close(fd);
+        unlink(path);
+
+        /* A bus that authenticates us and never answers Hello. */
+        snprintf(path, sizeof(path), "%s/mute", tmpdir);
+        snprintf(addr, sizeof(addr), "unix:path=%s", path);
+        fd = listen_unix(path);
+        CHECK(fd >= 0);
+        if (fd < 0)
+                return;
+        pid = fork();
+        if (pid == 0)
+                run_mute_bus(fd);
+        close(fd);
+        r = busclient_new(addr, 300, &c, &err);
+        CHECK_INT(r, -ETIMEDOUT);
+        CHECK(c == NULL);
+        CHECK(err && strstr(err, "300 ms"));
+        free(err);
+        stop(&pid);
+        unlink(path);
+}
+
+/* A stopped kvmregsd: the bus lets us in, the call times out, and once it runs again the next
+ * call gets its own answer. */
+static void test_stopped_service(void) {
+        BusClient *c = NULL;
+        char *err = NULL, *json = NULL;
+
+        CHECK_INT(busclient_new(address, 300, &c, &err), 0);
+        if (!c)
+                return;
+        kill(service_pid, SIGSTOP);
+        CHECK_INT(busclient_get_profile(c, &json, &err), -ETIMEDOUT);
+        CHECK(json == NULL);
+        CHECK(err && strstr(err, "did not answer GetProfile within 300 ms"));
+        CHECK_INT(busclient_last_error(c), BUSCLIENT_ERROR_OTHER);
+        kill(service_pid, SIGCONT);
+        CHECK_INT(busclient_get_config(c, "base", &json, &err), 0);
+        CHECK_STR(json, "{\"configs\":[]}");
+        free(json);
+        free(err);
+        busclient_free(c);
+}
+
+/* busclient_ssh_address() as sd-bus reads it: a stand-in "ssh" first in PATH writes the argv it
+ * got, one per line, and runs the remote command here (the real bridge to our bus). */
+static void test_ssh_stand_in(void) {
+        char *args[] = { "-p", "2222", "-o", "ProxyCommand=nc -X 5 %h:%p;x,y", "-i", "/root/.ssh/id*key\\2", NULL };
+        char bin[300], ssh[320], log[320], bridge[400], expected[800], path_env[4096], *a, *saved_path;
+        BusClient *c = NULL;
+        char *err = NULL, *json = NULL, *got;
+        size_t size;
+        FILE *f;
+
+        snprintf(bin, sizeof(bin), "%s/bin", tmpdir);
+        snprintf(ssh, sizeof(ssh), "%s/ssh", bin);
+        snprintf(log, sizeof(log), "%s/ssh.argv", bin);
+        if (mkdir(bin, 0755) < 0 || !(f = fopen(ssh, "we"))) {
+                CHECK(!"cannot write the stand-in ssh");
+                return;
+        }
+        fputs("#!/bin/sh\n"
+              "for a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$(dirname \"$0\")/ssh.argv\"\n"
+              "while [ $# -gt 0 ] && [ \"$1\" != -- ]; do shift; done\n"
+              "shift 2\n"
+              "exec sh -c \"$*\"\n", f);
+        fclose(f);
+        chmod(ssh, 0755);
+
+        snprintf(bridge, sizeof(bridge), "systemd-stdio-bridge --bus-path=%s", address);
+        a = busclient_ssh_address("root@127.0.0.3", bridge, args);
+        CHECK(a != NULL);
+        saved_path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+        snprintf(path_env, sizeof(path_env), "%s:%s", bin, saved_path ? saved_path : "/usr/bin:/bin");
+        setenv("PATH", path_env, 1);
+        CHECK_INT(busclient_new(a, 2000, &c, &err), 0);
+        if (saved_path)
+                setenv("PATH", saved_path, 1);
+        free(saved_path);
+        if (c) {
+                CHECK_INT(busclient_get_config(c, "base", &json, &err), 0);
+                CHECK_STR(json, "{\"configs\":[]}");
+                free(json);
+                busclient_free(c);   /* ends the stand-in and its bridge */
+        }
+        /* every argument as given, the bridge command last and whole */
+        snprintf(expected, sizeof(expected),
+                 "-xT\n-p\n2222\n-o\nProxyCommand=nc -X 5 %%h:%%p;x,y\n-i\n/root/.ssh/id*key\\2\n--\n"
+                 "root@127.0.0.3\n%s\n", bridge);
+        got = read_all(log, &size);
+        CHECK_STR(got, expected);
+        free(got);
+        free(a);
+        free(err);
+        unlink(log);
+        unlink(ssh);
+        rmdir(bin);
+}
+
+/* The bus goes away under a connected client: -ECONNRESET, at once. */
+static void test_lost_connection(void) {
+        BusClient *c = NULL;
+        char *err = NULL, *json = NULL;
+
+        CHECK_INT(busclient_new(address, 1000, &c, &err), 0);
+        if (!c)
+                return;
+        stop(&service_pid);
+        stop(&bus_pid);
+        CHECK_INT(busclient_get_profile(c, &json, &err), -ECONNRESET);
+        CHECK(json == NULL);
+        CHECK(err != NULL);
+        CHECK_INT(busclient_last_error(c), BUSCLIENT_ERROR_NONE);
+        CHECK_INT(busclient_get_config(c, "base", &json, &err), -ECONNRESET);
         free(err);
         busclient_free(c);
 }
@@ -401,10 +635,13 @@ int main(void) {
         }
 
         test_no_bus();
+        test_bad_address();
+        test_silent_peers();
         test_no_service();
         r = start_service();
         CHECK_INT(r, 0);
         if (r == 0) {
+                test_stopped_service();
                 test_service(profile, address);
                 /* The same through a real unixexec: transport, as kvmregsctl reaches other hosts
                  * (ssh HOST systemd-stdio-bridge), minus the ssh. */
@@ -414,7 +651,9 @@ int main(void) {
                                  "unixexec:path=systemd-stdio-bridge,argv1=--bus-path%%3d%s", esc);
                         dbus_free(esc);
                         test_service(profile, bridge_address);
+                        test_ssh_stand_in();
                 }
+                test_lost_connection();
         }
 
         stop(&service_pid);
