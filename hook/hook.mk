@@ -32,6 +32,12 @@ TESTS += tests/test-hook.sh
 UNIT_TESTS += tests/test-hook.sh
 dist_check_SCRIPTS += tests/test-hook.sh
 
+# The daemon's CompareDomain, kvmregsctl check (offline) and the hook decide alike, case by
+# case over a corpus made from the recorded profiles (a private dbus-daemon, no libvirt).
+TESTS += tests/test-decide-agree.sh
+UNIT_TESTS += tests/test-decide-agree.sh
+dist_check_SCRIPTS += tests/test-decide-agree.sh
+
 noinst_PROGRAMS += bench/bench-hook
 BENCHMARKS += bench/bench-hook
 bench_bench_hook_SOURCES = bench/bench-hook.c
