@@ -4,7 +4,7 @@ libexec_PROGRAMS += kvmregs-hook
 kvmregs_hook_SOURCES = hook/kvmregs-hook.c hook/policy.c hook/policy.h hook/log.c hook/log.h \
 	hook/input.c hook/input.h hook/qemu-probe.c hook/qemu-probe.h
 kvmregs_hook_CPPFLAGS = $(AM_CPPFLAGS) $(BUSCLIENT_CPPFLAGS) $(VIRT_CPPFLAGS)
-kvmregs_hook_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(DBUS_CFLAGS) $(LIBXML_CFLAGS)
+kvmregs_hook_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(LIBXML_CFLAGS)
 kvmregs_hook_LDADD = ctl/libkvmregs-busclient.la libvirt/libkvmregs-virt.la lib/libkvmregs.la \
 	$(JSONC_LIBS) $(DBUS_LIBS) $(LIBXML_LIBS)
 

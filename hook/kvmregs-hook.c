@@ -17,14 +17,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "busclient.h"
 #include "domxml.h"
 #include "input.h"
 #include "log.h"
 #include "policy.h"
 #include "qemu-probe.h"
+#include "record.h"
 #include "util.h"
 
 #define MESSAGE_MAX_SIZE (64u * 1024u)  /* what virsh shows */
@@ -79,39 +78,6 @@ static void arm_watchdog(long ms) {
         watchdog_refuses = conf.mode == MODE_ENFORCE && conf.refuse_on_daemon_error;
         sigaction(SIGALRM, &sa, NULL);
         setitimer(ITIMER_REAL, &t, NULL);
-}
-
-/* The record's configuration name and source host name (json-c, depth-limited). */
-static int record_identity(const char *record_json, char **ret_config, char **ret_host) {
-        json_tokener *tok = json_tokener_new_ex(32);
-        json_object *root, *configs, *first, *name, *host = NULL, *hostname = NULL;
-        int r = -EINVAL;
-
-        if (!tok)
-                return -ENOMEM;
-        root = json_tokener_parse_ex(tok, record_json, (int) strlen(record_json));
-        if (!root || json_tokener_get_error(tok) != json_tokener_success)
-                goto out;
-        if (!json_object_is_type(root, json_type_object) ||
-            !json_object_object_get_ex(root, "configs", &configs) || !json_object_is_type(configs, json_type_array) ||
-            json_object_array_length(configs) != 1 || !(first = json_object_array_get_idx(configs, 0)) ||
-            !json_object_object_get_ex(first, "name", &name) || !json_object_is_type(name, json_type_string) ||
-            json_object_get_string_len(name) == 0 || json_object_get_string_len(name) > 64)
-                goto out;
-        /* the source host's name: in "host" or at the top level */
-        if ((json_object_object_get_ex(root, "host", &host) && json_object_is_type(host, json_type_object) &&
-             json_object_object_get_ex(host, "hostname", &hostname)) ||
-            json_object_object_get_ex(root, "hostname", &hostname)) {
-                if (!json_object_is_type(hostname, json_type_string) || json_object_get_string_len(hostname) > 255)
-                        hostname = NULL;
-        }
-        *ret_config = strdup(json_object_get_string(name));
-        *ret_host = hostname ? strdup(json_object_get_string(hostname)) : NULL;
-        r = *ret_config ? 0 : -ENOMEM;
-out:
-        json_object_put(root);
-        json_tokener_free(tok);
-        return r;
 }
 
 /* ---- the decision ---- */
@@ -235,7 +201,7 @@ static int check_migration(void) {
                                                conf.refuse_on_missing_record ? "refusing" : "allowing", d->name,
                                                d->record_domain_uuid ? d->record_domain_uuid : "(none)",
                                                d->uuid ? d->uuid : "(none)"));
-        r = record_identity(d->record_json, &config, &source_host);
+        r = record_identity(d->record_json, strlen(d->record_json), &config, &source_host);
         if (r < 0)
                 return on_policy(true, "bad-record",
                                  strdup_printf("refusing migration of %s: its kvmregs record is not a guest record "
