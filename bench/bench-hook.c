@@ -3,7 +3,7 @@
  * What kvmregs-hook adds to a migration: the hook run as libvirt runs it (fork, exec, the
  * domain XML on stdin, wait) against the real kvmregsd on a private dbus-daemon serving a
  * recorded profile, N times; beside it, on the same bus, the bare D-Bus CompareDomain call
- * the hook makes, from this process (libdbus through busclient) and as a `busctl call`
+ * the hook makes, from this process (sd-bus through busclient) and as a `busctl call`
  * process, the older Compare call in process (what parsing the domain XML adds), and the
  * cost of starting any process (/bin/true). Prints p50/p90/p99/max in milliseconds.
  *

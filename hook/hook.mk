@@ -4,9 +4,9 @@ libexec_PROGRAMS += kvmregs-hook
 kvmregs_hook_SOURCES = hook/kvmregs-hook.c hook/policy.c hook/policy.h hook/log.c hook/log.h \
 	hook/input.c hook/input.h hook/qemu-probe.c hook/qemu-probe.h
 kvmregs_hook_CPPFLAGS = $(AM_CPPFLAGS) $(BUSCLIENT_CPPFLAGS) $(VIRT_CPPFLAGS)
-kvmregs_hook_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(LIBXML_CFLAGS)
+kvmregs_hook_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS)
 kvmregs_hook_LDADD = ctl/libkvmregs-busclient.la libvirt/libkvmregs-virt.la lib/libkvmregs.la \
-	$(JSONC_LIBS) $(DBUS_LIBS) $(LIBXML_LIBS)
+	$(JSONC_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS)
 
 kvmregsconfdir = $(sysconfdir)/kvmregs
 dist_kvmregsconf_DATA = etc/kvmregs.conf
@@ -42,5 +42,5 @@ noinst_PROGRAMS += bench/bench-hook
 BENCHMARKS += bench/bench-hook
 bench_bench_hook_SOURCES = bench/bench-hook.c
 bench_bench_hook_CPPFLAGS = $(AM_CPPFLAGS) $(BUSCLIENT_CPPFLAGS) $(VIRT_CPPFLAGS)
-bench_bench_hook_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(DBUS_CFLAGS)
-bench_bench_hook_LDADD = ctl/libkvmregs-busclient.la libvirt/libkvmregs-virt.la lib/libkvmregs.la $(LIBXML_LIBS) $(JSONC_LIBS) $(DBUS_LIBS)
+bench_bench_hook_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS)
+bench_bench_hook_LDADD = ctl/libkvmregs-busclient.la libvirt/libkvmregs-virt.la lib/libkvmregs.la $(LIBXML_LIBS) $(JSONC_LIBS) $(SYSTEMD_LIBS)
