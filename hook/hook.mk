@@ -1,8 +1,8 @@
 # kvmregs-hook, libvirt's qemu.d hook, and its configuration file.
 libexec_PROGRAMS += kvmregs-hook
-# One job a file: the decision (main), the policy file, the decision line, stdin, QEMU's properties.
+# One job a file: the decision (main), the policy file, the decision line, QEMU's properties.
 kvmregs_hook_SOURCES = hook/kvmregs-hook.c hook/policy.c hook/policy.h hook/log.c hook/log.h \
-	hook/input.c hook/input.h hook/qemu-probe.c hook/qemu-probe.h
+	hook/qemu-probe.c hook/qemu-probe.h
 kvmregs_hook_CPPFLAGS = $(AM_CPPFLAGS) $(BUSCLIENT_CPPFLAGS) $(VIRT_CPPFLAGS)
 kvmregs_hook_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS)
 kvmregs_hook_LDADD = ctl/libkvmregs-busclient.la libvirt/libkvmregs-virt.la lib/libkvmregs.la \

@@ -19,7 +19,6 @@
 
 #include "busclient.h"
 #include "domxml.h"
-#include "input.h"
 #include "log.h"
 #include "policy.h"
 #include "qemu-probe.h"
@@ -174,8 +173,8 @@ static int check_migration(void) {
         int r;
 
         /* timeout_ms from the start of the run */
-        r = input_read(STDIN_FILENO, DOMXML_MAX_SIZE,
-                       input_now_ms() - decision_elapsed_ms(&decision) + conf.timeout_ms, &xml, &size);
+        r = read_fd_bounded_until(STDIN_FILENO, DOMXML_MAX_SIZE,
+                                  monotonic_ms() - decision_elapsed_ms(&decision) + conf.timeout_ms, &xml, &size);
         if (r < 0)
                 return on_policy(true, "bad-input",
                                  r == -E2BIG ? strdup_printf("refusing migration: the domain XML is larger than %u bytes",

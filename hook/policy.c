@@ -86,43 +86,26 @@ static int policy_set(Policy *p, const char *key, const char *value) {
 
 int policy_load(Policy *p, const char *path, char **ret_error) {
         _cleanup_free_ char *data = NULL;
-        _cleanup_close_ int fd = -1;
         size_t size = 0;
         unsigned lineno = 0;
         char *line, *save = NULL;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                *ret_error = strdup_printf("cannot open %s: %s", path, strerror(errno));
-                return -errno;
+        r = read_file_bounded(path, POLICY_MAX_SIZE, &data, &size);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -E2BIG) {
+                *ret_error = strdup_printf("%s is larger than %u bytes", path, POLICY_MAX_SIZE);
+                return r;
         }
-        data = malloc(POLICY_MAX_SIZE + 1);
-        if (!data)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, data + size, POLICY_MAX_SIZE + 1 - size);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        *ret_error = strdup_printf("cannot read %s: %s", path, strerror(errno));
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-                if (size > POLICY_MAX_SIZE) {
-                        *ret_error = strdup_printf("%s is larger than %u bytes", path, POLICY_MAX_SIZE);
-                        return -E2BIG;
-                }
+        if (r < 0) {
+                *ret_error = strdup_printf("cannot read %s: %s", path, strerror(-r));
+                return r;
         }
-        data[size] = '\0';
 
         /* strtok_r would merge empty lines and miscount: split by hand */
         for (line = data; line; line = save) {
                 char *eq, *key, *value;
-                int r;
 
                 save = strchr(line, '\n');
                 if (save)

@@ -2,7 +2,6 @@
 /* The destination QEMU's CPU properties: asked of the emulator, cached per binary and CPU type. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -17,13 +16,6 @@
 #include "qemu-probe.h"
 #include "sha256.h"
 #include "util.h"
-
-static long now_ms(void) {
-        struct timespec now;
-
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        return now.tv_sec * 1000L + now.tv_nsec / 1000000L;
-}
 
 static bool emulator_is_trustworthy(const char *path, const struct stat *st) {
         /* We run it as root: only what root installed, like libvirt's own binaries. */
@@ -52,21 +44,11 @@ static char *cache_path(const char *cache_dir, const char *emulator, const struc
 
 static char *read_small_file(const char *path) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        ssize_t n;
+        char *text = NULL;
 
-        if (fd < 0)
+        if (fd < 0 || read_fd_bounded(fd, QEMU_PROBE_MAX_OUTPUT, &text, NULL) < 0)
                 return NULL;
-        buf = malloc(QEMU_PROBE_MAX_OUTPUT + 1);
-        if (!buf)
-                return NULL;
-        while ((n = read(fd, buf + size, QEMU_PROBE_MAX_OUTPUT - size)) > 0)
-                size += (size_t) n;
-        if (n < 0)
-                return NULL;
-        buf[size] = '\0';
-        return TAKE_PTR(buf);
+        return text;
 }
 
 static void write_cache(const char *path, const char *text) {
@@ -96,14 +78,10 @@ static int run_qemu_help(const char *emulator, const char *cpu_type, int timeout
         char *const envp[] = { (char *) "LC_ALL=C", (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
         posix_spawn_file_actions_t actions;
         int pipefd[2], status = 0, r;
-        size_t size = 0;
-        long deadline = now_ms() + timeout_ms;
+        int64_t deadline = monotonic_ms() + timeout_ms;
         pid_t pid;
 
         if (!arg)
-                return -ENOMEM;
-        out = malloc(QEMU_PROBE_MAX_OUTPUT + 1);
-        if (!out)
                 return -ENOMEM;
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;
@@ -120,29 +98,7 @@ static int run_qemu_help(const char *emulator, const char *cpu_type, int timeout
                 return -r;
         }
 
-        for (;;) {
-                struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
-                long left = deadline - now_ms();
-                ssize_t n;
-
-                if (left <= 0 || (r = poll(&p, 1, (int) left)) == 0) {
-                        r = -ETIMEDOUT;
-                        break;
-                }
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0) {
-                        r = -errno;
-                        break;
-                }
-                n = read(pipefd[0], out + size, QEMU_PROBE_MAX_OUTPUT - size);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0 || (size += (size_t) n) >= QEMU_PROBE_MAX_OUTPUT) {
-                        r = n < 0 ? -errno : 0;
-                        break;
-                }
-        }
+        r = read_fd_bounded_until(pipefd[0], QEMU_PROBE_MAX_OUTPUT, deadline, &out, NULL);
         close(pipefd[0]);
         if (r < 0)
                 kill(pid, SIGKILL);
@@ -153,12 +109,15 @@ static int run_qemu_help(const char *emulator, const char *cpu_type, int timeout
                                            timeout_ms);
                 return r;
         }
+        if (r == -E2BIG) {
+                *ret_error = strdup_printf("%s listed more than %u bytes of properties for %s", emulator,
+                                           QEMU_PROBE_MAX_OUTPUT, cpu_type);
+                return r;
+        }
         if (r < 0) {
                 *ret_error = strdup_printf("cannot read from %s: %s", emulator, strerror(-r));
                 return r;
         }
-        out[size] = '\0';
-
         /* "  name=<type>  - description": keep the names */
         size_t names_size = 0;
         FILE *f = open_memstream(&names, &names_size);

@@ -2,13 +2,49 @@
 /* Reading a whole file or descriptor, bounded (util.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <time.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "util.h"
 
+int64_t monotonic_ms(void) {
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Waits for fd to be readable until deadline_ms (negative: does not wait). 0, -ETIMEDOUT, -errno. */
+static int wait_readable(int fd, int64_t deadline_ms) {
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                int64_t left;
+                int r;
+
+                if (deadline_ms < 0)
+                        return 0;
+                left = deadline_ms - monotonic_ms();
+                if (left <= 0)
+                        return -ETIMEDOUT;
+                r = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int) left);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return -errno;
+                if (r == 0)
+                        return -ETIMEDOUT;
+                return 0;
+        }
+}
+
 int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_size) {
+        return read_fd_bounded_until(fd, max, -1, ret, ret_size);
+}
+
+int read_fd_bounded_until(int fd, size_t max, int64_t deadline_ms, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, allocated = 0;
         struct stat st;
@@ -24,6 +60,7 @@ int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_size) {
 
         for (;;) {
                 ssize_t n;
+                int r;
 
                 /* room for one byte over the limit, which tells a too-large pipe or growing file
                  * apart, and the NUL */
@@ -39,9 +76,13 @@ int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_size) {
                         buf = p;
                         allocated = want;
                 }
+                r = wait_readable(fd, deadline_ms);
+                if (r < 0)
+                        return r;
                 n = read(fd, buf + size, allocated - size - 1);
                 if (n < 0) {
-                        if (errno == EINTR)
+                        /* EAGAIN: a non-blocking fd, waited for by poll when there is a deadline */
+                        if (errno == EINTR || (errno == EAGAIN && deadline_ms >= 0))
                                 continue;
                         return -errno;
                 }

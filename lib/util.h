@@ -62,3 +62,9 @@ static inline char *strdup_printf(const char *fmt, ...) {
  */
 int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_size);
 int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_size);
+/* As read_fd_bounded(), waiting (poll) no later than deadline_ms (CLOCK_MONOTONIC milliseconds,
+ * monotonic_ms(); negative: no deadline): a writer that never closes is not waited for.
+ * -ETIMEDOUT then. */
+int read_fd_bounded_until(int fd, size_t max, int64_t deadline_ms, char **ret, size_t *ret_size);
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t monotonic_ms(void);
