@@ -121,7 +121,6 @@ int ctl_status(Ctl *ctl) {
         if (ctl->json) {
                 _cleanup_json_ json_object *o = json_object_new_object();
                 json_object *configs = json_object_new_array();
-                const char *s;
 
                 if (!o || !configs) {
                         json_object_put(configs);
@@ -135,13 +134,7 @@ int ctl_status(Ctl *ctl) {
                 for (char *save = NULL, *t = strtok_r(status.configs, ",", &save); t; t = strtok_r(NULL, ",", &save))
                         json_object_array_add(configs, json_object_new_string(t));
                 json_object_object_add(o, "configs", configs);
-                s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-                if (!s) {
-                        ctl_error("out of memory");
-                        return CTL_EXIT_USAGE;
-                }
-                puts(s);
-                return CTL_EXIT_OK;
+                return ctl_print_json(o) < 0 ? CTL_EXIT_USAGE : CTL_EXIT_OK;
         }
         printf("Service:  %s (%s)\n", KVMREGS_BUS_NAME, ctl->bus_address ? ctl->bus_address : "system bus");
         printf("State:    %s\n", status.state);
@@ -244,7 +237,8 @@ int ctl_remote_compare(Ctl *ctl, BusClient *bus, const char *where, const char *
                 worst = VERDICT_INCOMPATIBLE;
         if (ctl->json) {
                 json_object_object_add(all, "verdict", json_object_new_string(verdict_name(worst)));
-                puts(json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+                if (ctl_print_json(all) < 0)
+                        return CTL_EXIT_USAGE;
         } else {
                 printf("Result: %s (the worst of %zu compared configuration%s)\n", verdict_name(worst), n_compared,
                        n_compared == 1 ? "" : "s");

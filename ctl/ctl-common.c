@@ -162,3 +162,15 @@ int ctl_bus_connect(Ctl *ctl, const char *address, const char *where, BusClient 
         }
         return CTL_EXIT_OK;
 }
+
+int ctl_print_json(json_object *o) {
+        const char *s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)
+                          : NULL;
+
+        if (!s) {
+                ctl_error("out of memory");
+                return -ENOMEM;
+        }
+        puts(s);
+        return 0;
+}

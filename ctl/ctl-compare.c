@@ -130,17 +130,6 @@ json_object *ctl_report_json_object(const Report *r) {
         return s ? json_tokener_parse(s) : NULL;
 }
 
-static int print_json(json_object *o) {
-        const char *s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
-
-        if (!s) {
-                ctl_error("out of memory");
-                return -ENOMEM;
-        }
-        puts(s);
-        return 0;
-}
-
 int ctl_print_report(Ctl *ctl, const Report *r) {
         _cleanup_free_ char *text = NULL;
 
@@ -176,7 +165,7 @@ static int print_one(Ctl *ctl, const Report *r, const char *src_name, const char
         if (ctl->json) {
                 _cleanup_json_ json_object *o = ctl_report_json_object(r);
 
-                return print_json(o) < 0 ? CTL_EXIT_USAGE : ctl_exit_for_verdict(r->verdict);
+                return ctl_print_json(o) < 0 ? CTL_EXIT_USAGE : ctl_exit_for_verdict(r->verdict);
         }
         printf("%s -> %s, vCPU configuration %s", src_name, dst_name, r->config);
         if (r->dst_config && strcmp(r->dst_config, r->config) != 0)
@@ -224,7 +213,7 @@ static int print_comparison(Ctl *ctl, const Comparison *c, const char *src_name,
                         }
                         json_object_array_add(items, io);
                 }
-                return print_json(o) < 0 ? CTL_EXIT_USAGE : ctl_exit_for_verdict(c->verdict);
+                return ctl_print_json(o) < 0 ? CTL_EXIT_USAGE : ctl_exit_for_verdict(c->verdict);
         }
 
         printf("%s -> %s\n\n", src_name, dst_name);

@@ -199,7 +199,6 @@ static void fleet_print_text(Ctl *ctl, const Fleet *f) {
 static int fleet_print_json(Ctl *ctl, const Fleet *f) {
         _cleanup_json_ json_object *o = json_object_new_object();
         json_object *hosts = json_object_new_array(), *matrix = json_object_new_array(), *groups = json_object_new_array();
-        const char *s;
 
         if (!o || !hosts || !matrix || !groups) {
                 json_object_put(hosts);
@@ -240,13 +239,7 @@ static int fleet_print_json(Ctl *ctl, const Fleet *f) {
                                 json_object_array_add(members, json_object_new_string(f->labels[i]));
                 json_object_array_add(groups, members);
         }
-        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!s) {
-                ctl_error("out of memory");
-                return CTL_EXIT_USAGE;
-        }
-        puts(s);
-        return CTL_EXIT_OK;
+        return ctl_print_json(o) < 0 ? CTL_EXIT_USAGE : CTL_EXIT_OK;
 }
 
 int ctl_fleet(Ctl *ctl) {

@@ -318,14 +318,8 @@ int ctl_print_profile(Ctl *ctl, const Profile *p, const char *config) {
 
         if (ctl->json) {
                 _cleanup_json_ json_object *o = profile_json(p, c);
-                const char *s;
 
-                if (!o || !(s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE))) {
-                        ctl_error("out of memory");
-                        return CTL_EXIT_USAGE;
-                }
-                puts(s);
-                return CTL_EXIT_OK;
+                return ctl_print_json(o) < 0 ? CTL_EXIT_USAGE : CTL_EXIT_OK;
         }
 
         print_host(p);

@@ -80,6 +80,8 @@ int ctl_fleet(Ctl *ctl);
 
 /* ---- shared helpers (ctl-common.c) ---- */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints o as pretty JSON (the --json output of the views that are not a report); -ENOMEM, said. */
+int ctl_print_json(json_object *o);
 
 /* Reads at most max bytes of a file ("-": stdin); -E2BIG above; NUL-terminated. */
 int ctl_read_file(const char *path, size_t max, char **ret_data, size_t *ret_size);
