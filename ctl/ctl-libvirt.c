@@ -16,25 +16,8 @@
 #include "busclient.h"
 #include "ctl.h"
 #include "domxml.h"
+#include "virt-util.h"
 #include "util.h"
-
-/* libvirt prints every error itself unless told not to; we say them once, our way. */
-static void libvirt_quiet(void *userdata, virErrorPtr error) {
-}
-
-static const char *libvirt_message(void) {
-        const char *m = virGetLastErrorMessage();
-        return m && *m ? m : "unknown libvirt error";
-}
-
-static inline void virConnectClosep(virConnectPtr *c) {
-        if (*c)
-                virConnectClose(*c);
-}
-static inline void virDomainFreep(virDomainPtr *d) {
-        if (*d)
-                virDomainFree(*d);
-}
 
 static virDomainPtr lookup_domain(virConnectPtr conn, const char *name) {
         virDomainPtr dom;
@@ -76,18 +59,18 @@ static int domain_xml_from_libvirt(Ctl *ctl, const char *domain, char **ret_xml,
         conn = virConnectOpenReadOnly(ctl->from);
         if (!conn) {
                 ctl_error("cannot connect to libvirt%s%s: %s; is libvirtd running (or give --from URI)?",
-                          ctl->from ? " at " : "", ctl->from ? ctl->from : "", libvirt_message());
+                          ctl->from ? " at " : "", ctl->from ? ctl->from : "", virt_last_error());
                 return CTL_EXIT_UNREACHABLE;
         }
         dom = lookup_domain(conn, domain);
         if (!dom) {
                 ctl_error("no domain '%s' on %s: %s", domain, ctl->from ? ctl->from : "libvirt's default URI",
-                          libvirt_message());
+                          virt_last_error());
                 return CTL_EXIT_USAGE;
         }
         xml = virDomainGetXMLDesc(dom, 0);
         if (!xml) {
-                ctl_error("cannot read the XML of domain '%s': %s", domain, libvirt_message());
+                ctl_error("cannot read the XML of domain '%s': %s", domain, virt_last_error());
                 return CTL_EXIT_UNREACHABLE;
         }
         *ret_xml = xml;
@@ -263,7 +246,7 @@ int ctl_check(Ctl *ctl) {
                 ctl_error("'check' takes one DOMAIN (or --domain-xml FILE); see kvmregsctl --help");
                 return CTL_EXIT_USAGE;
         }
-        virSetErrorFunc(NULL, libvirt_quiet);
+        virt_errors_quiet();
         /* a domain XML file names its domain in messages by its path until it is parsed */
         return check_domain(ctl, ctl->n_args ? ctl->args[0] : ctl->domain_xml, NULL);
 }
@@ -307,7 +290,7 @@ int ctl_migrate(Ctl *ctl) {
         unsigned long flags = 0;
         int r;
 
-        virSetErrorFunc(NULL, libvirt_quiet);
+        virt_errors_quiet();
 
         if (ctl->domain_xml) {
                 ctl_error("--domain-xml does not apply to migrate");
@@ -346,12 +329,12 @@ int ctl_migrate(Ctl *ctl) {
         conn = virConnectOpenAuth(ctl->from, virConnectAuthPtrDefault, 0);
         if (!conn) {
                 ctl_error("cannot connect to libvirt%s%s: %s", ctl->from ? " at " : "", ctl->from ? ctl->from : "",
-                          libvirt_message());
+                          virt_last_error());
                 return CTL_EXIT_UNREACHABLE;
         }
         dom = lookup_domain(conn, domain);
         if (!dom) {
-                ctl_error("no domain '%s': %s", domain, libvirt_message());
+                ctl_error("no domain '%s': %s", domain, virt_last_error());
                 return CTL_EXIT_USAGE;
         }
         if (ctl->live)
@@ -368,7 +351,7 @@ int ctl_migrate(Ctl *ctl) {
         if (flags & VIR_MIGRATE_PEER2PEER) {
                 /* The source's libvirtd talks to the destination's itself. */
                 if (virDomainMigrateToURI3(dom, dest_uri, NULL, 0, (unsigned) flags) < 0) {
-                        ctl_error("migration of '%s' to %s failed: %s", domain, dest_uri, libvirt_message());
+                        ctl_error("migration of '%s' to %s failed: %s", domain, dest_uri, virt_last_error());
                         return CTL_EXIT_INCOMPATIBLE;
                 }
         } else {
@@ -376,12 +359,12 @@ int ctl_migrate(Ctl *ctl) {
 
                 dconn = virConnectOpenAuth(dest_uri, virConnectAuthPtrDefault, 0);
                 if (!dconn) {
-                        ctl_error("cannot connect to the destination libvirt %s: %s", dest_uri, libvirt_message());
+                        ctl_error("cannot connect to the destination libvirt %s: %s", dest_uri, virt_last_error());
                         return CTL_EXIT_UNREACHABLE;
                 }
                 moved = virDomainMigrate3(dom, dconn, NULL, 0, (unsigned) flags);
                 if (!moved) {
-                        ctl_error("migration of '%s' to %s failed: %s", domain, dest_uri, libvirt_message());
+                        ctl_error("migration of '%s' to %s failed: %s", domain, dest_uri, virt_last_error());
                         return CTL_EXIT_INCOMPATIBLE;
                 }
                 virDomainFree(moved);

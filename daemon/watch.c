@@ -24,6 +24,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "domxml.h"
+#include "virt-util.h"
 #include "record.h"
 #include "rules.h"
 #include "util.h"
@@ -82,28 +83,6 @@ static int event_impl_result;
 
 static void event_impl_register(void) {
         event_impl_result = virEventRegisterDefaultImpl();
-}
-
-static void libvirt_error_quiet(void *userdata, virErrorPtr error) {
-        (void) userdata;
-        (void) error;   /* reported by the caller, with context */
-}
-
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
-}
-
-static inline void virDomainFreep(virDomainPtr *d) {
-        if (*d)
-                virDomainFree(*d);
-}
-
-static const char *last_error(void) {
-        const char *m = virGetLastErrorMessage();
-        return m ? m : "unknown libvirt error";
 }
 
 /* ---- the record ---- */
@@ -305,7 +284,7 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
 
         xml = virDomainGetXMLDesc(dom, 0);
         if (!xml) {
-                fprintf(stderr, SD_WARNING "kvmregsd: %s: cannot read the domain XML: %s\n", p->uuid, last_error());
+                fprintf(stderr, SD_WARNING "kvmregsd: %s: cannot read the domain XML: %s\n", p->uuid, virt_last_error());
                 return STAMP_RETRY;
         }
         r = domxml_parse(xml, strlen(xml), &dx, &why);
@@ -349,7 +328,7 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
 
                 if (!transient || p->attempts + 1 >= RETRY_MAX)
                         fprintf(stderr, SD_WARNING "kvmregsd: %s: cannot stamp its record: %s\n", dx->name,
-                                last_error());
+                                virt_last_error());
                 return transient ? STAMP_RETRY : STAMP_DONE;
         }
 
@@ -370,7 +349,7 @@ static void queue_running(Watch *w) {
 
         n = virConnectListAllDomains(w->conn, &domains, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
         if (n < 0) {
-                fprintf(stderr, SD_WARNING "kvmregsd: cannot list domains: %s\n", last_error());
+                fprintf(stderr, SD_WARNING "kvmregsd: cannot list domains: %s\n", virt_last_error());
                 return;
         }
         for (int i = 0; i < n; i++) {
@@ -437,10 +416,10 @@ static void connect_libvirt(Watch *w) {
         if (!conn) {
                 if (!w->reconnect_logged || w->reconnect_delay_ms >= RECONNECT_MAX_MS)
                         fprintf(stderr, SD_WARNING "kvmregsd: cannot connect to %s: %s; retrying in %u s\n",
-                                w->uri ? w->uri : "qemu:///system", last_error(),
+                                w->uri ? w->uri : "qemu:///system", virt_last_error(),
                                 (w->reconnect_delay_ms + 999) / 1000);
                 w->reconnect_logged = true;
-                w->reconnect_at_ms = now_ms() + w->reconnect_delay_ms;
+                w->reconnect_at_ms = (uint64_t) monotonic_ms() + w->reconnect_delay_ms;
                 w->reconnect_delay_ms = w->reconnect_delay_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS :
                                                                                       w->reconnect_delay_ms * 2;
                 return;
@@ -453,9 +432,9 @@ static void connect_libvirt(Watch *w) {
                                                                 VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
                                                                 w, NULL)) < 0) {
                 fprintf(stderr, SD_WARNING "kvmregsd: cannot follow %s's domain events: %s\n",
-                        w->uri ? w->uri : "qemu:///system", last_error());
+                        w->uri ? w->uri : "qemu:///system", virt_last_error());
                 disconnect(w);
-                w->reconnect_at_ms = now_ms() + w->reconnect_delay_ms;
+                w->reconnect_at_ms = (uint64_t) monotonic_ms() + w->reconnect_delay_ms;
                 return;
         }
         fprintf(stderr, SD_INFO "kvmregsd: following libvirt at %s\n", w->uri ? w->uri : "qemu:///system");
@@ -482,14 +461,14 @@ static void watch_process(int timer, void *opaque) {
 
         if (w->conn && w->conn_lost)
                 disconnect(w);
-        if (!w->conn && now_ms() >= w->reconnect_at_ms) {
+        if (!w->conn && (uint64_t) monotonic_ms() >= w->reconnect_at_ms) {
                 w->n_pending = 0;       /* the scan after connecting finds them again */
                 connect_libvirt(w);
         } else if (w->conn && changed) {
                 queue_running(w);
         }
 
-        now = now_ms();
+        now = (uint64_t) monotonic_ms();
         for (size_t i = 0; w->conn && !w->conn_lost && i < w->n_pending;) {
                 Pending *p = &w->pending[i];
 
@@ -509,7 +488,7 @@ static void watch_process(int timer, void *opaque) {
         if (!w->conn || w->conn_lost)
                 next = w->reconnect_at_ms;
 
-        now = now_ms();
+        now = (uint64_t) monotonic_ms();
         if (next == UINT64_MAX)
                 virEventUpdateTimeout(w->timer, -1);    /* until an event or a wake() */
         else
@@ -528,7 +507,7 @@ static void *watch_thread(void *userdata) {
                 if (quit)
                         break;
                 if (virEventRunDefaultImpl() < 0) {
-                        fprintf(stderr, SD_ERR "kvmregsd: libvirt event loop failed: %s\n", last_error());
+                        fprintf(stderr, SD_ERR "kvmregsd: libvirt event loop failed: %s\n", virt_last_error());
                         break;
                 }
         }
@@ -559,7 +538,7 @@ int watch_new(const char *uri, SharedProfile *shared, Watch **ret) {
         pthread_once(&event_impl_once, event_impl_register);
         if (event_impl_result < 0)
                 return -EIO;
-        virSetErrorFunc(NULL, libvirt_error_quiet);
+        virt_errors_quiet();
 
         w = calloc(1, sizeof(*w));
         if (!w)

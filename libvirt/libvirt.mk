@@ -2,7 +2,7 @@
 # adjustments), the metadata element's one writer. libxml2 and the core; used by kvmregsd,
 # kvmregsctl and the hook.
 noinst_LTLIBRARIES += libvirt/libkvmregs-virt.la
-libvirt_libkvmregs_virt_la_SOURCES = libvirt/domxml.c libvirt/domxml.h
+libvirt_libkvmregs_virt_la_SOURCES = libvirt/domxml.c libvirt/domxml.h libvirt/virt-util.h
 libvirt_libkvmregs_virt_la_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS)
 libvirt_libkvmregs_virt_la_LIBADD = lib/libkvmregs.la $(LIBXML_LIBS) $(JSONC_LIBS)
 VIRT_CPPFLAGS = -I$(top_srcdir)/libvirt
