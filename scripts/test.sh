@@ -14,7 +14,7 @@ failed=0
 
 step "installing packages"
 scripts/install-build-deps.sh || exit 1
-for s in tests/vm/install-deps.sh tests/libvirt/install-deps.sh; do
+for s in tests/vm/install-deps.sh tests/libvirt/install-deps.sh tests/packages/install-deps.sh; do
         [ -x "$s" ] && { "$s" || exit 1; }
 done
 
