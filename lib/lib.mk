@@ -9,7 +9,8 @@ lib_libkvmregs_la_SOURCES = \
 	lib/profile-parse.c lib/profile-digest.c lib/profile-write.c \
 	lib/record.c lib/record.h \
 	lib/rules.c lib/rules.h lib/report.c \
-	lib/domain.c lib/domain.h
+	lib/domain.c lib/domain.h \
+	lib/fleet-store.c lib/fleet-store.h
 lib_libkvmregs_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 lib_libkvmregs_la_LIBADD = $(JSONC_LIBS)
 
