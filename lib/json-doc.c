@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json-doc.h"
@@ -237,7 +238,78 @@ size_t doc_utf8_invalid_offset(const char *data, size_t size) {
         }
         return size;
 }
+/*
+ * json-c 0.18 refuses every non-ASCII byte in a string under JSON_TOKENER_STRICT (json-c issue
+ * 892: a signed char compared as a control character), so Debian 13 could not read a profile
+ * with a UTF-8 host name. On such versions the document, already checked to be UTF-8, is given
+ * to json-c with every non-ASCII character of a string written as its \u escape, which json-c
+ * decodes back to the same bytes. A non-ASCII byte outside a string, or escaped by a backslash,
+ * is malformed JSON: -EINVAL, with its offset.
+ */
+static bool memchr_non_ascii(const char *data, size_t size) {
+        for (size_t i = 0; i < size; i++)
+                if ((unsigned char) data[i] >= 0x80)
+                        return true;
+        return false;
+}
+
+bool doc_escape_non_ascii_always = false;
+
+static bool tokener_refuses_non_ascii(void) {
+        return json_c_version_num() >= 0x001200;   /* 0.18 */
+}
+
+static int escape_non_ascii(const char *data, size_t size, char **ret, size_t *ret_size, size_t *ret_bad) {
+        const unsigned char *s = (const unsigned char *) data;
+        _cleanup_free_ char *out = NULL;
+        bool in_string = false, escaped = false;
+        size_t n = 0;
+
+        /* at most 12 bytes ("\uXXXX\uXXXX") for a 4-byte character: 3 per input byte */
+        if (size > (SIZE_MAX - 1) / 3)
+                return -E2BIG;
+        out = malloc(size * 3 + 1);
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < size;) {
+                unsigned c = s[i];
+                uint32_t cp;
+                size_t len;
+
+                if (c < 0x80) {
+                        if (in_string && !escaped && c == '"')
+                                in_string = false;
+                        else if (!in_string && c == '"')
+                                in_string = true;
+                        escaped = in_string && !escaped && c == '\\';
+                        out[n++] = (char) c;
+                        i++;
+                        continue;
+                }
+                if (!in_string || escaped) {
+                        *ret_bad = i;
+                        return -EINVAL;
+                }
+                /* valid UTF-8 (checked before): the lead byte gives the length */
+                len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+                cp = c & (len == 4 ? 0x07 : len == 3 ? 0x0f : 0x1f);
+                for (size_t k = 1; k < len; k++)
+                        cp = cp << 6 | (s[i + k] & 0x3f);
+                if (cp > 0xffff) {
+                        cp -= 0x10000;
+                        n += (size_t) sprintf(out + n, "\\u%04x\\u%04x", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+                } else
+                        n += (size_t) sprintf(out + n, "\\u%04x", cp);
+                i += len;
+        }
+        out[n] = '\0';
+        *ret = TAKE_PTR(out);
+        *ret_size = n;
+        return 0;
+}
+
 int doc_parse(const char *data, size_t size, int max_depth, json_object **ret, ProfileError *e) {
+        _cleanup_free_ char *escaped = NULL;
         struct json_tokener *tok;
         enum json_tokener_error jerr;
         json_object *root;
@@ -255,6 +327,17 @@ int doc_parse(const char *data, size_t size, int max_depth, json_object **ret, P
         bad = doc_utf8_invalid_offset(data, size);
         if (bad < size)
                 return doc_error(e, -EINVAL, "", "not UTF-8 at offset %zu", bad);
+
+        if ((doc_escape_non_ascii_always || tokener_refuses_non_ascii()) && memchr_non_ascii(data, size)) {
+                int r = escape_non_ascii(data, size, &escaped, &size, &bad);
+
+                if (r == -EINVAL)
+                        return doc_error(e, -EINVAL, "", "malformed JSON at offset %zu: a non-ASCII byte outside a string",
+                                         bad);
+                if (r < 0)
+                        return r == -ENOMEM ? doc_oom(e, "") : doc_error(e, r, "", "document too large");
+                data = escaped;
+        }
 
         tok = json_tokener_new_ex(max_depth);
         if (!tok)

@@ -57,3 +57,7 @@ json_object *doc_hex_new(uint64_t v);
 /* Adds val to obj under key, or to the array; consumes val (NULL: ENOMEM before). false on ENOMEM. */
 bool doc_add(json_object *obj, const char *key, json_object *val);
 bool doc_append(json_object *array, json_object *val);
+
+/* Tests: take the path json-c 0.18 needs (non-ASCII characters given to json-c as \u escapes)
+ * whatever the json-c version. */
+extern bool doc_escape_non_ascii_always;
