@@ -11,10 +11,10 @@
 _kvmregsctl_configs='base pmu sve ptrauth el1_32bit mte all all_vgic3'
 
 # Options that take a value.
-_kvmregsctl_with_arg=' --bus-address --timeout --config --dst-config --to --from --dest-profile --dest-bus --bridge --ssh-option --hosts --domain-xml --record '
+_kvmregsctl_with_arg=' --bus-address --timeout --connect-timeout --config --dst-config --to --from --dest-profile --dest-bus --bridge --ssh-option --hosts --domain-xml --record '
 
 # Options per verb (option_verbs() in ctl/kvmregsctl.c); every verb also takes the global ones.
-_kvmregsctl_global='--bus-address --timeout --json --verbose --help --version'
+_kvmregsctl_global='--bus-address --timeout --connect-timeout --json --verbose --help --version'
 _kvmregsctl_verb_options() {
         case $1 in
         show)    echo --config ;;
@@ -156,7 +156,7 @@ _kvmregsctl() {
                 COMPREPLY=($(compgen -W 'qemu:///system qemu+ssh://' -- "$cur"))
                 compopt -o nospace 2>/dev/null
                 return 0 ;;
-        --timeout|--ssh-option)
+        --timeout|--connect-timeout|--ssh-option)
                 return 0 ;;
         esac
 

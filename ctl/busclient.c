@@ -3,8 +3,9 @@
  * An sd-bus connection of our own to one kvmregsd. Our own (sd_bus_new, never the default
  * system bus object) because a CLI and a hook must not share a connection with anything, and
  * because only a connection we start ourselves lets us bound every step (authentication and
- * Hello included) by the caller's timeout: sd_bus_start only begins the connection, and we
- * drive it with sd_bus_process/sd_bus_wait against our own deadline.
+ * Hello included) by the caller's connect timeout: sd_bus_start only begins the connection, and
+ * we drive it with sd_bus_process/sd_bus_wait against our own deadline. Calls then have a
+ * timeout of their own: a slow ssh login must not eat the budget of a call, nor the other way.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,8 +38,9 @@
 
 struct BusClient {
         sd_bus *bus;
-        int timeout_ms;
+        int timeout_ms;                  /* each call */
         uint64_t timeout_usec;
+        int connect_timeout_ms;          /* connecting, authentication and Hello */
         BusClientError last_error;
 };
 
@@ -224,7 +226,7 @@ static uint64_t now_usec(void) {
  * Hello): authentication and Hello happen in sd_bus_process. Drive them until sd-bus says the
  * connection is ready, never past our deadline: sd-bus's own limits are 90 s for
  * authentication and its method call timeout for Hello. */
-static int wait_ready(sd_bus *bus, uint64_t deadline, int timeout_ms, char **ret_error) {
+static int wait_ready(sd_bus *bus, uint64_t deadline, int connect_timeout_ms, char **ret_error) {
         for (;;) {
                 uint64_t now;
                 int r;
@@ -252,7 +254,8 @@ static int wait_ready(sd_bus *bus, uint64_t deadline, int timeout_ms, char **ret
                         continue;
                 now = now_usec();
                 if (now >= deadline) {
-                        set_error(ret_error, "no authentication with the bus and Hello within %d ms", timeout_ms);
+                        set_error(ret_error, "no connection, authentication with the bus and Hello within %d ms "
+                                  "(the connect timeout)", connect_timeout_ms);
                         return -ETIMEDOUT;
                 }
                 r = sd_bus_wait(bus, deadline - now);
@@ -263,22 +266,45 @@ static int wait_ready(sd_bus *bus, uint64_t deadline, int timeout_ms, char **ret
         }
 }
 
+/* An address that starts a program (ssh HOST systemd-stdio-bridge): its connection is slow. */
+static bool address_is_exec(const char *address) {
+        return address && strncmp(address, "unixexec:", strlen("unixexec:")) == 0;
+}
+
+int busclient_default_connect_timeout(const char *address, int call_timeout_ms) {
+        if (call_timeout_ms <= 0)
+                call_timeout_ms = BUSCLIENT_DEFAULT_TIMEOUT_MS;
+        if (address_is_exec(address) && call_timeout_ms < BUSCLIENT_EXEC_CONNECT_TIMEOUT_MS)
+                return BUSCLIENT_EXEC_CONNECT_TIMEOUT_MS;
+        return call_timeout_ms;
+}
+
 int busclient_new(const char *address, int timeout_ms, BusClient **ret, char **ret_error) {
+        if (timeout_ms <= 0)
+                timeout_ms = BUSCLIENT_DEFAULT_TIMEOUT_MS;
+        return busclient_new_with_timeouts(address, timeout_ms, timeout_ms, ret, ret_error);
+}
+
+int busclient_new_with_timeouts(const char *address, int connect_timeout_ms, int call_timeout_ms,
+                                BusClient **ret, char **ret_error) {
         _cleanup_(busclient_freep) BusClient *c = NULL;
         uint64_t deadline;
         int r;
 
         if (!ret)
                 return -EINVAL;
-        if (timeout_ms <= 0)
-                timeout_ms = 2000;
-        /* One deadline for connecting, authenticating and Hello. */
-        deadline = now_usec() + (uint64_t) timeout_ms * 1000u;
+        if (call_timeout_ms <= 0)
+                call_timeout_ms = BUSCLIENT_DEFAULT_TIMEOUT_MS;
         if (!address) {
                 address = getenv("DBUS_SYSTEM_BUS_ADDRESS");
                 if (!address || !*address)
                         address = DEFAULT_SYSTEM_BUS_ADDRESS;
         }
+        if (connect_timeout_ms <= 0)
+                connect_timeout_ms = busclient_default_connect_timeout(address, call_timeout_ms);
+        /* One deadline for connecting (for unixexec:, the program's own connection and login),
+         * authenticating and Hello; each call then has call_timeout_ms of its own. */
+        deadline = now_usec() + (uint64_t) connect_timeout_ms * 1000u;
         r = check_address(address, ret_error);
         if (r < 0)
                 return r;
@@ -286,8 +312,9 @@ int busclient_new(const char *address, int timeout_ms, BusClient **ret, char **r
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        c->timeout_ms = timeout_ms;
-        c->timeout_usec = (uint64_t) timeout_ms * 1000u;
+        c->timeout_ms = call_timeout_ms;
+        c->timeout_usec = (uint64_t) call_timeout_ms * 1000u;
+        c->connect_timeout_ms = connect_timeout_ms;
 
         r = sd_bus_new(&c->bus);
         if (r < 0)
@@ -301,9 +328,9 @@ int busclient_new(const char *address, int timeout_ms, BusClient **ret, char **r
                 r = sd_bus_set_trusted(c->bus, false);
         if (r >= 0)
                 r = sd_bus_negotiate_fds(c->bus, false);
-        /* Hello's own timeout; each call passes its own. */
+        /* Hello's own timeout (wait_ready's deadline bounds it too); each call passes its own. */
         if (r >= 0)
-                r = sd_bus_set_method_call_timeout(c->bus, c->timeout_usec);
+                r = sd_bus_set_method_call_timeout(c->bus, (uint64_t) connect_timeout_ms * 1000u);
         if (r >= 0)
                 r = sd_bus_set_description(c->bus, "kvmregs-busclient");
         if (r < 0)
@@ -321,7 +348,7 @@ int busclient_new(const char *address, int timeout_ms, BusClient **ret, char **r
                 return r == -ENOENT || r == -ENOMEM || r == -EACCES ? r : -ECONNREFUSED;
         }
 
-        r = wait_ready(c->bus, deadline, timeout_ms, ret_error);
+        r = wait_ready(c->bus, deadline, connect_timeout_ms, ret_error);
         if (r < 0)
                 return r;
 

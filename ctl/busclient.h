@@ -23,12 +23,27 @@ typedef enum BusClientError {
 
 #include "kvmregs-bus.h"   /* generated from dbus/org.kvmregs.Profile1.xml */
 
+#define BUSCLIENT_DEFAULT_TIMEOUT_MS      2000
+/* Connecting through a program (unixexec:, i.e. ssh HOST systemd-stdio-bridge) at least this long:
+ * ssh's TCP connection, key exchange and login on a busy host take seconds, not milliseconds. */
+#define BUSCLIENT_EXEC_CONNECT_TIMEOUT_MS 10000
+
 /*
  * address: NULL for the system bus, or a D-Bus address ("unix:path=...", "unixexec:...").
- * timeout_ms applies to every call. Errors: -ECONNREFUSED/-ENOENT (no bus), -ENOMEM;
- * *ret_error (may be NULL) gets a malloc'd message.
+ * Two limits: connect_timeout_ms bounds connecting, authenticating and Hello (for a unixexec:
+ * address: starting the program, ssh's connection and login, the bridge's own connection);
+ * call_timeout_ms then bounds each call, on its own. connect_timeout_ms <= 0:
+ * busclient_default_connect_timeout(); call_timeout_ms <= 0: BUSCLIENT_DEFAULT_TIMEOUT_MS.
+ * Errors: -EINVAL (not an address), -ECONNREFUSED/-ENOENT (no bus), -EACCES, -ETIMEDOUT (not
+ * ready within connect_timeout_ms), -ENOMEM; *ret_error (may be NULL) gets a malloc'd message.
  */
+int busclient_new_with_timeouts(const char *address, int connect_timeout_ms, int call_timeout_ms,
+                                BusClient **ret, char **ret_error);
+/* One timeout_ms for both (the hook: a local bus, one budget). */
 int busclient_new(const char *address, int timeout_ms, BusClient **ret, char **ret_error);
+/* The connect timeout when none is given: call_timeout_ms, but at least
+ * BUSCLIENT_EXEC_CONNECT_TIMEOUT_MS for a unixexec: address. */
+int busclient_default_connect_timeout(const char *address, int call_timeout_ms);
 /* The unixexec: address that reaches host's system bus through ssh and bridge_cmd
  * (NULL: "systemd-stdio-bridge"); ssh_args: extra ssh arguments (NULL-terminated, may be NULL). */
 char *busclient_ssh_address(const char *host, const char *bridge_cmd, char *const *ssh_args);

@@ -145,16 +145,19 @@ size_t ctl_report_fatal_count(const Report *r) {
 
 int ctl_bus_connect(Ctl *ctl, const char *address, const char *where, BusClient **ret) {
         _cleanup_free_ char *message = NULL;
+        int connect_ms = ctl->connect_timeout_ms > 0 ? ctl->connect_timeout_ms
+                                                     : busclient_default_connect_timeout(address, ctl->timeout_ms);
         int r;
 
-        r = busclient_new(address, ctl->timeout_ms, ret, &message);
+        r = busclient_new_with_timeouts(address, connect_ms, ctl->timeout_ms, ret, &message);
         if (r < 0) {
                 if (r == -EINVAL) {
                         ctl_error("%s: not a usable D-Bus address (%s)", where, message ? message : strerror(-r));
                         return CTL_EXIT_USAGE;
                 }
                 if (r == -ETIMEDOUT)
-                        ctl_error("%s: no answer within %d ms; try a longer --timeout", where, ctl->timeout_ms);
+                        ctl_error("%s: no answer within %d ms while connecting; try a longer --connect-timeout",
+                                  where, connect_ms);
                 else
                         ctl_error("%s: cannot connect (%s); is the bus running, and the address right?",
                                   where, message ? message : strerror(-r));

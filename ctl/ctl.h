@@ -25,7 +25,8 @@ enum {
 typedef struct Ctl {
         /* global */
         const char *bus_address;     /* NULL: the system bus */
-        int timeout_ms;
+        int timeout_ms;              /* each D-Bus call */
+        int connect_timeout_ms;      /* connecting (ssh, authentication, Hello); 0: busclient's default */
         bool json, verbose;
         /* per verb */
         const char *config, *dst_config;

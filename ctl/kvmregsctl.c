@@ -44,7 +44,7 @@ enum {
         OPT_BUS_ADDRESS = 0x100, OPT_TIMEOUT, OPT_JSON, OPT_CONFIG, OPT_DST_CONFIG, OPT_LOCAL,
         OPT_TO, OPT_FROM, OPT_DEST_PROFILE, OPT_DEST_BUS, OPT_BRIDGE, OPT_SSH_OPTION, OPT_DOMAIN_XML,
         OPT_LIVE, OPT_P2P, OPT_TUNNELLED, OPT_PERSISTENT, OPT_UNDEFINE_SOURCE, OPT_FORCE, OPT_HOSTS,
-        OPT_RECORD, OPT_SUMMARY, OPT_VERSION,
+        OPT_RECORD, OPT_SUMMARY, OPT_CONNECT_TIMEOUT, OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -52,6 +52,7 @@ static const struct option options[] = {
         { "version",          no_argument,       NULL, OPT_VERSION },
         { "bus-address",      required_argument, NULL, OPT_BUS_ADDRESS },
         { "timeout",          required_argument, NULL, OPT_TIMEOUT },
+        { "connect-timeout",  required_argument, NULL, OPT_CONNECT_TIMEOUT },
         { "json",             no_argument,       NULL, OPT_JSON },
         { "verbose",          no_argument,       NULL, 'v' },
         { "config",           required_argument, NULL, OPT_CONFIG },
@@ -78,7 +79,7 @@ static const struct option options[] = {
 
 static unsigned option_verbs(int opt) {
         switch (opt) {
-        case OPT_BUS_ADDRESS: case OPT_TIMEOUT: case OPT_JSON:
+        case OPT_BUS_ADDRESS: case OPT_TIMEOUT: case OPT_CONNECT_TIMEOUT: case OPT_JSON:
                 return VERB_ALL;
         case OPT_CONFIG:
                 return VERB_SHOW | VERB_COMPARE | VERB_PROFILE | VERB_FLEET;
@@ -137,6 +138,8 @@ static void help(FILE *f) {
               "  --bus-address ADDR     D-Bus address of the local kvmregsd's bus (default: the\n"
               "                         system bus; also $KVMREGS_BUS_ADDRESS)\n"
               "  --timeout MS           per D-Bus call (default 2000)\n"
+              "  --connect-timeout MS   connecting: ssh, its login, the bus's authentication and\n"
+              "                         Hello (default 10000 over ssh, else the --timeout)\n"
               "  --to HOST              destination host, reached as 'ssh HOST systemd-stdio-bridge'\n"
               "  --bridge CMD           remote command instead of systemd-stdio-bridge\n"
               "  --ssh-option OPT       extra ssh argument, repeatable (-p 2222 is two of them)\n"
@@ -198,6 +201,13 @@ int main(int argc, char *argv[]) {
                 case OPT_TIMEOUT:
                         if (parse_timeout(optarg, &ctl.timeout_ms) < 0) {
                                 ctl_error("--timeout takes milliseconds between 1 and 600000, not '%s'", optarg);
+                                return CTL_EXIT_USAGE;
+                        }
+                        break;
+                case OPT_CONNECT_TIMEOUT:
+                        if (parse_timeout(optarg, &ctl.connect_timeout_ms) < 0) {
+                                ctl_error("--connect-timeout takes milliseconds between 1 and 600000, not '%s'",
+                                          optarg);
                                 return CTL_EXIT_USAGE;
                         }
                         break;

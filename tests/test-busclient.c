@@ -510,6 +510,61 @@ static void test_silent_peers(void) {
         unlink(path);
 }
 
+/* The connect timeout and the call timeout are two limits: a peer that never authenticates fails
+ * by the connect timeout however long calls may take, and a call that gets no answer fails by the
+ * call timeout however long connecting may take. (No wall-clock limits: the messages say which
+ * limit ended it.) */
+static void test_independent_timeouts(void) {
+        char path[300], addr[320];
+        BusClient *c = NULL;
+        char *err = NULL, *json = NULL;
+        int fd, r;
+
+        /* the defaults: 10 s at least through a program (ssh), the call timeout otherwise */
+        CHECK_INT(busclient_default_connect_timeout("unixexec:path=ssh,argv0=ssh", 2000), BUSCLIENT_EXEC_CONNECT_TIMEOUT_MS);
+        CHECK_INT(busclient_default_connect_timeout("unixexec:path=ssh,argv0=ssh", 30000), 30000);
+        CHECK_INT(busclient_default_connect_timeout("unix:path=/run/x", 2000), 2000);
+        CHECK_INT(busclient_default_connect_timeout(NULL, 0), BUSCLIENT_DEFAULT_TIMEOUT_MS);
+
+        /* never authenticates: the connect timeout (250 ms), not the call timeout (10 minutes) */
+        snprintf(path, sizeof(path), "%s/deaf2", tmpdir);
+        snprintf(addr, sizeof(addr), "unix:path=%s", path);
+        fd = listen_unix(path);
+        CHECK(fd >= 0);
+        r = busclient_new_with_timeouts(addr, 250, 600000, &c, &err);
+        CHECK_INT(r, -ETIMEDOUT);
+        CHECK(c == NULL);
+        CHECK(err && strstr(err, "within 250 ms (the connect timeout)"));
+        free(err);
+        err = NULL;
+        if (fd >= 0)
+                close(fd);
+        unlink(path);
+
+        /* the same through a program that never speaks (an ssh whose host does not answer) */
+        r = busclient_new_with_timeouts("unixexec:path=sleep,argv0=sleep,argv1=600", 250, 600000, &c, &err);
+        CHECK_INT(r, -ETIMEDOUT);
+        CHECK(err && strstr(err, "within 250 ms (the connect timeout)"));
+        free(err);
+        err = NULL;
+
+        /* connected with a connect timeout of 10 minutes: a stopped kvmregsd fails the call by
+         * the call timeout */
+        CHECK_INT(busclient_new_with_timeouts(address, 600000, 300, &c, &err), 0);
+        if (!c)
+                return;
+        kill(service_pid, SIGSTOP);
+        CHECK_INT(busclient_get_profile(c, &json, &err), -ETIMEDOUT);
+        CHECK(err && strstr(err, "did not answer GetProfile within 300 ms"));
+        kill(service_pid, SIGCONT);
+        /* and the connection is still good for the next call */
+        CHECK_INT(busclient_get_config(c, "base", &json, &err), 0);
+        CHECK_STR(json, "{\"configs\":[]}");
+        free(json);
+        free(err);
+        busclient_free(c);
+}
+
 /* A stopped kvmregsd: the bus lets us in, the call times out, and once it runs again the next
  * call gets its own answer. */
 static void test_stopped_service(void) {
@@ -642,6 +697,7 @@ int main(void) {
         CHECK_INT(r, 0);
         if (r == 0) {
                 test_stopped_service();
+                test_independent_timeouts();
                 test_service(profile, address);
                 /* The same through a real unixexec: transport, as kvmregsctl reaches other hosts
                  * (ssh HOST systemd-stdio-bridge), minus the ssh. */
