@@ -10,7 +10,8 @@ lib_libkvmregs_la_SOURCES = \
 	lib/record.c lib/record.h \
 	lib/rules.c lib/rules.h lib/report.c \
 	lib/domain.c lib/domain.h \
-	lib/fleet-store.c lib/fleet-store.h
+	lib/fleet-store.c lib/fleet-store.h \
+	lib/fleet.c lib/fleet.h lib/fleet-load.c lib/fleet-internal.h
 lib_libkvmregs_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 lib_libkvmregs_la_LIBADD = $(JSONC_LIBS)
 
