@@ -1,53 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* kvmregsctl fleet: every host against every other, and the groups a guest can move freely in. */
+/* kvmregsctl's fleet views: loading the fleet (files, stores, --hosts), what was left out, exit
+ * statuses, and `fleet` (= matrix + groups). lib/fleet.h decides; this lays out. */
 #include <errno.h>
 #include <string.h>
 
 #include "busclient.h"
-#include "ctl.h"
+#include "ctl-fleet.h"
+#include "regnames.h"
 #include "util.h"
 
-typedef struct Cell {
-        bool compared;           /* false: the source cannot run the configuration */
-        Verdict verdict;
-        size_t n_fatal;
-} Cell;
-
-typedef struct Fleet {
-        Profile *profiles[CTL_MAX_PROFILES];
-        char *labels[CTL_MAX_PROFILES];
-        size_t n;
-        Cell cells[CTL_MAX_PROFILES][CTL_MAX_PROFILES];
-        size_t group_of[CTL_MAX_PROFILES];
-        size_t n_groups;
-        size_t n_unreachable;
-} Fleet;
-
-static void fleet_done(Fleet *f) {
-        for (size_t i = 0; i < f->n; i++) {
-                profile_free(f->profiles[i]);
-                free(f->labels[i]);
-        }
-}
-
-static int fleet_add(Fleet *f, Profile *p, const char *label) {
-        if (f->n >= CTL_MAX_PROFILES) {
-                profile_free(p);
-                ctl_error("at most %u hosts in a fleet view", CTL_MAX_PROFILES);
-                return CTL_EXIT_USAGE;
-        }
-        f->labels[f->n] = strdup(label);
-        if (!f->labels[f->n]) {
-                profile_free(p);
-                ctl_error("out of memory");
-                return CTL_EXIT_USAGE;
-        }
-        f->profiles[f->n++] = p;
-        return CTL_EXIT_OK;
+void ctl_fleet_done(CtlFleet *cf) {
+        fleet_matrix_free(cf->matrix);
+        fleet_free(cf->fleet);
+        *cf = (CtlFleet) {};
 }
 
 /* Fetches each host's profile over ssh; an unreachable host is left out and counted. */
-static int fleet_add_hosts(Ctl *ctl, Fleet *f) {
+static int fleet_add_hosts(Ctl *ctl, CtlFleet *cf) {
         _cleanup_free_ char *list = strdup(ctl->hosts);
         char *save = NULL;
 
@@ -69,213 +38,294 @@ static int fleet_add_hosts(Ctl *ctl, Fleet *f) {
                         return CTL_EXIT_USAGE;
                 }
                 if (ctl_bus_connect(ctl, address, where, &bus) != CTL_EXIT_OK) {
-                        f->n_unreachable++;
+                        cf->n_unreachable++;
                         continue;
                 }
                 r = busclient_get_profile(bus, &json, &message);
                 if (r < 0) {
                         ctl_bus_error(where, "GetProfile", r, message);
-                        f->n_unreachable++;
+                        cf->n_unreachable++;
                         continue;
                 }
                 if (ctl_parse_profile(where, json, strlen(json), &p) != CTL_EXIT_OK) {
-                        f->n_unreachable++;
+                        cf->n_unreachable++;
                         continue;
                 }
-                r = fleet_add(f, p, host);
+                r = fleet_add_profile(cf->fleet, p, host, where);
+                if (r < 0) {
+                        ctl_error("out of memory");
+                        return CTL_EXIT_USAGE;
+                }
+        }
+        return CTL_EXIT_OK;
+}
+
+static void say_problems(const Fleet *f) {
+        for (size_t i = 0; i < f->n_problems; i++)
+                ctl_error("%s: %s: %s", f->problems[i].left_out ? "left out" : "note", f->problems[i].what,
+                          f->problems[i].reason);
+}
+
+int ctl_fleet_load(Ctl *ctl, CtlFleet *cf) {
+        int r;
+
+        *cf = (CtlFleet) {};
+        if (ctl->per_host && ctl->per_class) {
+                ctl_error("--per-host and --per-class exclude each other");
+                return CTL_EXIT_USAGE;
+        }
+        if (ctl->csv && ctl->json) {
+                ctl_error("--csv and --json exclude each other");
+                return CTL_EXIT_USAGE;
+        }
+        r = fleet_load((const char *const *) ctl->args, ctl->n_args, 2, &cf->fleet);
+        if (r == -ENOMEM) {
+                ctl_error("out of memory");
+                return CTL_EXIT_USAGE;
+        }
+        if (r == -ENODATA && ctl->hosts)
+                r = 0;                     /* the hosts may still come */
+        if (r == 0 && ctl->hosts) {
+                r = fleet_add_hosts(ctl, cf);
                 if (r != CTL_EXIT_OK)
                         return r;
         }
+        say_problems(cf->fleet);
+        if (cf->fleet->n_hosts == 0) {
+                if (cf->n_unreachable) {
+                        ctl_error("no host's profile could be read: every host was unreachable");
+                        return CTL_EXIT_UNREACHABLE;
+                }
+                ctl_error("no host's profile could be read: the fleet is empty");
+                return CTL_EXIT_EMPTY_FLEET;
+        }
+        r = fleet_matrix_new(cf->fleet, ctl->config, 2, &cf->matrix);
+        if (r == -ENOENT) {
+                ctl_error("no host has a vCPU configuration '%s'", ctl->config);
+                return CTL_EXIT_USAGE;
+        }
+        if (r < 0) {
+                ctl_error("cannot compare the fleet: %s", strerror(-r));
+                return CTL_EXIT_USAGE;
+        }
         return CTL_EXIT_OK;
 }
 
-static bool cell_ok(const Cell *c) {
-        return c->compared && c->verdict != VERDICT_INCOMPATIBLE;
+int ctl_fleet_exit(const CtlFleet *cf, int verdict_status) {
+        for (size_t i = 0; i < cf->fleet->n_problems; i++)
+                if (cf->fleet->problems[i].left_out)
+                        return CTL_EXIT_USAGE;
+        if (cf->n_unreachable)
+                return CTL_EXIT_UNREACHABLE;
+        return verdict_status;
 }
 
-/*
- * Greedy, in the order given: a host joins the first group whose every member it can
- * take guests from and give guests to. Every group is mutually compatible; the
- * partition is not guaranteed to be the smallest one.
- */
-static void fleet_group(Fleet *f) {
-        for (size_t i = 0; i < f->n; i++) {
-                size_t g;
+json_object *ctl_fleet_problems_json(const Fleet *f, bool left_out) {
+        json_object *a = json_object_new_array();
 
-                for (g = 0; g < f->n_groups; g++) {
-                        bool fits = true;
+        for (size_t i = 0; a && i < f->n_problems; i++) {
+                json_object *o;
 
-                        for (size_t j = 0; j < i && fits; j++)
-                                if (f->group_of[j] == g)
-                                        fits = cell_ok(&f->cells[i][j]) && cell_ok(&f->cells[j][i]);
-                        if (fits)
-                                break;
+                if (f->problems[i].left_out != left_out)
+                        continue;
+                o = json_object_new_object();
+                if (!o || json_object_array_add(a, o) < 0) {
+                        json_object_put(o);
+                        json_object_put(a);
+                        return NULL;
                 }
-                f->group_of[i] = g;
-                if (g == f->n_groups)
-                        f->n_groups++;
+                json_object_object_add(o, "what", json_object_new_string(f->problems[i].what));
+                json_object_object_add(o, "reason", json_object_new_string(f->problems[i].reason));
         }
+        return a;
 }
 
-static int fleet_compare(Ctl *ctl, Fleet *f) {
-        for (size_t i = 0; i < f->n; i++)
-                for (size_t j = 0; j < f->n; j++) {
-                        _cleanup_(comparison_freep) Comparison *c = NULL;
-                        Cell *cell = &f->cells[i][j];
-                        int r;
+/* ---- cells ---- */
 
-                        if (i == j) {
-                                *cell = (Cell) { .compared = true, .verdict = VERDICT_COMPATIBLE };
-                                continue;
-                        }
-                        r = comparison_new(f->profiles[i], f->profiles[j], ctl->config, NULL, &c);
-                        if (r == -ENOENT || (r >= 0 && c->n_compared == 0 && ctl->config)) {
-                                *cell = (Cell) { .compared = false };
-                                continue;
-                        }
-                        if (r < 0) {
-                                ctl_error("cannot compare %s with %s: %s", f->labels[i], f->labels[j], strerror(-r));
-                                return CTL_EXIT_USAGE;
-                        }
-                        *cell = (Cell) { .compared = true, .verdict = c->verdict, .n_fatal = c->n_fatal };
+const char *ctl_cell_mark(const FleetCell *c) {
+        if (c->state == FLEET_CELL_NOT_RUN)
+                return "-";
+        if (!fleet_cell_works(c))
+                return "✗";
+        return c->verdict == VERDICT_ADJUSTED ? "~" : "✓";
+}
+
+const char *ctl_cell_verdict(const FleetCell *c) {
+        if (c->state == FLEET_CELL_NOT_RUN)
+                return "not-run";
+        if (c->state == FLEET_CELL_NONE_COMMON)
+                return "no-common-configuration";
+        return verdict_name((Verdict) c->verdict);
+}
+
+static void cause_name(const FleetCause *cause, char *buf, size_t size) {
+        if (cause->reg)
+                reg_id_name(cause->reg, buf, size);
+        else
+                snprintf(buf, size, "(%s)", finding_kind_name((FindingKind) cause->kind));
+}
+
+void ctl_cell_cause(const Fleet *f, size_t from_class, const FleetCell *c, char *buf, size_t size) {
+        const Profile *src = f->classes[from_class].profile;
+        size_t len = 0;
+
+        buf[0] = '\0';
+        if (c->state == FLEET_CELL_NOT_RUN) {
+                snprintf(buf, size, "the source cannot run the configuration");
+                return;
+        }
+        if (c->state == FLEET_CELL_NONE_COMMON) {
+                snprintf(buf, size, "no vCPU configuration both run");
+                return;
+        }
+        for (size_t k = 0; k < c->n_causes && len < size; k++) {
+                char name[REG_NAME_MAX];
+
+                cause_name(&c->causes[k], name, sizeof(name));
+                len += (size_t) snprintf(buf + len, size - len, "%s%s", k ? ", " : "", name);
+        }
+        if (len < size && c->n_causes > 0 && c->causes[0].config < src->n_configs)
+                snprintf(buf + len, size - len, " in %s", src->configs[c->causes[0].config].name);
+}
+
+json_object *ctl_cell_json(const Fleet *f, size_t from_class, const FleetCell *c) {
+        const Profile *src = f->classes[from_class].profile;
+        json_object *o = json_object_new_object(), *causes = json_object_new_array();
+
+        if (!o || !causes) {
+                json_object_put(o);
+                json_object_put(causes);
+                return NULL;
+        }
+        json_object_object_add(o, "verdict", json_object_new_string(ctl_cell_verdict(c)));
+        json_object_object_add(o, "fatal", json_object_new_int64(c->n_fatal));
+        json_object_object_add(o, "compared", json_object_new_int64(c->n_compared));
+        if (c->verdict == VERDICT_ADJUSTED && c->adjusted_config < src->n_configs)
+                json_object_object_add(o, "adjusted_config",
+                                       json_object_new_string(src->configs[c->adjusted_config].name));
+        json_object_object_add(o, "first_fatal", causes);
+        for (size_t k = 0; k < c->n_causes; k++) {
+                json_object *x = json_object_new_object();
+                char name[REG_NAME_MAX], id[32];
+
+                if (!x)
+                        break;
+                cause_name(&c->causes[k], name, sizeof(name));
+                snprintf(id, sizeof(id), "0x%016llx", (unsigned long long) c->causes[k].reg);
+                json_object_object_add(x, "register", json_object_new_string(name));
+                json_object_object_add(x, "id", json_object_new_string(id));
+                json_object_object_add(x, "kind",
+                                       json_object_new_string(finding_kind_name((FindingKind) c->causes[k].kind)));
+                if (c->causes[k].config < src->n_configs)
+                        json_object_object_add(x, "config",
+                                               json_object_new_string(src->configs[c->causes[k].config].name));
+                json_object_array_add(causes, x);
+        }
+        return o;
+}
+
+void ctl_class_hosts(const Fleet *f, size_t class_id, size_t except, size_t width, char *buf, size_t size) {
+        const FleetClass *c = &f->classes[class_id];
+        size_t len = 0, shown = 0, total = 0;
+
+        buf[0] = '\0';
+        for (size_t k = 0; k < c->n_hosts; k++) {
+                const char *label = f->hosts[c->hosts[k]].label;
+
+                if (c->hosts[k] == except)
+                        continue;
+                total++;
+                if (len >= width || (shown > 0 && len + strlen(label) + 2 > width) || len + strlen(label) + 16 >= size)
+                        continue;
+                len += (size_t) snprintf(buf + len, size - len, "%s%s", shown ? ", " : "", label);
+                shown++;
+        }
+        if (total > shown)
+                snprintf(buf + len, size - len, "%s+%zu more", shown ? ", " : "", total - shown);
+}
+
+void ctl_csv_field(FILE *out, const char *s, bool last) {
+        if (strpbrk(s, ",\"\r\n")) {
+                fputc('"', out);
+                for (; *s; s++) {
+                        if (*s == '"')
+                                fputc('"', out);
+                        fputc(*s, out);
                 }
-        fleet_group(f);
-        return CTL_EXIT_OK;
+                fputc('"', out);
+        } else
+                fputs(s, out);
+        fputc(last ? '\n' : ',', out);
 }
 
-/* "✓", "~", "✗12", "-": the cell's text and its width on a terminal. */
-static int cell_text(const Cell *c, bool diagonal, char *buf, size_t size) {
-        if (diagonal)
-                return snprintf(buf, size, "·"), 1;
-        if (!c->compared)
-                return snprintf(buf, size, "-"), 1;
-        switch (c->verdict) {
-        case VERDICT_COMPATIBLE:
-                return snprintf(buf, size, "✓"), 1;
-        case VERDICT_ADJUSTED:
-                return snprintf(buf, size, "~"), 1;
-        default:
-                return 1 + snprintf(buf, size, "✗%zu", c->n_fatal) - (int) strlen("✗");
-        }
+/* ---- matrix, groups, fleet ---- */
+
+static bool all_work(const FleetMatrix *m) {
+        for (size_t i = 0; i < m->n * m->n; i++)
+                if (!fleet_cell_works(&m->cells[i]))
+                        return false;
+        return true;
 }
 
-static void fleet_print_text(Ctl *ctl, const Fleet *f) {
-        int label_width = 4;
-        char cell[32];
+int ctl_matrix(Ctl *ctl) {
+        _cleanup_(ctl_fleet_done) CtlFleet cf = {};
+        int r;
 
-        for (size_t i = 0; i < f->n; i++)
-                if ((int) strlen(f->labels[i]) > label_width)
-                        label_width = (int) strlen(f->labels[i]);
-
-        printf("Fleet of %zu host%s, vCPU configuration%s %s: rows migrate to columns.\n"
-               "  ✓ compatible   ~ compatible after adjustment   ✗N incompatible (N fatal findings)   - not run by the source\n\n",
-               f->n, f->n == 1 ? "" : "s", ctl->config ? "" : "s", ctl->config ? ctl->config : "(all both run)");
-        printf("  %3s %-*s", "", label_width, "FROM \\ TO");
-        for (size_t j = 0; j < f->n; j++)
-                printf(" %5zu", j + 1);
-        putchar('\n');
-        for (size_t i = 0; i < f->n; i++) {
-                printf("  %3zu %-*s", i + 1, label_width, f->labels[i]);
-                for (size_t j = 0; j < f->n; j++) {
-                        int w = cell_text(&f->cells[i][j], i == j, cell, sizeof(cell));
-                        printf(" %*s%s", 5 - w, "", cell);
-                }
-                putchar('\n');
-        }
-        printf("\nGroups (guests move freely both ways within a group):\n");
-        for (size_t g = 0; g < f->n_groups; g++) {
-                bool first = true;
-
-                printf("  %zu:", g + 1);
-                for (size_t i = 0; i < f->n; i++)
-                        if (f->group_of[i] == g) {
-                                printf("%s %s", first ? "" : ",", f->labels[i]);
-                                first = false;
-                        }
-                putchar('\n');
-        }
+        r = ctl_fleet_load(ctl, &cf);
+        if (r != CTL_EXIT_OK)
+                return r;
+        r = ctl_matrix_print(ctl, &cf, NULL);
+        if (r != CTL_EXIT_OK)
+                return r;
+        return ctl_fleet_exit(&cf, all_work(cf.matrix) ? CTL_EXIT_OK : CTL_EXIT_INCOMPATIBLE);
 }
 
-static int fleet_print_json(Ctl *ctl, const Fleet *f) {
-        _cleanup_json_ json_object *o = json_object_new_object();
-        json_object *hosts = json_object_new_array(), *matrix = json_object_new_array(), *groups = json_object_new_array();
+static int groups_verb(Ctl *ctl, bool with_matrix) {
+        _cleanup_(ctl_fleet_done) CtlFleet cf = {};
+        _cleanup_(fleet_groups_freep) FleetGroups *g = NULL;
+        _cleanup_json_ json_object *o = NULL;
+        int r;
 
-        if (!o || !hosts || !matrix || !groups) {
-                json_object_put(hosts);
-                json_object_put(matrix);
-                json_object_put(groups);
+        if (ctl->csv) {
+                ctl_error("--csv is for matrix and whatif");
+                return CTL_EXIT_USAGE;
+        }
+        r = ctl_fleet_load(ctl, &cf);
+        if (r != CTL_EXIT_OK)
+                return r;
+        r = fleet_groups_new(cf.fleet, cf.matrix, &g);
+        if (r < 0) {
+                ctl_error("cannot group the fleet: %s", strerror(-r));
+                return CTL_EXIT_USAGE;
+        }
+        /* --json: one document, the matrix's keys and the groups' */
+        if (ctl->json && !(o = json_object_new_object())) {
                 ctl_error("out of memory");
                 return CTL_EXIT_USAGE;
         }
-        json_object_object_add(o, "config", ctl->config ? json_object_new_string(ctl->config) : NULL);
-        json_object_object_add(o, "hosts", hosts);
-        json_object_object_add(o, "matrix", matrix);
-        json_object_object_add(o, "groups", groups);
-        for (size_t i = 0; i < f->n; i++) {
-                json_object_array_add(hosts, json_object_new_string(f->labels[i]));
-                for (size_t j = 0; j < f->n; j++) {
-                        const Cell *c = &f->cells[i][j];
-                        json_object *e;
-
-                        if (i == j)
-                                continue;
-                        e = json_object_new_object();
-                        if (!e)
-                                break;
-                        json_object_object_add(e, "from", json_object_new_string(f->labels[i]));
-                        json_object_object_add(e, "to", json_object_new_string(f->labels[j]));
-                        json_object_object_add(e, "verdict", json_object_new_string(c->compared ? verdict_name(c->verdict) : "not-compared"));
-                        json_object_object_add(e, "fatal", json_object_new_int64((int64_t) c->n_fatal));
-                        json_object_array_add(matrix, e);
-                }
+        if (with_matrix) {
+                r = ctl_matrix_print(ctl, &cf, o);
+                if (r != CTL_EXIT_OK)
+                        return r;
+                if (!ctl->json)
+                        putchar('\n');
         }
-        for (size_t g = 0; g < f->n_groups; g++) {
-                json_object *members = json_object_new_array();
+        r = ctl_groups_print(ctl, &cf, g, o);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (o && ctl_print_json(o) < 0)
+                return CTL_EXIT_USAGE;
+        return ctl_fleet_exit(&cf, g->n_groups == 1 ? CTL_EXIT_OK : CTL_EXIT_INCOMPATIBLE);
+}
 
-                if (!members)
-                        break;
-                for (size_t i = 0; i < f->n; i++)
-                        if (f->group_of[i] == g)
-                                json_object_array_add(members, json_object_new_string(f->labels[i]));
-                json_object_array_add(groups, members);
-        }
-        return ctl_print_json(o) < 0 ? CTL_EXIT_USAGE : CTL_EXIT_OK;
+int ctl_groups(Ctl *ctl) {
+        return groups_verb(ctl, false);
 }
 
 int ctl_fleet(Ctl *ctl) {
-        Fleet *f;
-        int r = CTL_EXIT_OK;
-
         if (ctl->n_args == 0 && !ctl->hosts) {
-                ctl_error("'fleet' takes PROFILE files or --hosts H1,H2,...; see kvmregsctl --help");
+                ctl_error("'fleet' takes DIR or PROFILE files, or --hosts H1,H2,...; see kvmregsctl --help");
                 return CTL_EXIT_USAGE;
         }
-        /* Several MB of cells and pointers: not for the stack. */
-        f = calloc(1, sizeof(*f));
-        if (!f) {
-                ctl_error("out of memory");
-                return CTL_EXIT_USAGE;
-        }
-        for (size_t i = 0; i < ctl->n_args && r == CTL_EXIT_OK; i++) {
-                Profile *p = NULL;
-
-                r = ctl_load_profile(ctl->args[i], &p, NULL);
-                if (r == CTL_EXIT_OK)
-                        r = fleet_add(f, p, ctl_profile_label(p, ctl->args[i]));
-        }
-        if (r == CTL_EXIT_OK && ctl->hosts)
-                r = fleet_add_hosts(ctl, f);
-        if (r == CTL_EXIT_OK && f->n == 0) {
-                ctl_error("no host's profile could be read");
-                r = CTL_EXIT_UNREACHABLE;
-        }
-        if (r == CTL_EXIT_OK)
-                r = fleet_compare(ctl, f);
-        if (r == CTL_EXIT_OK)
-                r = ctl->json ? fleet_print_json(ctl, f) : (fleet_print_text(ctl, f), CTL_EXIT_OK);
-        if (r == CTL_EXIT_OK)
-                r = f->n_unreachable ? CTL_EXIT_UNREACHABLE : f->n_groups > 1 ? CTL_EXIT_INCOMPATIBLE : CTL_EXIT_OK;
-        fleet_done(f);
-        free(f);
-        return r;
+        return groups_verb(ctl, true);
 }

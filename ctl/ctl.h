@@ -16,10 +16,10 @@ enum {
         CTL_EXIT_INCOMPATIBLE = 1,   /* incompatible, or the check/migration failed */
         CTL_EXIT_USAGE = 2,          /* bad usage or bad input */
         CTL_EXIT_UNREACHABLE = 3,    /* kvmregsd or libvirt unreachable, or a timeout */
+        CTL_EXIT_EMPTY_FLEET = 4,    /* matrix, groups, whatif, fleet: no host's profile could be read */
 };
 
 #define CTL_MAX_SSH_OPTIONS 32u
-#define CTL_MAX_PROFILES    64u      /* fleet: a matrix of N×N comparisons */
 #define CTL_DEFAULT_TIMEOUT_MS 2000
 
 typedef struct Ctl {
@@ -39,6 +39,9 @@ typedef struct Ctl {
         /* positional arguments after the verb */
         char **args;
         size_t n_args;
+        /* fleet views (matrix, groups, whatif, fleet) */
+        bool csv, per_host, per_class;
+        const char *host, *new_profile;
 } Ctl;
 
 static inline void json_object_putp(json_object **o) {
@@ -78,6 +81,9 @@ int ctl_compare_local(Ctl *ctl);
 int ctl_check(Ctl *ctl);
 int ctl_migrate(Ctl *ctl);
 int ctl_fleet(Ctl *ctl);
+int ctl_matrix(Ctl *ctl);
+int ctl_groups(Ctl *ctl);
+int ctl_whatif(Ctl *ctl);
 
 /* ---- shared helpers (ctl-common.c) ---- */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

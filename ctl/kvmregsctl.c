@@ -20,7 +20,11 @@ enum {
         VERB_CHECK = 1 << 4,
         VERB_MIGRATE = 1 << 5,
         VERB_FLEET = 1 << 6,
-        VERB_ALL = 0x7f,
+        VERB_MATRIX = 1 << 7,
+        VERB_GROUPS = 1 << 8,
+        VERB_WHATIF = 1 << 9,
+        VERB_ALL = 0x3ff,
+        VERB_VIEWS = VERB_FLEET | VERB_MATRIX | VERB_GROUPS | VERB_WHATIF,
         VERB_REMOTE = VERB_CHECK | VERB_MIGRATE,
 };
 
@@ -37,14 +41,18 @@ static const struct {
         { "status",  VERB_STATUS,  0, 0, "no arguments",                               ctl_status },
         { "check",   VERB_CHECK,   0, 1, "one DOMAIN (or --domain-xml FILE)",          ctl_check },
         { "migrate", VERB_MIGRATE, 2, 2, "DOMAIN and DEST_URI",                        ctl_migrate },
-        { "fleet",   VERB_FLEET,   0, CTL_MAX_PROFILES, "at most 64 PROFILE files",    ctl_fleet },
+        { "fleet",   VERB_FLEET,   0, SIZE_MAX, "DIR or PROFILE files, or --hosts",  ctl_fleet },
+        { "matrix",  VERB_MATRIX,  1, SIZE_MAX, "DIR or PROFILE files",              ctl_matrix },
+        { "groups",  VERB_GROUPS,  1, SIZE_MAX, "DIR or PROFILE files",              ctl_groups },
+        { "whatif",  VERB_WHATIF,  1, SIZE_MAX, "DIR or PROFILE files",              ctl_whatif },
 };
 
 enum {
         OPT_BUS_ADDRESS = 0x100, OPT_TIMEOUT, OPT_JSON, OPT_CONFIG, OPT_DST_CONFIG, OPT_LOCAL,
         OPT_TO, OPT_FROM, OPT_DEST_PROFILE, OPT_DEST_BUS, OPT_BRIDGE, OPT_SSH_OPTION, OPT_DOMAIN_XML,
         OPT_LIVE, OPT_P2P, OPT_TUNNELLED, OPT_PERSISTENT, OPT_UNDEFINE_SOURCE, OPT_FORCE, OPT_HOSTS,
-        OPT_RECORD, OPT_SUMMARY, OPT_CONNECT_TIMEOUT, OPT_VERSION,
+        OPT_RECORD, OPT_SUMMARY, OPT_CONNECT_TIMEOUT, OPT_CSV, OPT_PER_HOST, OPT_PER_CLASS, OPT_HOST,
+        OPT_PROFILE, OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -74,6 +82,11 @@ static const struct option options[] = {
         { "undefinesource",   no_argument,       NULL, OPT_UNDEFINE_SOURCE },
         { "force",            no_argument,       NULL, OPT_FORCE },
         { "hosts",            required_argument, NULL, OPT_HOSTS },
+        { "csv",              no_argument,       NULL, OPT_CSV },
+        { "per-host",         no_argument,       NULL, OPT_PER_HOST },
+        { "per-class",        no_argument,       NULL, OPT_PER_CLASS },
+        { "host",             required_argument, NULL, OPT_HOST },
+        { "profile",          required_argument, NULL, OPT_PROFILE },
         {}
 };
 
@@ -82,7 +95,7 @@ static unsigned option_verbs(int opt) {
         case OPT_BUS_ADDRESS: case OPT_TIMEOUT: case OPT_CONNECT_TIMEOUT: case OPT_JSON:
                 return VERB_ALL;
         case OPT_CONFIG:
-                return VERB_SHOW | VERB_COMPARE | VERB_PROFILE | VERB_FLEET;
+                return VERB_SHOW | VERB_COMPARE | VERB_PROFILE | VERB_VIEWS;
         case OPT_DST_CONFIG:
         case OPT_LOCAL:
                 return VERB_COMPARE;
@@ -95,6 +108,12 @@ static unsigned option_verbs(int opt) {
                 return VERB_MIGRATE;
         case OPT_HOSTS:
                 return VERB_FLEET;
+        case OPT_CSV:
+                return VERB_MATRIX | VERB_WHATIF;
+        case OPT_PER_HOST: case OPT_PER_CLASS:
+                return VERB_VIEWS;
+        case OPT_HOST: case OPT_PROFILE:
+                return VERB_WHATIF;
         case OPT_RECORD: case OPT_SUMMARY:
                 return VERB_CHECK;
         default:
@@ -114,7 +133,14 @@ static void help(FILE *f) {
               "  compare SRC DST [--config NAME] [--dst-config NAME] [--verbose]\n"
               "                                         can a guest of SRC migrate to DST? Without\n"
               "                                         --config: every configuration both run\n"
-              "  fleet PROFILE... [--config NAME]       N x N matrix and mutually-compatible groups\n"
+              "  matrix DIR|PROFILE... [--config NAME] [--json|--csv] [--per-host|--per-class]\n"
+              "                                         class x class verdicts (identical profiles\n"
+              "                                         are one class), why a cell fails\n"
+              "  groups DIR|PROFILE... [--config NAME]  hosts a guest moves freely in, both ways,\n"
+              "                                         and the one-way edges between groups\n"
+              "  whatif DIR|PROFILE... --host NAME --profile NEW [--per-host]\n"
+              "                                         migrations NAME's new profile breaks/makes\n"
+              "  fleet DIR|PROFILE... [--config NAME]   matrix and groups together\n"
               "  fleet --hosts H1,H2,... [--config NAME]  the same, profiles fetched over ssh\n"
               "\n"
               "From the local kvmregsd (system bus, or --bus-address):\n"
@@ -150,7 +176,10 @@ static void help(FILE *f) {
               "  0  done: compatible, or compatible after adjustment (the adjustments are printed)\n"
               "  1  incompatible, or the check or migration failed\n"
               "  2  bad usage or bad input (unreadable or malformed profile, unknown configuration)\n"
-              "  3  kvmregsd or libvirt unreachable, or a timeout\n", f);
+              "  3  kvmregsd or libvirt unreachable, or a timeout\n"
+              "  4  matrix, groups, whatif, fleet: no host's profile could be read\n"
+              "  (matrix, groups, fleet: 0 every migration works, 1 not; whatif: 1 it breaks one;\n"
+              "   2 also when input was left out, after the views of the rest)\n", f);
 }
 
 static int parse_timeout(const char *s, int *ret) {
@@ -225,6 +254,11 @@ int main(int argc, char *argv[]) {
                 case OPT_HOSTS: ctl.hosts = optarg; break;
                 case OPT_RECORD: ctl.record = optarg; break;
                 case OPT_SUMMARY: ctl.summary = true; break;
+                case OPT_CSV: ctl.csv = true; break;
+                case OPT_PER_HOST: ctl.per_host = true; break;
+                case OPT_PER_CLASS: ctl.per_class = true; break;
+                case OPT_HOST: ctl.host = optarg; break;
+                case OPT_PROFILE: ctl.new_profile = optarg; break;
                 case OPT_SSH_OPTION:
                         if (ctl.n_ssh_options >= CTL_MAX_SSH_OPTIONS) {
                                 ctl_error("at most %u --ssh-option", CTL_MAX_SSH_OPTIONS);
