@@ -8,8 +8,9 @@ lib_libkvmregs_la_SOURCES = \
 	lib/profile.c lib/profile.h lib/profile-internal.h \
 	lib/profile-parse.c lib/profile-digest.c lib/profile-write.c \
 	lib/record.c lib/record.h \
-	lib/rules.c lib/rules.h lib/report.c \
+	lib/rules.c lib/rules.h lib/report.c lib/report-group.c lib/report-group.h \
 	lib/domain.c lib/domain.h \
+	lib/baseline.c lib/baseline.h \
 	lib/fleet-store.c lib/fleet-store.h \
 	lib/fleet.c lib/fleet.h lib/fleet-load.c lib/fleet-internal.h
 lib_libkvmregs_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
@@ -33,3 +34,11 @@ tests_test_report_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
 tests_test_record_SOURCES = tests/test-record.c tests/testutil.h
 tests_test_record_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_test_record_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
+
+# The baseline of a set of hosts: settings, XML, the pairs that remain impossible.
+check_PROGRAMS += tests/test-baseline
+TESTS += tests/test-baseline
+UNIT_TESTS += tests/test-baseline
+tests_test_baseline_SOURCES = tests/test-baseline.c tests/testutil.h
+tests_test_baseline_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_test_baseline_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
