@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reports: names, the human table, the JSON form and the one-message summary. */
+/* Reports: names, the human report (grouped by cause, lib/report-group.c), the JSON form and the one-message summary. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "json-doc.h"
+#include "report-group.h"
 #include "rules.h"
 #include "util.h"
 
@@ -83,6 +85,369 @@ static void count_severities(const Report *r, size_t counts[4]) {
                         counts[r->findings[i].severity]++;
 }
 
+/* ---- the human report ---- */
+
+#define SGR_RESET "\033[0m"
+#define REPORT_WIDTH 100     /* wrapped lists and the overview */
+#define OVERVIEW_WIDTH 88
+#define CAUSE_LIST_MAX 60    /* a cause names its registers when they fit in this */
+
+bool report_colour_wanted(FILE *f) {
+        const char *no_colour = getenv("NO_COLOR"), *term = getenv("TERM");
+
+        /* https://no-color.org: set and not empty means no colour */
+        if (!f || (no_colour && *no_colour) || (term && strcmp(term, "dumb") == 0))
+                return false;
+        return isatty(fileno(f)) == 1;
+}
+
+static const char *severity_sgr(Severity s) {
+        switch (s) {
+        case SEVERITY_FATAL:
+                return "\033[1;31m";
+        case SEVERITY_ADJUST:
+                return "\033[1;33m";
+        case SEVERITY_WARNING:
+                return "\033[33m";
+        case SEVERITY_INFO:
+        default:
+                return "\033[36m";
+        }
+}
+
+static const char *verdict_sgr(Verdict v) {
+        switch (v) {
+        case VERDICT_COMPATIBLE:
+                return "\033[1;32m";
+        case VERDICT_ADJUSTED:
+                return "\033[1;33m";
+        case VERDICT_INCOMPATIBLE:
+        default:
+                return "\033[1;31m";
+        }
+}
+
+/* text, in colour when asked, padded with spaces to width (the escapes take no column). */
+static void put_painted(FILE *f, bool colour, const char *sgr, const char *text, int width) {
+        int len = (int) strlen(text);
+
+        if (colour)
+                fprintf(f, "%s%s%s", sgr, text, SGR_RESET);
+        else
+                fputs(text, f);
+        if (width > len)
+                fprintf(f, "%*s", width - len, "");
+}
+
+/* Whether text may break at the space at i: in a list only after ", " outside parentheses. */
+static bool break_allowed(const char *text, size_t i, bool list, int depth) {
+        return text[i] == ' ' && (!list || (depth == 0 && i > 0 && text[i - 1] == ','));
+}
+
+/*
+ * text wrapped at width, continuation lines indented by indent; the caller has written
+ * column characters of the first line. Breaks at spaces (a list: only after its ", "); a word
+ * longer than a line stays whole. Ends with a newline.
+ */
+static void print_wrapped(FILE *f, const char *text, size_t column, size_t indent, size_t width, bool list) {
+        size_t start = 0, len = strlen(text);
+
+        while (start < len) {
+                size_t end = len, last = 0;
+                int depth = 0;
+                bool found = false;
+
+                if (column + (len - start) > width) {
+                        for (size_t i = start; i < len; i++) {
+                                if (text[i] == '(')
+                                        depth++;
+                                else if (text[i] == ')' && depth > 0)
+                                        depth--;
+                                if (!break_allowed(text, i, list, depth))
+                                        continue;
+                                if (column + (i - start) <= width || !found) {
+                                        last = i;
+                                        found = true;
+                                }
+                                if (column + (i - start) > width)
+                                        break;
+                        }
+                        if (found)
+                                end = last;
+                }
+                fprintf(f, "%.*s\n", (int) (end - start), text + start);
+                start = end < len ? end + 1 : len;
+                if (start < len)
+                        fprintf(f, "%*s", (int) indent, "");
+                column = indent;
+        }
+        if (len == 0)
+                fputc('\n', f);
+}
+
+/* Distinct registers of the findings of severity s (0 not counted), and whether one of them
+ * has no register and is of kind k. */
+static size_t severity_registers(const Report *r, Severity s) {
+        _cleanup_free_ uint64_t *regs = calloc(r->n_findings ? r->n_findings : 1, sizeof(uint64_t));
+        size_t n = 0, distinct = 0;
+
+        if (!regs)
+                return 0;
+        for (size_t i = 0; i < r->n_findings; i++)
+                if (r->findings[i].severity == s && r->findings[i].reg) {
+                        size_t k = n++;
+
+                        regs[k] = r->findings[i].reg;
+                        while (k > 0 && regs[k - 1] > regs[k]) {   /* insertion: reports come sorted */
+                                uint64_t x = regs[k - 1];
+
+                                regs[k - 1] = regs[k];
+                                regs[k] = x;
+                                k--;
+                        }
+                }
+        for (size_t i = 0; i < n; i++)
+                distinct += i == 0 || regs[i] != regs[i - 1];
+        return distinct;
+}
+
+static bool has_whole_vcpu(const Report *r, Severity s, FindingKind k) {
+        for (size_t i = 0; i < r->n_findings; i++)
+                if (r->findings[i].severity == s && !r->findings[i].reg && r->findings[i].kind == k)
+                        return true;
+        return false;
+}
+
+/* The registers of a group for a sentence: their list when short, else their number. */
+static void put_group_registers(ReportText *t, const ReportGroups *gs, const ReportGroup *g) {
+        _cleanup_free_ char *list = report_group_registers(gs, g, false, 0);
+
+        if (list && strlen(list) <= CAUSE_LIST_MAX)
+                report_text_put(t, list);
+        else
+                report_text_printf(t, "%zu registers", g->n_registers);
+}
+
+/* One cause, in plain words. */
+static void put_cause(ReportText *t, const ReportGroups *gs, const ReportGroup *g) {
+        const Finding *first = &gs->report->findings[g->members[0]];
+        bool one = g->n_registers == 1;
+
+        switch (g->kind) {
+        case FINDING_COUNT:
+                report_text_put(t, "the source sends more cpreg entries than the destination has");
+                if (first->has_src_value && first->has_dst_value)
+                        report_text_printf(t, " (%" PRIu64 " against %" PRIu64 ")", first->src_value,
+                                           first->dst_value);
+                return;
+        case FINDING_CONFIG_UNSUPPORTED:
+                report_text_put(t, "the destination cannot run the guest's vCPU configuration");
+                return;
+        case FINDING_FEATURES_DIFFER:
+                report_text_put(t, "the destination's QEMU would build other vCPU features than the source's");
+                return;
+        default:
+                break;
+        }
+        if (g->n_registers == 0) {
+                report_text_put(t, g->message);
+                return;
+        }
+        switch (g->kind) {
+        case FINDING_NOT_ON_DEST:
+                report_text_put(t, "the destination kernel does not list ");
+                if (one)
+                        put_group_registers(t, gs, g);
+                else
+                        report_text_printf(t, "%zu registers the source sends", g->n_registers);
+                break;
+        case FINDING_VALUE_REFUSED:
+                report_text_printf(t, "the destination kernel refuses the value%s of ", one ? "" : "s");
+                put_group_registers(t, gs, g);
+                break;
+        case FINDING_VALUE_NOT_KEPT:
+                put_group_registers(t, gs, g);
+                report_text_printf(t, " load%s but do%s not keep the guest's value%s", one ? "s" : "", one ? "es" : "",
+                                   one ? "" : "s");
+                break;
+        case FINDING_DROPPED:
+                report_text_put(t, "QEMU drops ");
+                put_group_registers(t, gs, g);
+                report_text_put(t, " silently");
+                break;
+        case FINDING_DEST_ONLY:
+                put_group_registers(t, gs, g);
+                report_text_printf(t, " exist%s only on the destination", one ? "s" : "");
+                break;
+        case FINDING_BAD_REGISTER:
+                report_text_put(t, "QEMU cannot carry ");
+                put_group_registers(t, gs, g);
+                break;
+        default:
+                report_text_printf(t, "%s: ", finding_kind_name(g->kind));
+                put_group_registers(t, gs, g);
+                break;
+        }
+        if (g->field && one)
+                report_text_printf(t, " (field %s)", g->field);
+}
+
+/* The groups of severity s, largest first (then in report order); their number in *ret_n. */
+static size_t *groups_by_size(const ReportGroups *gs, Severity s, size_t *ret_n) {
+        size_t *order = calloc(gs->n_groups ? gs->n_groups : 1, sizeof(size_t));
+        size_t n = 0;
+
+        if (!order)
+                return NULL;
+        for (size_t i = 0; i < gs->n_groups; i++) {
+                size_t k;
+
+                if (gs->groups[i].severity != s)
+                        continue;
+                for (k = n++; k > 0 && gs->groups[order[k - 1]].n_members < gs->groups[i].n_members; k--)
+                        order[k] = order[k - 1];
+                order[k] = i;
+        }
+        *ret_n = n;
+        return order;
+}
+
+/* "Causes: a; b; c; and N more." of the groups of severity s; the largest's remedy in *ret_first. */
+static void put_causes(ReportText *t, const ReportGroups *gs, Severity s, const char **ret_first) {
+        _cleanup_free_ size_t *order = NULL;
+        size_t n = 0, shown;
+
+        order = groups_by_size(gs, s, &n);
+        if (!order) {
+                t->failed = true;
+                return;
+        }
+        if (ret_first)
+                *ret_first = n > 0 ? gs->groups[order[0]].remedy : NULL;
+        shown = n > 4 ? 3 : n;
+        for (size_t i = 0; i < shown; i++) {
+                report_text_put(t, i ? "; " : "");
+                put_cause(t, gs, &gs->groups[order[i]]);
+        }
+        if (n > shown)
+                report_text_printf(t, "; and %zu more", n - shown);
+}
+
+/* The first paragraph: what fails, on how many registers, the main causes, what to do first. */
+static char *report_overview(const Report *r, const ReportGroups *gs) {
+        ReportText t = {};
+        size_t counts[4], groups[4] = {}, regs;
+        const char *first = NULL;
+
+        count_severities(r, counts);
+        for (size_t i = 0; i < gs->n_groups; i++)
+                if ((unsigned) gs->groups[i].severity < 4)
+                        groups[gs->groups[i].severity]++;
+        switch (r->verdict) {
+        case VERDICT_INCOMPATIBLE:
+        default: {
+                bool count = has_whole_vcpu(r, SEVERITY_FATAL, FINDING_COUNT);
+                bool config = has_whole_vcpu(r, SEVERITY_FATAL, FINDING_CONFIG_UNSUPPORTED);
+                size_t parts = 0;
+
+                regs = severity_registers(r, SEVERITY_FATAL);
+                report_text_put(&t, "The migration would fail");
+                if (regs)
+                        report_text_printf(&t, "%s %zu register%s", parts++ ? " and" : " on", regs, regs == 1 ? "" : "s");
+                if (count)
+                        report_text_printf(&t, "%s the cpreg count", parts++ ? " and" : " on");
+                if (config)
+                        report_text_printf(&t, "%s the vCPU configuration", parts++ ? " and" : " on");
+                report_text_printf(&t, " (%zu fatal finding%s, %zu cause%s). ", counts[SEVERITY_FATAL],
+                                   counts[SEVERITY_FATAL] == 1 ? "" : "s", groups[SEVERITY_FATAL],
+                                   groups[SEVERITY_FATAL] == 1 ? "" : "s");
+                report_text_put(&t, groups[SEVERITY_FATAL] == 1 ? "Cause: " : "Causes: ");
+                put_causes(&t, gs, SEVERITY_FATAL, &first);
+                report_text_put(&t, ".");
+                if (first && *first)
+                        report_text_printf(&t, " First: %s.", first);
+                break;
+        }
+        case VERDICT_ADJUSTED:
+                report_text_put(&t, "The migration loads once the destination's QEMU builds the guest's own vCPU "
+                                    "features: -cpu host,");
+                for (size_t i = 0; i < r->n_adjustments; i++)
+                        report_text_printf(&t, "%s%s", i ? "," : "", r->adjustments[i]);
+                report_text_put(&t, " (the kvmregs hook applies them).");
+                break;
+        case VERDICT_COMPATIBLE:
+                report_text_put(&t, "The migration loads: the destination takes every register the source sends.");
+                break;
+        }
+        if (r->verdict != VERDICT_INCOMPATIBLE && counts[SEVERITY_WARNING] > 0) {
+                regs = severity_registers(r, SEVERITY_WARNING);
+                report_text_printf(&t, " The guest's state changes on %zu register%s (%zu warning%s): ", regs,
+                                   regs == 1 ? "" : "s", counts[SEVERITY_WARNING],
+                                   counts[SEVERITY_WARNING] == 1 ? "" : "s");
+                put_causes(&t, gs, SEVERITY_WARNING, NULL);
+                report_text_put(&t, ".");
+        }
+        return report_text_take(&t);
+}
+
+#define BLOCK_INDENT 10
+
+/* Whether a register list has more than one item (a ", " outside parentheses). */
+static bool list_has_items(const char *list) {
+        int depth = 0;
+
+        for (const char *p = list; *p; p++) {
+                if (*p == '(')
+                        depth++;
+                else if (*p == ')' && depth > 0)
+                        depth--;
+                else if (*p == ',' && depth == 0)
+                        return true;
+        }
+        return false;
+}
+
+static void print_group(FILE *f, const ReportGroups *gs, const ReportGroup *g, const ReportPrintOptions *o) {
+        const Finding *first = &gs->report->findings[g->members[0]];
+        char name[REG_NAME_MAX], head[64];
+
+        fputc('\n', f);
+        put_painted(f, o->colour, severity_sgr(g->severity), severity_name(g->severity), 8);
+        fprintf(f, "  %-18s  ", finding_kind_name(g->kind));
+        if (g->n_registers == 0)
+                fputs("-\n", f);
+        else if (g->n_registers == 1)
+                fprintf(f, "%s\n", reg_id_name(first->reg, name, sizeof(name)));
+        else {
+                _cleanup_free_ char *list = report_group_registers(gs, g, false, 0);
+
+                /* the number, unless the list is one item that says it ("CCSIDR_EL1 (CSSELR 0-2: 3 registers)") */
+                if (list && !list_has_items(list))
+                        head[0] = 0;
+                else
+                        snprintf(head, sizeof(head), "%zu registers: ", g->n_registers);
+                fputs(head, f);
+                print_wrapped(f, list ? list : "", BLOCK_INDENT + 20 + strlen(head), BLOCK_INDENT, REPORT_WIDTH, true);
+                if (o->verbose && list) {
+                        _cleanup_free_ char *all = report_group_registers(gs, g, true, 0);
+
+                        if (all && strcmp(all, list) != 0) {
+                                fprintf(f, "%*sthat is: ", BLOCK_INDENT, "");
+                                print_wrapped(f, all, BLOCK_INDENT + 9, BLOCK_INDENT, REPORT_WIDTH, true);
+                        }
+                }
+        }
+        fprintf(f, "%*s", BLOCK_INDENT, "");
+        if (g->n_registers == 1 && g->n_members == 1)
+                fprintf(f, "id 0x%016" PRIx64 ": ", first->reg);
+        fputs(g->message, f);
+        if (g->field && !(g->n_registers == 1 && g->n_members == 1))
+                fprintf(f, " [field %s, rule %s]", g->field, field_rule_name(g->rule));
+        fputc('\n', f);
+        if (g->remedy && *g->remedy)
+                fprintf(f, "%*sremedy: %s\n", BLOCK_INDENT, "", g->remedy);
+}
+
 static void print_value(FILE *f, bool has, uint64_t v, bool is_count) {
         if (has && is_count)
                 fprintf(f, "  %-18" PRIu64, v);
@@ -92,43 +457,18 @@ static void print_value(FILE *f, bool has, uint64_t v, bool is_count) {
                 fprintf(f, "  %-18s", "-");
 }
 
-int report_print(const Report *r, FILE *f, bool verbose) {
-        size_t counts[4];
-        size_t hidden = 0;
-
-        if (!r || !f)
-                return -EINVAL;
-        count_severities(r, counts);
-        fprintf(f, "verdict:      %s\n", verdict_name(r->verdict));
-        fprintf(f, "config:       %s -> %s\n", r->config ? r->config : "-", r->dst_config ? r->dst_config : "-");
-        fprintf(f, "cpregs:       source %zu, destination %zu\n", r->src_count, r->dst_count);
-        fprintf(f, "findings:     %zu fatal, %zu adjust, %zu warning, %zu info\n",
-                counts[SEVERITY_FATAL], counts[SEVERITY_ADJUST], counts[SEVERITY_WARNING], counts[SEVERITY_INFO]);
-        if (r->n_adjustments > 0) {
-                fprintf(f, "adjustments: ");
-                for (size_t i = 0; i < r->n_adjustments; i++)
-                        fprintf(f, "%s%s", i ? "," : " ", r->adjustments[i]);
-                fputc('\n', f);
-        }
-        if (verbose) {
-                fprintf(f, "source:       %s\n", r->src_digest);
-                fprintf(f, "destination:  %s\n", r->dst_digest);
-        }
-
-        if (r->n_findings > 0)
-                fprintf(f, "\n%-8s  %-18s  %-32s  %-18s  %-18s  %s\n", "SEVERITY", "KIND", "REGISTER", "SOURCE",
-                        "DESTINATION", "FIELD");
+/* Every finding on its own, as the report was printed before findings were grouped. */
+static void print_every_finding(FILE *f, const Report *r, const ReportPrintOptions *o) {
+        fprintf(f, "\nevery finding:\n%-8s  %-18s  %-32s  %-18s  %-18s  %s\n", "SEVERITY", "KIND", "REGISTER", "SOURCE",
+                "DESTINATION", "FIELD");
         for (size_t i = 0; i < r->n_findings; i++) {
                 const Finding *x = &r->findings[i];
                 char name[REG_NAME_MAX] = "-";
 
-                if (!verbose && x->severity == SEVERITY_INFO) {
-                        hidden++;
-                        continue;
-                }
                 if (x->reg)
                         reg_id_name(x->reg, name, sizeof(name));
-                fprintf(f, "%-8s  %-18s  %-32s", severity_name(x->severity), finding_kind_name(x->kind), name);
+                put_painted(f, o->colour, severity_sgr(x->severity), severity_name(x->severity), 8);
+                fprintf(f, "  %-18s  %-32s", finding_kind_name(x->kind), name);
                 /* a count finding's values are entry counts, not register values */
                 print_value(f, x->has_src_value, x->src_value, x->kind == FINDING_COUNT);
                 print_value(f, x->has_dst_value, x->dst_value, x->kind == FINDING_COUNT);
@@ -144,10 +484,62 @@ int report_print(const Report *r, FILE *f, bool verbose) {
                 if (x->remedy)
                         fprintf(f, "          remedy: %s\n", x->remedy);
         }
+}
+
+int report_print_with(const Report *r, FILE *f, const ReportPrintOptions *options) {
+        static const ReportPrintOptions defaults = {};
+        const ReportPrintOptions *o = options ? options : &defaults;
+        _cleanup_(report_groups_freep) ReportGroups *gs = NULL;
+        _cleanup_free_ char *overview = NULL;
+        size_t counts[4], hidden = 0;
+        int k;
+
+        if (!r || !f)
+                return -EINVAL;
+        k = report_groups_new(r, &gs);
+        if (k < 0)
+                return k;
+        overview = report_overview(r, gs);
+        if (!overview)
+                return -ENOMEM;
+        count_severities(r, counts);
+
+        fputs("verdict:      ", f);
+        put_painted(f, o->colour, verdict_sgr(r->verdict), verdict_name(r->verdict), 0);
+        fputs("\n\n", f);
+        print_wrapped(f, overview, 0, 0, OVERVIEW_WIDTH, false);
+        fprintf(f, "\nconfig:       %s -> %s\n", r->config ? r->config : "-", r->dst_config ? r->dst_config : "-");
+        fprintf(f, "cpregs:       source %zu, destination %zu\n", r->src_count, r->dst_count);
+        fprintf(f, "findings:     %zu fatal, %zu adjust, %zu warning, %zu info\n",
+                counts[SEVERITY_FATAL], counts[SEVERITY_ADJUST], counts[SEVERITY_WARNING], counts[SEVERITY_INFO]);
+        if (o->verbose) {
+                fprintf(f, "source:       %s\n", r->src_digest);
+                fprintf(f, "destination:  %s\n", r->dst_digest);
+        }
+
+        for (size_t i = 0; i < gs->n_groups; i++) {
+                if (!o->verbose && gs->groups[i].severity == SEVERITY_INFO) {
+                        hidden += gs->groups[i].n_members;
+                        continue;
+                }
+                print_group(f, gs, &gs->groups[i], o);
+        }
+        if (r->n_adjustments > 0) {
+                fprintf(f, "\nadjustments: ");
+                for (size_t i = 0; i < r->n_adjustments; i++)
+                        fprintf(f, "%s%s", i ? "," : " ", r->adjustments[i]);
+                fputc('\n', f);
+        }
         if (hidden > 0)
-                fprintf(f, "(%zu informational finding%s not shown; use verbose output)\n", hidden,
+                fprintf(f, "\n(%zu informational finding%s not shown; use verbose output)\n", hidden,
                         hidden == 1 ? "" : "s");
+        if (o->verbose && r->n_findings > 0)
+                print_every_finding(f, r, o);
         return ferror(f) ? -EIO : 0;
+}
+
+int report_print(const Report *r, FILE *f, bool verbose) {
+        return report_print_with(r, f, &(ReportPrintOptions) { .verbose = verbose });
 }
 
 static json_object *finding_to_json(const Finding *x) {
@@ -230,113 +622,96 @@ char *report_to_json(const Report *r, bool pretty) {
         return s;
 }
 
-/* A growing string for the summary. */
-typedef struct Buffer {
-        char *data;
-        size_t size, allocated;
-        bool failed;
-} Buffer;
-
-static void buffer_printf(Buffer *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
-
-static void buffer_printf(Buffer *b, const char *format, ...) {
-        va_list ap;
-        int n;
-
-        if (b->failed)
-                return;
-        for (;;) {
-                size_t room = b->allocated - b->size;
-
-                va_start(ap, format);
-                n = vsnprintf(b->data ? b->data + b->size : NULL, room, format, ap);
-                va_end(ap);
-                if (n < 0) {
-                        b->failed = true;
-                        return;
-                }
-                if ((size_t) n < room) {
-                        b->size += (size_t) n;
-                        return;
-                }
-                size_t want = (b->allocated ? b->allocated : 256);
-                while (want < b->size + (size_t) n + 1)
-                        want *= 2;
-                char *p = realloc(b->data, want);
-                if (!p) {
-                        b->failed = true;
-                        return;
-                }
-                b->data = p;
-                b->allocated = want;
-        }
-}
+/* ---- the one-message summary ---- */
 
 /* One fatal finding: the register (name and id) unless the message names it, the message (or
  * the values, or the kind), and the field with its rule. */
-static void summary_finding(Buffer *b, const Finding *x) {
+static void summary_finding(ReportText *b, const Finding *x) {
         const char *msg = x->message && *x->message ? x->message : NULL;
         char name[REG_NAME_MAX], id[24];
 
-        buffer_printf(b, "\n  - ");
+        report_text_put(b, "\n  - ");
         if (x->reg) {
                 reg_id_name(x->reg, name, sizeof(name));
                 snprintf(id, sizeof(id), "0x%016" PRIx64, x->reg);
                 if (!msg || !strstr(msg, name) || !strstr(msg, id))
-                        buffer_printf(b, "%s (%s): ", name, id);
+                        report_text_printf(b, "%s (%s): ", name, id);
         }
         if (msg)
-                buffer_printf(b, "%s", msg);
+                report_text_put(b, msg);
         else if (x->has_src_value || x->has_dst_value) {
-                buffer_printf(b, "source ");
-                buffer_printf(b, x->has_src_value ? "0x%016" PRIx64 : "-", x->src_value);
-                buffer_printf(b, ", destination ");
-                buffer_printf(b, x->has_dst_value ? "0x%016" PRIx64 : "-", x->dst_value);
+                report_text_put(b, "source ");
+                report_text_printf(b, x->has_src_value ? "0x%016" PRIx64 : "-", x->src_value);
+                report_text_put(b, ", destination ");
+                report_text_printf(b, x->has_dst_value ? "0x%016" PRIx64 : "-", x->dst_value);
         } else
-                buffer_printf(b, "%s", finding_kind_name(x->kind));
+                report_text_put(b, finding_kind_name(x->kind));
         if (x->field)
-                buffer_printf(b, " [field %s, rule %s]", x->field, field_rule_name(x->rule));
+                report_text_printf(b, " [field %s, rule %s]", x->field, field_rule_name(x->rule));
 }
 
-/* Every fatal finding on its line (those past REPORT_SUMMARY_MAX counted, not shown), then each
- * distinct remedy of the ones shown, once, under "What to do:". */
-static void summary_fatal(Buffer *b, const Report *r) {
+/* A group of several findings: its registers, compactly, then its message and field. */
+static void summary_group(ReportText *b, const ReportGroups *gs, const ReportGroup *g) {
+        report_text_put(b, "\n  - ");
+        if (g->n_registers > 0) {
+                size_t room = b->size < REPORT_SUMMARY_MAX ? REPORT_SUMMARY_MAX - b->size : 1;
+                char *list = report_group_registers(gs, g, false, room);
+
+                if (!list) {
+                        b->failed = true;
+                        return;
+                }
+                report_text_printf(b, "%s: ", list);
+                free(list);
+        }
+        report_text_put(b, *g->message ? g->message : finding_kind_name(g->kind));
+        if (g->field)
+                report_text_printf(b, " [field %s, rule %s]", g->field, field_rule_name(g->rule));
+}
+
+/* Every group of fatal findings on its line (those past REPORT_SUMMARY_MAX counted, not
+ * shown), then each distinct remedy of the ones shown, once, under "What to do:". */
+static void summary_fatal(ReportText *b, const ReportGroups *gs) {
         _cleanup_free_ const char **remedies = NULL;
         size_t fatal = 0, shown = 0, n_remedies = 0;
 
-        remedies = calloc(r->n_findings ? r->n_findings : 1, sizeof(char *));
+        remedies = calloc(gs->n_groups ? gs->n_groups : 1, sizeof(char *));
         if (!remedies) {
                 b->failed = true;
                 return;
         }
-        for (size_t i = 0; i < r->n_findings; i++) {
-                const Finding *x = &r->findings[i];
+        for (size_t i = 0; i < gs->n_groups; i++) {
+                const ReportGroup *g = &gs->groups[i];
                 bool seen = false;
 
-                if (x->severity != SEVERITY_FATAL)
+                if (g->severity != SEVERITY_FATAL)
                         continue;
-                fatal++;
+                fatal += g->n_members;
                 if (b->size > REPORT_SUMMARY_MAX)
                         continue;
-                shown++;
-                summary_finding(b, x);
-                if (!x->remedy || !*x->remedy)
+                shown += g->n_members;
+                if (g->n_members == 1)
+                        summary_finding(b, &gs->report->findings[g->members[0]]);
+                else
+                        summary_group(b, gs, g);
+                if (!g->remedy || !*g->remedy)
                         continue;
                 for (size_t k = 0; k < n_remedies && !seen; k++)
-                        seen = strcmp(remedies[k], x->remedy) == 0;
+                        seen = strcmp(remedies[k], g->remedy) == 0;
                 if (!seen)
-                        remedies[n_remedies++] = x->remedy;
+                        remedies[n_remedies++] = g->remedy;
         }
         if (fatal > shown)
-                buffer_printf(b, "\n  - and %zu more", fatal - shown);
+                report_text_printf(b, "\n  - and %zu more", fatal - shown);
         if (n_remedies > 0)
-                buffer_printf(b, "\nWhat to do:");
+                report_text_put(b, "\nWhat to do:");
         for (size_t k = 0; k < n_remedies; k++)
-                buffer_printf(b, "\n  - %s", remedies[k]);
+                report_text_printf(b, "\n  - %s", remedies[k]);
 }
 
 char *report_summary(const Report *r) {
-        Buffer b = {};
+        _cleanup_(report_groups_freep) ReportGroups *gs = NULL;
+        ReportText b = {};
         size_t counts[4];
 
         if (!r)
@@ -344,30 +719,29 @@ char *report_summary(const Report *r) {
         count_severities(r, counts);
         switch (r->verdict) {
         case VERDICT_COMPATIBLE:
-                buffer_printf(&b, "kvmregs: migration of vCPU configuration '%s' is compatible", r->config);
+                report_text_printf(&b, "kvmregs: migration of vCPU configuration '%s' is compatible", r->config);
                 if (counts[SEVERITY_WARNING])
-                        buffer_printf(&b, " (%zu warning%s)", counts[SEVERITY_WARNING],
-                                      counts[SEVERITY_WARNING] == 1 ? "" : "s");
+                        report_text_printf(&b, " (%zu warning%s)", counts[SEVERITY_WARNING],
+                                           counts[SEVERITY_WARNING] == 1 ? "" : "s");
                 break;
         case VERDICT_ADJUSTED:
-                buffer_printf(&b, "kvmregs: migration of vCPU configuration '%s' is compatible once the destination "
-                              "uses -cpu host,", r->config);
+                report_text_printf(&b, "kvmregs: migration of vCPU configuration '%s' is compatible once the "
+                                       "destination uses -cpu host,", r->config);
                 for (size_t i = 0; i < r->n_adjustments; i++)
-                        buffer_printf(&b, "%s%s", i ? "," : "", r->adjustments[i]);
+                        report_text_printf(&b, "%s%s", i ? "," : "", r->adjustments[i]);
                 break;
         case VERDICT_INCOMPATIBLE:
         default:
-                buffer_printf(&b, "kvmregs: migration of vCPU configuration '%s' would fail on the destination "
-                              "(%zu fatal problem%s):", r->config, counts[SEVERITY_FATAL],
-                              counts[SEVERITY_FATAL] == 1 ? "" : "s");
-                summary_fatal(&b, r);
+                report_text_printf(&b, "kvmregs: migration of vCPU configuration '%s' would fail on the destination "
+                                       "(%zu fatal problem%s):", r->config, counts[SEVERITY_FATAL],
+                                   counts[SEVERITY_FATAL] == 1 ? "" : "s");
+                if (report_groups_new(r, &gs) < 0)
+                        b.failed = true;
+                else
+                        summary_fatal(&b, gs);
                 break;
         }
-        if (b.failed || !b.data) {
-                free(b.data);
-                return NULL;
-        }
-        return b.data;
+        return report_text_take(&b);
 }
 
 /* ---- reading the JSON form back ---- */

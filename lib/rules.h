@@ -96,8 +96,24 @@ const char *verdict_name(Verdict v);        /* "compatible", "compatible-after-a
 const char *severity_name(Severity s);      /* "info", "warning", "adjust", "fatal" */
 const char *finding_kind_name(FindingKind k);
 
-/* Human report: aligned, one finding per block, remedies. */
+/*
+ * Human report: the verdict, a paragraph in plain words (what fails, on how many registers,
+ * the main causes, what to do first), configurations and counts, then one block per group of
+ * findings with one cause (lib/report-group.h: every register named, compactly; one message,
+ * one remedy; informational ones only with verbose), then the adjustments. verbose adds the
+ * digests, each group's registers by name and every finding on its own. colour: ANSI colour
+ * for the verdict and the severities; only for a terminal (report_colour_wanted()), never
+ * for files, pipes, the hook or JSON.
+ */
+typedef struct ReportPrintOptions {
+        bool verbose;
+        bool colour;
+} ReportPrintOptions;
+int report_print_with(const Report *r, FILE *f, const ReportPrintOptions *options);  /* options may be NULL */
+/* report_print_with() without colour. */
 int report_print(const Report *r, FILE *f, bool verbose);
+/* Whether output to f may be in colour: f is a terminal, NO_COLOR is unset or empty, TERM is not "dumb". */
+bool report_colour_wanted(FILE *f);
 /* Stable JSON for scripts (documented in docs/kvmregsctl.md). malloc'd, NULL on ENOMEM. */
 char *report_to_json(const Report *r, bool pretty);
 /*
@@ -111,9 +127,11 @@ char *report_to_json(const Report *r, bool pretty);
 int report_from_json(const char *json, size_t size, Report **ret, ProfileError *ret_error);
 /*
  * One message for the hook's refusal and kvmregsctl check --summary. Its first line gives the
- * verdict. When incompatible, then each fatal finding on a line ("\n  - "): the register's name
- * and id unless the message names both, the message (or the values, or the kind) and
- * " [field F, rule R]" when a field decides; past REPORT_SUMMARY_MAX bytes the rest are only
+ * verdict. When incompatible, then each group of fatal findings with one cause
+ * (lib/report-group.h) on a line ("\n  - "): a group of one finding as the finding (the
+ * register's name and id unless the message names both, the message, or the values, or the
+ * kind), a larger one as its registers, compactly but every one named, then its message;
+ * " [field F, rule R]" when one field decides; past REPORT_SUMMARY_MAX bytes the rest are only
  * counted ("and N more"); then "What to do:" with each distinct remedy of those shown, once.
  * malloc'd, NULL on ENOMEM.
  */
