@@ -141,7 +141,8 @@ int ctl_print_report(Ctl *ctl, const Report *r) {
                         return CTL_EXIT_USAGE;
                 }
                 puts(text);
-        } else if (report_print(r, stdout, ctl->verbose) < 0) {
+        } else if (report_print_with(r, stdout, &(ReportPrintOptions) { .verbose = ctl->verbose,
+                                                                         .colour = report_colour_wanted(stdout) }) < 0) {
                 ctl_error("cannot print the report");
                 return CTL_EXIT_USAGE;
         }
@@ -172,7 +173,8 @@ static int print_one(Ctl *ctl, const Report *r, const char *src_name, const char
                 printf(" (destination: %s)", r->dst_config);
         printf(": %s\n\n", verdict_name(r->verdict));
         fflush(stdout);
-        if (report_print(r, stdout, ctl->verbose) < 0) {
+        if (report_print_with(r, stdout, &(ReportPrintOptions) { .verbose = ctl->verbose,
+                                                                 .colour = report_colour_wanted(stdout) }) < 0) {
                 ctl_error("cannot print the report");
                 return CTL_EXIT_USAGE;
         }
@@ -243,7 +245,9 @@ static int print_comparison(Ctl *ctl, const Comparison *c, const char *src_name,
                         if (c->items[i].report) {
                                 printf("\n== %s ==\n", c->items[i].config->name);
                                 fflush(stdout);
-                                report_print(c->items[i].report, stdout, true);
+                                report_print_with(c->items[i].report, stdout,
+                                                  &(ReportPrintOptions) { .verbose = true,
+                                                                          .colour = report_colour_wanted(stdout) });
                         }
         return ctl_exit_for_verdict(c->verdict);
 }
