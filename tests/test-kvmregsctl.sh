@@ -193,7 +193,7 @@ bad "cannot run configuration 'sve'" compare "$D/6.1-cortex-a72.json" "$D/6.12-c
 
 # ---------------- fleet ----------------
 jq '.label = "6.1-cortex-a72-twin"' "$D/6.1-cortex-a72.json" >"$T/twin.json"
-run 1 fleet "$D/6.1-cortex-a72.json" "$D/6.12-cortex-a72.json" "$T/twin.json" --json && {
+run 1 fleet "$D/6.1-cortex-a72.json" "$D/6.12-cortex-a72.json" "$T/twin.json" --json --per-host && {
         cp "$T/out" "$T/fleet.json"
         check "[ \"\$(jq -c .hosts '$T/fleet.json')\" = '[\"6.1-cortex-a72\",\"6.12-cortex-a72\",\"6.1-cortex-a72-twin\"]' ]" "fleet hosts"
         check "[ \"\$(jq -r '.matrix[] | select(.from == \"6.1-cortex-a72\" and .to == \"6.12-cortex-a72\") | .verdict' '$T/fleet.json')\" = compatible ]" "fleet 6.1 -> 6.12"
@@ -202,22 +202,36 @@ run 1 fleet "$D/6.1-cortex-a72.json" "$D/6.12-cortex-a72.json" "$T/twin.json" --
         check "[ \"\$(jq '.matrix[] | select(.from == \"6.12-cortex-a72\" and .to == \"6.1-cortex-a72\") | .fatal' '$T/fleet.json')\" = \"\$(jq .fatal '$T/cmp.json')\" ]" \
                 "fleet cell's fatal count is compare's"
         check "[ \"\$(jq '.matrix | length' '$T/fleet.json')\" = 6 ]" "fleet: 3x3 off-diagonal"
-        check "[ \"\$(jq -c .groups '$T/fleet.json')\" = '[[\"6.1-cortex-a72\",\"6.1-cortex-a72-twin\"],[\"6.12-cortex-a72\"]]' ]" \
-                "fleet groups: $(jq -c .groups "$T/fleet.json")"
+        check "[ \"\$(jq -c '[.groups[].hosts]' '$T/fleet.json')\" = '[[\"6.1-cortex-a72\",\"6.1-cortex-a72-twin\"],[\"6.12-cortex-a72\"]]' ]" \
+                "fleet groups: $(jq -c '[.groups[].hosts]' "$T/fleet.json")"
+        # identical profiles are one class: two classes, compared once each way
+        check "[ \"\$(jq -c '[.classes[].hosts]' '$T/fleet.json')\" = '[[\"6.1-cortex-a72\",\"6.1-cortex-a72-twin\"],[\"6.12-cortex-a72\"]]' ]" "fleet classes"
 }
 run 0 fleet "$D/6.1-cortex-a72.json" "$T/twin.json"
 out_has "1: 6.1-cortex-a72, 6.1-cortex-a72-twin" "fleet of twins: one group"
 run 1 fleet "$D"/[5-7]*.json --config base && {
-        check "grep -qE '^ +3 6.1-cortex-a72 .*✓' '$T/out' && grep -q '✗' '$T/out'" "fleet text matrix"
-        fatal=$(jq '.counts.fatal' "$T/a72-down.json")
-        check "grep -E '^ +7 6.12-cortex-a72 ' '$T/out' | awk '{print \$5}' | grep -qx \"✗$fatal\"" \
-                "fleet text: 6.12 -> 6.1 a72 base cell is ✗$fatal"
+        # one row per class; 6.1-cortex-a72 is class 3 (the third file), 6.12-cortex-a72 class 7
+        check "grep -qE '^ +3 +1 +6\.1\.0-56-arm64 +6.1-cortex-a72 .*✓' '$T/out' && grep -q '✗' '$T/out'" "fleet text matrix"
         out_has "Groups (guests move freely both ways within a group):" "fleet text"
+        # 6.12 -> 6.1 a72, base: ✗N in row 7, column 3, and note N names compare's first fatal registers
+        note=$(grep -E '^ +7 +1 ' "$T/out" | sed 's/^.*6.12-cortex-a72 *//' | awk '{print $3}')
+        check "[[ '$note' == ✗* ]]" "fleet text: 6.12 -> 6.1 a72 base cell is ✗ ('$note')"
+        # the first three distinct fatal registers of compare's report, in its order
+        first=$(jq -r '[.findings[] | select(.severity == "fatal") | .register // ("(" + .kind + ")")] | reduce .[] as $x ([]; if index([$x]) then . else . + [$x] end) | .[0:3] | join(", ")' "$T/a72-down.json")
+        check "sed 's/ \\+/ /g' '$T/out' | grep -qxF ' $note $first in base'" "fleet text: note $note is '$first in base': $(grep -E "^  $note " "$T/out")"
+        fatal=$(jq '.counts.fatal' "$T/a72-down.json")
+        "$CTL" matrix "$D"/[5-7]*.json --config base --json >"$T/m.json"
+        check "[ \"\$(jq '.matrix[] | select(.from == 7 and .to == 3) | .fatal' '$T/m.json')\" = '$fatal' ]" \
+                "matrix 6.12 -> 6.1 a72 base: $fatal fatal, as compare"
 }
-bad "takes PROFILE files or --hosts" fleet
+bad "takes DIR or PROFILE files, or --hosts" fleet
+# No limit of 64 hosts any more: 65 hosts of two profiles are two classes.
 many=()
-for i in $(seq 65); do many+=("$D/6.1-cortex-a72.json"); done
-bad "at most 64 PROFILE files" fleet "${many[@]}"
+for i in $(seq 65); do
+        jq --arg l "h$i" '.label = $l' "$D/6.1-cortex-a72.json" >"$T/many-$i.json"
+        many+=("$T/many-$i.json")
+done
+run 0 fleet "${many[@]}" --json && check "[ \"\$(jq '.hosts | length' '$T/out')\" = 65 ] && [ \"\$(jq '.classes | length' '$T/out')\" = 1 ]" "fleet of 65 hosts, one class"
 
 # ---------------- check, offline (--domain-xml, --dest-profile) ----------------
 U1=7e57c0de-0000-4000-8000-000000000001
