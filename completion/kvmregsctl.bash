@@ -11,7 +11,7 @@
 _kvmregsctl_configs='base pmu sve ptrauth el1_32bit mte all all_vgic3'
 
 # Options that take a value.
-_kvmregsctl_with_arg=' --bus-address --timeout --connect-timeout --config --dst-config --to --from --dest-profile --dest-bus --bridge --ssh-option --hosts --domain-xml --record '
+_kvmregsctl_with_arg=' --bus-address --timeout --connect-timeout --config --dst-config --to --from --dest-profile --dest-bus --bridge --ssh-option --hosts --domain-xml --record --profile-out '
 
 # Options per verb (option_verbs() in ctl/kvmregsctl.c); every verb also takes the global ones.
 _kvmregsctl_global='--bus-address --timeout --connect-timeout --json --verbose --help --version'
@@ -25,6 +25,7 @@ _kvmregsctl_verb_options() {
         migrate) echo --to --from --dest-profile --dest-bus --bridge --ssh-option --domain-xml \
                         --live --p2p --tunnelled --persistent --undefinesource --force ;;
         fleet)   echo --config --hosts --bridge --ssh-option ;;
+        baseline) echo --profile-out ;;
         *)       echo --config --dst-config --local --to --from --dest-profile --dest-bus --bridge \
                         --ssh-option --domain-xml --record --summary --live --p2p --tunnelled --persistent \
                         --undefinesource --force --hosts ;;
@@ -127,7 +128,7 @@ _kvmregsctl() {
                 [ "$verb" = compare ] || [ "$verb" = show ] || [ "$verb" = fleet ] || files=()
                 COMPREPLY=($(compgen -W "$(_kvmregsctl_config_names "${files[@]}")" -- "$cur"))
                 return 0 ;;
-        --dest-profile|--domain-xml|--record)
+        --dest-profile|--domain-xml|--record|--profile-out)
                 _kvmregsctl_files "$cur"
                 return 0 ;;
         --to)
@@ -167,12 +168,12 @@ _kvmregsctl() {
         fi
 
         if [ -z "$verb" ]; then
-                COMPREPLY=($(compgen -W 'show compare profile status check migrate fleet' -- "$cur"))
+                COMPREPLY=($(compgen -W 'show compare profile status check migrate fleet baseline' -- "$cur"))
                 return 0
         fi
 
         case $verb in
-        show|compare|fleet)
+        show|compare|fleet|baseline)
                 _kvmregsctl_files "$cur" ;;
         check)
                 # check --domain-xml FILE is offline: no DOMAIN

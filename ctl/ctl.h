@@ -42,6 +42,9 @@ typedef struct Ctl {
         /* fleet views (matrix, groups, whatif, fleet) */
         bool csv, per_host, per_class;
         const char *host, *new_profile;
+        /* collect, baseline, export */
+        const char *output, *hosts_file, *profile_out, *format;
+        unsigned parallel;           /* collect: connections at once; 0: the default */
 } Ctl;
 
 static inline void json_object_putp(json_object **o) {
@@ -84,6 +87,7 @@ int ctl_fleet(Ctl *ctl);
 int ctl_matrix(Ctl *ctl);
 int ctl_groups(Ctl *ctl);
 int ctl_whatif(Ctl *ctl);
+int ctl_baseline(Ctl *ctl);
 
 /* ---- shared helpers (ctl-common.c) ---- */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

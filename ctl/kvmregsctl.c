@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,10 @@ enum {
         VERB_MATRIX = 1 << 7,
         VERB_GROUPS = 1 << 8,
         VERB_WHATIF = 1 << 9,
-        VERB_ALL = 0x3ff,
+        VERB_BASELINE = 1 << 10,
+        VERB_COLLECT = 1 << 11,
+        VERB_EXPORT = 1 << 12,
+        VERB_ALL = 0x7fffffff,
         VERB_VIEWS = VERB_FLEET | VERB_MATRIX | VERB_GROUPS | VERB_WHATIF,
         VERB_REMOTE = VERB_CHECK | VERB_MIGRATE,
 };
@@ -45,6 +49,7 @@ static const struct {
         { "matrix",  VERB_MATRIX,  1, SIZE_MAX, "DIR or PROFILE files",              ctl_matrix },
         { "groups",  VERB_GROUPS,  1, SIZE_MAX, "DIR or PROFILE files",              ctl_groups },
         { "whatif",  VERB_WHATIF,  1, SIZE_MAX, "DIR or PROFILE files",              ctl_whatif },
+        { "baseline", VERB_BASELINE, 1, SIZE_MAX, "DIR or PROFILE files",            ctl_baseline },
 };
 
 enum {
@@ -52,7 +57,7 @@ enum {
         OPT_TO, OPT_FROM, OPT_DEST_PROFILE, OPT_DEST_BUS, OPT_BRIDGE, OPT_SSH_OPTION, OPT_DOMAIN_XML,
         OPT_LIVE, OPT_P2P, OPT_TUNNELLED, OPT_PERSISTENT, OPT_UNDEFINE_SOURCE, OPT_FORCE, OPT_HOSTS,
         OPT_RECORD, OPT_SUMMARY, OPT_CONNECT_TIMEOUT, OPT_CSV, OPT_PER_HOST, OPT_PER_CLASS, OPT_HOST,
-        OPT_PROFILE, OPT_VERSION,
+        OPT_PROFILE, OPT_OUTPUT, OPT_HOSTS_FILE, OPT_PARALLEL, OPT_PROFILE_OUT, OPT_FORMAT, OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -87,6 +92,11 @@ static const struct option options[] = {
         { "per-class",        no_argument,       NULL, OPT_PER_CLASS },
         { "host",             required_argument, NULL, OPT_HOST },
         { "profile",          required_argument, NULL, OPT_PROFILE },
+        { "output",           required_argument, NULL, 'o' },
+        { "hosts-file",       required_argument, NULL, OPT_HOSTS_FILE },
+        { "parallel",         required_argument, NULL, OPT_PARALLEL },
+        { "profile-out",      required_argument, NULL, OPT_PROFILE_OUT },
+        { "format",           required_argument, NULL, OPT_FORMAT },
         {}
 };
 
@@ -116,6 +126,14 @@ static unsigned option_verbs(int opt) {
                 return VERB_WHATIF;
         case OPT_RECORD: case OPT_SUMMARY:
                 return VERB_CHECK;
+        case OPT_OUTPUT:
+                return VERB_COLLECT | VERB_EXPORT;
+        case OPT_HOSTS_FILE: case OPT_PARALLEL:
+                return VERB_COLLECT;
+        case OPT_PROFILE_OUT:
+                return VERB_BASELINE;
+        case OPT_FORMAT:
+                return VERB_EXPORT;
         default:
                 return 0;
         }
@@ -142,6 +160,10 @@ static void help(FILE *f) {
               "                                         migrations NAME's new profile breaks/makes\n"
               "  fleet DIR|PROFILE... [--config NAME]   matrix and groups together\n"
               "  fleet --hosts H1,H2,... [--config NAME]  the same, profiles fetched over ssh\n"
+              "  baseline DIR|PROFILE... [--profile-out FILE]\n"
+              "                                         what a guest must be started with to move\n"
+              "                                         among all of them (libvirt XML, QEMU -cpu),\n"
+              "                                         and the pairs that still cannot migrate\n"
               "\n"
               "From the local kvmregsd (system bus, or --bus-address):\n"
               "  status                                 the daemon's state, kernel, digest, configs\n"
@@ -196,8 +218,8 @@ static int parse_timeout(const char *s, int *ret) {
 
 int main(int argc, char *argv[]) {
         Ctl ctl = { .timeout_ms = CTL_DEFAULT_TIMEOUT_MS };
-        unsigned seen = 0;     /* verbs-mask bits of every option given, checked once the verb is known */
-        const char *seen_name[32] = {};
+        uint64_t seen = 0;     /* verbs-mask bits of every option given, checked once the verb is known */
+        const char *seen_name[64] = {};
         const char *env;
         int c, long_index;
         size_t v;
@@ -210,11 +232,12 @@ int main(int argc, char *argv[]) {
                 ctl.bus_address = env;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "hv", options, &long_index)) >= 0) {
-                unsigned bit = (unsigned) (c - OPT_BUS_ADDRESS);
+        while ((c = getopt_long(argc, argv, "hvo:", options, &long_index)) >= 0) {
+                /* -o is --output */
+                unsigned bit = (unsigned) ((c == 'o' ? OPT_OUTPUT : c) - OPT_BUS_ADDRESS);
 
-                if (c >= OPT_BUS_ADDRESS && c != OPT_VERSION && bit < ELEMENTSOF(seen_name)) {
-                        seen |= 1u << bit;
+                if ((c >= OPT_BUS_ADDRESS || c == 'o') && c != OPT_VERSION && bit < ELEMENTSOF(seen_name)) {
+                        seen |= UINT64_C(1) << bit;
                         seen_name[bit] = options[long_index].name;
                 }
                 switch (c) {
@@ -259,6 +282,23 @@ int main(int argc, char *argv[]) {
                 case OPT_PER_CLASS: ctl.per_class = true; break;
                 case OPT_HOST: ctl.host = optarg; break;
                 case OPT_PROFILE: ctl.new_profile = optarg; break;
+                case 'o': ctl.output = optarg; break;
+                case OPT_HOSTS_FILE: ctl.hosts_file = optarg; break;
+                case OPT_PROFILE_OUT: ctl.profile_out = optarg; break;
+                case OPT_FORMAT: ctl.format = optarg; break;
+                case OPT_PARALLEL: {
+                        char *end;
+                        long n;
+
+                        errno = 0;
+                        n = strtol(optarg, &end, 10);
+                        if (errno || end == optarg || *end || n < 1 || n > 1024) {
+                                ctl_error("--parallel takes a number between 1 and 1024, not '%s'", optarg);
+                                return CTL_EXIT_USAGE;
+                        }
+                        ctl.parallel = (unsigned) n;
+                        break;
+                }
                 case OPT_SSH_OPTION:
                         if (ctl.n_ssh_options >= CTL_MAX_SSH_OPTIONS) {
                                 ctl_error("at most %u --ssh-option", CTL_MAX_SSH_OPTIONS);
@@ -294,7 +334,7 @@ int main(int argc, char *argv[]) {
                 return CTL_EXIT_USAGE;
         }
         for (unsigned bit = 0; bit < ELEMENTSOF(seen_name); bit++)
-                if ((seen & (1u << bit)) && !(option_verbs((int) (OPT_BUS_ADDRESS + bit)) & verbs[v].bit)) {
+                if ((seen & (UINT64_C(1) << bit)) && !(option_verbs((int) (OPT_BUS_ADDRESS + bit)) & verbs[v].bit)) {
                         ctl_error("option '--%s' does not apply to '%s'; see kvmregsctl --help",
                                   seen_name[bit], verbs[v].name);
                         return CTL_EXIT_USAGE;
