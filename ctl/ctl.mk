@@ -34,3 +34,7 @@ tests_test_busclient_SOURCES = tests/test-busclient.c tests/testutil.h
 tests_test_busclient_CPPFLAGS = $(AM_CPPFLAGS) $(BUSCLIENT_CPPFLAGS)
 tests_test_busclient_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS)
 tests_test_busclient_LDADD = ctl/libkvmregs-busclient.la lib/libkvmregs.la $(DBUS_LIBS) $(JSONC_LIBS)
+# The fleet views on stores and files made from tests/data (no bus, no root).
+TESTS += tests/test-kvmregsctl-fleet.sh
+UNIT_TESTS += tests/test-kvmregsctl-fleet.sh
+dist_check_SCRIPTS += tests/test-kvmregsctl-fleet.sh
