@@ -5,10 +5,14 @@
  * the exact set of registers named, by kind.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "report-group.h"
 #include "rules.h"
 #include "testutil.h"
 #include "util.h"
@@ -933,11 +937,6 @@ static void test_report_forms(void) {
         }
 
         CHECK(summary != NULL);
-        for (size_t i = 0; summary && i < r->n_findings; i++) {
-                char name[REG_NAME_MAX];
-                if (r->findings[i].severity == SEVERITY_FATAL && r->findings[i].reg)
-                        CHECK(strstr(summary, reg_id_name(r->findings[i].reg, name, sizeof(name))) != NULL);
-        }
         CHECK(summary && strstr(summary, "cpreg_vmstate_array_len") != NULL);
         /* the layout the hook prints: first line, one line a fatal finding, then the remedies once */
         {
@@ -945,14 +944,25 @@ static void test_report_forms(void) {
                                             "destination (22 fatal problems):\n  - the source sends 258 cpreg entries";
                 CHECK(summary && strncmp(summary, first, strlen(first)) == 0);
         }
-        CHECK(summary && strstr(summary, "\n  - CCSIDR_EL1[csselr=0x0] (0x6020000000110000): the destination kernel takes "
-                                         "only its own value (source 0x2, destination 0x701fe00a; Associativity 0 "
-                                         "(destination 1)): KVM_SET_ONE_REG refused [field Associativity, rule equal]\n") != NULL);
-        CHECK(summary && strstr(summary, "\n  - CLIDR_EL1 (0x603000000013c801): ") != NULL);
+        /* grouped by cause: one line a group, every register named (the CCSIDR entries by their CSSELR) */
+        CHECK_STR(summary,
+                  "kvmregs: migration of vCPU configuration 'all' would fail on the destination (22 fatal problems):\n"
+                  "  - the source sends 258 cpreg entries, the destination has 241: QEMU fails with 'Failed to load "
+                  "cpu:cpreg_vmstate_array_len'\n"
+                  "  - CCSIDR_EL1 (CSSELR 0-2: 3 registers): the destination kernel takes only its own value: "
+                  "KVM_SET_ONE_REG refused [field Associativity, rule equal]\n"
+                  "  - CCSIDR_EL1 (CSSELR 3-13: 11 registers), TCR2_EL1, PIRE0_EL1, PIR_EL1, CNTPCT_EL0, CNTP_CTL_EL0, "
+                  "CNTP_CVAL_EL0: the destination kernel does not list these registers: QEMU's cpu_post_load fails\n"
+                  "  - CLIDR_EL1 (0x603000000013c801): the destination kernel takes only its own value (source 0x9200003, "
+                  "destination 0xa200023; Ctype2 0 (destination 4)): KVM_SET_ONE_REG refused [field Ctype2, rule equal]\n"
+                  "What to do:\n"
+                  "  - migrate to a host with the same kernel series (or a newer one) and the same vCPU features\n"
+                  "  - the cache description differs: migrate between hosts of the same CPU model and kernel series "
+                  "(kernels from 6.3 accept other cache geometries)\n"
+                  "  - upgrade the destination kernel to at least 6.12 so that the register exists, or migrate to a host "
+                  "with the same kernel series");
         CHECK(summary && strstr(summary, "remedy:") == NULL);
-        CHECK(summary && strstr(summary, "\nWhat to do:\n  - migrate to a host with the same kernel series (or a newer one) "
-                                         "and the same vCPU features\n  - the cache description differs: ") != NULL);
-        CHECK(summary && strstr(summary, "and the same vCPU features\n  - the cache description differs: ") != NULL);
+        CHECK(summary && !strchr(summary, '\033'));
         for (size_t i = 0; summary && i < r->n_findings; i++) {
                 const char *first = strstr(summary, r->findings[i].remedy);
                 if (r->findings[i].severity == SEVERITY_FATAL)
@@ -984,34 +994,360 @@ static void test_report_forms(void) {
         CHECK(report_free(NULL) == NULL);
 }
 
+static bool starts_with(const char *s, const char *prefix) {
+        return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A message of letters only (numbers would be set aside by the grouping): "m" and i in base 26. */
+static char *letters(size_t i, char *buf, size_t size) {
+        size_t k = 0;
+
+        buf[k++] = 'm';
+        do {
+                buf[k++] = (char) ('a' + i % 26);
+                i /= 26;
+        } while (i && k + 1 < size);
+        buf[k] = 0;
+        return buf;
+}
+
 /* The summary's cap: past REPORT_SUMMARY_MAX bytes the fatal findings are counted; a finding
- * without message says its values or its kind; a message naming its register is not prefixed. */
+ * without message says its values or its kind; a message naming its register is not prefixed;
+ * a group's register list is cut at the cap too, and says how many it leaves out. */
 static void test_summary_layout(void) {
-        enum { N = 2000 };
+        enum { N = 2000, M = 6000 };
         Finding *f = calloc(N, sizeof(Finding));
+        char (*messages)[16] = calloc(N, sizeof(*messages));
         char long_message[100];
         Report r = { .verdict = VERDICT_INCOMPATIBLE, .config = (char *) "all", .findings = f, .n_findings = N };
-        _cleanup_free_ char *s = NULL;
+        _cleanup_free_ char *s = NULL, *s2 = NULL;
 
         memset(long_message, 'x', sizeof(long_message) - 1);
         long_message[sizeof(long_message) - 1] = 0;
-        for (size_t i = 0; i < N; i++)
+        for (size_t i = 0; i < N; i++) {
+                /* each its own cause (its own message), so that each is a line */
+                letters(i, messages[i], sizeof(messages[i]));
                 f[i] = (Finding) { .kind = FINDING_NOT_ON_DEST, .severity = SEVERITY_FATAL,
-                                   .reg = REG_ID_ID_AA64PFR0_EL1, .message = long_message, .remedy = (char *) "r" };
+                                   .reg = REG_ID_ID_AA64DFR0_EL1, .message = messages[i], .remedy = (char *) "r" };
+        }
         f[0] = (Finding) { .kind = FINDING_COUNT, .severity = SEVERITY_FATAL };
         f[1] = (Finding) { .kind = FINDING_VALUE_REFUSED, .severity = SEVERITY_FATAL, .reg = REG_ID_ID_AA64PFR0_EL1,
                            .has_src_value = true, .src_value = 1, .remedy = (char *) "" };
         f[2] = (Finding) { .kind = FINDING_VALUE_REFUSED, .severity = SEVERITY_FATAL, .reg = REG_ID_ID_AA64PFR0_EL1,
                            .message = (char *) "ID_AA64PFR0_EL1 0x603000000013c020 named", .remedy = (char *) "r" };
         f[3].severity = SEVERITY_WARNING;
+        for (size_t i = 4; i < N; i++)   /* long lines: the cap is reached */
+                f[i].message = strcat(strcpy(calloc(1, 128), long_message), messages[i]);
         s = report_summary(&r);
         CHECK(s != NULL);
         CHECK(s && strstr(s, "(1999 fatal problems):\n  - count\n  - ID_AA64PFR0_EL1 (0x603000000013c020): source "
                              "0x0000000000000001, destination -\n  - ID_AA64PFR0_EL1 0x603000000013c020 named\n  - ") != NULL);
         CHECK(s && strlen(s) < REPORT_SUMMARY_MAX + 200);
+        CHECK(s && strlen(s) > REPORT_SUMMARY_MAX);
         CHECK(s && strstr(s, " more\nWhat to do:\n  - r") != NULL);
         CHECK(s && strlen(strstr(s, "What to do:")) == strlen("What to do:\n  - r"));
+        for (size_t i = 4; i < N; i++)
+                free(f[i].message);
+        free(messages);
         free(f);
+
+        /* one cause, M registers: one line, cut at the cap, the rest counted */
+        f = calloc(M, sizeof(Finding));
+        r = (Report) { .verdict = VERDICT_INCOMPATIBLE, .config = (char *) "all", .findings = f, .n_findings = M };
+        for (size_t i = 0; i < M; i++)
+                f[i] = (Finding) { .kind = FINDING_NOT_ON_DEST, .severity = SEVERITY_FATAL,
+                                   .reg = SYSREG_ID(3, 1 + i / 2048, i / 128 % 16, i / 8 % 16, i % 8),
+                                   .message = (char *) "the destination kernel does not list this register",
+                                   .remedy = (char *) "r" };
+        s2 = report_summary(&r);
+        CHECK(s2 && strlen(s2) < REPORT_SUMMARY_MAX + 200);
+        CHECK(s2 && strstr(s2, "(6000 fatal problems):\n  - CCSIDR_EL1, CLIDR_EL1, CCSIDR2_EL1, S3_1_C0_C0_3, ") != NULL);
+        CHECK(s2 && strstr(s2, " more registers: the destination kernel does not list these registers\nWhat to do:\n  - r") != NULL);
+        CHECK(s2 && !strstr(s2, "\n  - and "));
+        free(f);
+}
+
+/* The findings' registers of one group, by name, in the group's order. */
+static const char *group_names(const Report *r, const ReportGroup *g) {
+        static char buf[4096];
+        size_t len = 0;
+
+        buf[0] = 0;
+        for (size_t i = 0; i < g->n_members; i++) {
+                char name[REG_NAME_MAX] = "-";
+
+                if (r->findings[g->members[i]].reg)
+                        reg_id_name(r->findings[g->members[i]].reg, name, sizeof(name));
+                len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " " : "", name);
+        }
+        return buf;
+}
+
+static const char *group_list(const ReportGroups *gs, size_t i, bool all_names) {
+        static char buf[4096];
+        _cleanup_free_ char *s = report_group_registers(gs, &gs->groups[i], all_names, 0);
+
+        snprintf(buf, sizeof(buf), "%s", s ? s : "(null)");
+        return buf;
+}
+
+/* 6.12 -> 6.1, cortex-a72, base: 22 fatal findings, 4 causes, every register in exactly one. */
+static void test_grouping(void) {
+        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(report_freep) Report *r = compare(src, "base", dst, "base");
+        _cleanup_(report_groups_freep) ReportGroups *gs = NULL;
+        size_t seen[64] = {};
+
+        CHECK_INT(r->n_findings, 22);
+        CHECK_INT(report_groups_new(r, &gs), 0);
+        if (!gs)
+                return;
+        CHECK_INT(gs->n_groups, 4);
+        if (gs->n_groups != 4)
+                return;
+        for (size_t i = 0; i < gs->n_groups; i++)
+                for (size_t k = 0; k < gs->groups[i].n_members; k++)
+                        if (gs->groups[i].members[k] < ELEMENTSOF(seen))
+                                seen[gs->groups[i].members[k]]++;
+        for (size_t i = 0; i < r->n_findings; i++)
+                CHECK_INT(seen[i], 1);
+
+        /* fatal first, then by the first register id: the count (no register) first */
+        CHECK_INT(gs->groups[0].kind, FINDING_COUNT);
+        CHECK_INT(gs->groups[0].n_members, 1);
+        CHECK_INT(gs->groups[0].n_registers, 0);
+        CHECK_STR(group_list(gs, 0, false), "");
+
+        /* the three cache levels 6.1 lists, refused for one reason, one field */
+        CHECK_INT(gs->groups[1].kind, FINDING_VALUE_REFUSED);
+        CHECK_INT(gs->groups[1].severity, SEVERITY_FATAL);
+        CHECK_STR(group_names(r, &gs->groups[1]), "CCSIDR_EL1[csselr=0x0] CCSIDR_EL1[csselr=0x1] CCSIDR_EL1[csselr=0x2]");
+        CHECK_INT(gs->groups[1].n_registers, 3);
+        CHECK_STR(group_list(gs, 1, false), "CCSIDR_EL1 (CSSELR 0-2: 3 registers)");
+        CHECK_STR(group_list(gs, 1, true), "CCSIDR_EL1[csselr=0x0], CCSIDR_EL1[csselr=0x1], CCSIDR_EL1[csselr=0x2]");
+        CHECK_STR(gs->groups[1].message, "the destination kernel takes only its own value: KVM_SET_ONE_REG refused");
+        CHECK_STR(gs->groups[1].field, "Associativity");
+        CHECK_INT(gs->groups[1].rule, FIELD_RULE_NONE);
+        CHECK_STR(gs->groups[1].remedy, r->findings[1].remedy);
+
+        /* the 17 registers 6.1 does not list: one cause, one remedy */
+        CHECK_INT(gs->groups[2].kind, FINDING_NOT_ON_DEST);
+        CHECK_INT(gs->groups[2].n_members, 17);
+        CHECK_INT(gs->groups[2].n_registers, 17);
+        CHECK_STR(group_names(r, &gs->groups[2]),
+                  "CCSIDR_EL1[csselr=0x3] CCSIDR_EL1[csselr=0x4] CCSIDR_EL1[csselr=0x5] CCSIDR_EL1[csselr=0x6] "
+                  "CCSIDR_EL1[csselr=0x7] CCSIDR_EL1[csselr=0x8] CCSIDR_EL1[csselr=0x9] CCSIDR_EL1[csselr=0xa] "
+                  "CCSIDR_EL1[csselr=0xb] CCSIDR_EL1[csselr=0xc] CCSIDR_EL1[csselr=0xd] TCR2_EL1 PIRE0_EL1 PIR_EL1 "
+                  "CNTPCT_EL0 CNTP_CTL_EL0 CNTP_CVAL_EL0");
+        CHECK_STR(group_list(gs, 2, false), "CCSIDR_EL1 (CSSELR 3-13: 11 registers), TCR2_EL1, PIRE0_EL1, PIR_EL1, "
+                                            "CNTPCT_EL0, CNTP_CTL_EL0, CNTP_CVAL_EL0");
+        CHECK_STR(gs->groups[2].message, "the destination kernel does not list these registers: QEMU's cpu_post_load fails");
+        CHECK(gs->groups[2].field == NULL);
+        CHECK_STR(gs->groups[2].remedy, "upgrade the destination kernel to at least 6.12 so that the register exists, or "
+                                        "migrate to a host with the same kernel series");
+
+        /* CLIDR: a cause of its own (another register, another field); its own message, values and all */
+        CHECK_INT(gs->groups[3].kind, FINDING_VALUE_REFUSED);
+        CHECK_STR(group_names(r, &gs->groups[3]), "CLIDR_EL1");
+        CHECK_STR(group_list(gs, 3, false), "CLIDR_EL1");
+        CHECK(strstr(gs->groups[3].message, "(source 0x9200003, destination 0xa200023; Ctype2 0 (destination 4))") != NULL);
+
+        /* The feature ID registers a 6.1 destination takes only as its own: one cause across fields. */
+        _cleanup_(profile_freep) Profile *a57 = load("6.1-cortex-a57.json");
+        _cleanup_(profile_freep) Profile *n1 = load("6.1-neoverse-n1.json");
+        _cleanup_(report_freep) Report *ids = compare(a57, "pmu", n1, "pmu");
+        _cleanup_(report_groups_freep) ReportGroups *ig = NULL;
+        bool found = false;
+
+        CHECK_INT(report_groups_new(ids, &ig), 0);
+        for (size_t i = 0; ig && i < ig->n_groups; i++) {
+                const char *list = group_list(ig, i, false);
+
+                if (ig->groups[i].kind != FINDING_VALUE_REFUSED || ig->groups[i].n_registers < 10)
+                        continue;
+                CHECK(!found);
+                found = true;
+                CHECK_INT(ig->groups[i].n_registers, 19);
+                CHECK(ig->groups[i].field == NULL);
+                CHECK_STR(ig->groups[i].message, "the destination kernel takes only its own value: KVM_SET_ONE_REG refused");
+                CHECK(strncmp(list, "ID_PFR0_EL1 (CSV2), ID_PFR1_EL1 (ProgMod), ", 43) == 0);
+        }
+        CHECK(found);
+}
+
+static char *printed(const Report *r, bool verbose, bool colour) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        CHECK(f != NULL);
+        if (!f)
+                return NULL;
+        CHECK_INT(report_print_with(r, f, &(ReportPrintOptions) { .verbose = verbose, .colour = colour }), 0);
+        fclose(f);
+        return buf;
+}
+
+/* The human report: the verdict and a paragraph first, then one block per cause, then the rest. */
+static void test_print_layout(void) {
+        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(report_freep) Report *r = compare(src, "base", dst, "base");
+        _cleanup_free_ char *plain = printed(r, false, false), *verbose = printed(r, true, false);
+        _cleanup_free_ char *legacy = NULL;
+        size_t size = 0;
+
+        CHECK(starts_with(plain,
+                "verdict:      incompatible\n"
+                "\n"
+                "The migration would fail on 21 registers and the cpreg count (22 fatal findings, 4\n"
+                "causes). Causes: the destination kernel does not list 17 registers the source sends; the\n"
+                "destination kernel refuses the values of CCSIDR_EL1 (CSSELR 0-2: 3 registers); the\n"
+                "source sends more cpreg entries than the destination has (184 against 167); the\n"
+                "destination kernel refuses the value of CLIDR_EL1 (field Ctype2). First: upgrade the\n"
+                "destination kernel to at least 6.12 so that the register exists, or migrate to a host\n"
+                "with the same kernel series.\n"
+                "\n"
+                "config:       base -> base\n"
+                "cpregs:       source 184, destination 167\n"
+                "findings:     22 fatal, 0 adjust, 0 warning, 0 info\n"
+                "\n"
+                "fatal     count               -\n"));
+        CHECK(plain && strstr(plain,
+                "\n\nfatal     not-on-destination  17 registers: CCSIDR_EL1 (CSSELR 3-13: 11 registers), TCR2_EL1,\n"
+                "          PIRE0_EL1, PIR_EL1, CNTPCT_EL0, CNTP_CTL_EL0, CNTP_CVAL_EL0\n"
+                "          the destination kernel does not list these registers: QEMU's cpu_post_load fails\n"
+                "          remedy: upgrade the destination kernel to at least 6.12 so that the register exists, or "
+                "migrate to a host with the same kernel series\n\n"));
+        CHECK(plain && strstr(plain,
+                "\n\nfatal     value-refused       CCSIDR_EL1 (CSSELR 0-2: 3 registers)\n"
+                "          the destination kernel takes only its own value: KVM_SET_ONE_REG refused "
+                "[field Associativity, rule equal]\n"));
+        CHECK(plain && strstr(plain,
+                "\n\nfatal     value-refused       CLIDR_EL1\n"
+                "          id 0x603000000013c801: the destination kernel takes only its own value (source 0x9200003, "
+                "destination 0xa200023; Ctype2 0 (destination 4)): KVM_SET_ONE_REG refused\n"));
+        /* one block a cause: each remedy printed once */
+        {
+                size_t n = 0;
+                for (const char *p = plain; p && (p = strstr(p, "remedy: ")); p++)
+                        n++;
+                CHECK_INT(n, 4);
+        }
+        CHECK(plain && !strchr(plain, '\033'));
+        CHECK(plain && !strstr(plain, "every finding:"));
+
+        /* --verbose: the groups with every register's name, then every finding as before */
+        CHECK(verbose && strstr(verbose, "          that is: CCSIDR_EL1[csselr=0x0], CCSIDR_EL1[csselr=0x1], "
+                                         "CCSIDR_EL1[csselr=0x2]\n"));
+        CHECK(verbose && strstr(verbose, "\nevery finding:\nSEVERITY  KIND ") != NULL);
+        CHECK(verbose && strstr(verbose, "\nfatal     not-on-destination  TCR2_EL1  ") != NULL);
+        for (size_t i = 0; verbose && i < r->n_findings; i++) {
+                char name[REG_NAME_MAX], line[128];
+
+                if (!r->findings[i].reg)
+                        continue;
+                snprintf(line, sizeof(line), "  %-18s  %-32s", finding_kind_name(r->findings[i].kind),
+                         reg_id_name(r->findings[i].reg, name, sizeof(name)));
+                CHECK(strstr(strstr(verbose, "\nevery finding:"), line) != NULL);
+        }
+        /* report_print() is report_print_with() without colour */
+        {
+                FILE *f = open_memstream(&legacy, &size);
+                CHECK(f && report_print(r, f, true) == 0);
+                if (f)
+                        fclose(f);
+                CHECK(legacy && verbose && strcmp(legacy, verbose) == 0);
+        }
+
+        /* compatible with warnings; adjusted: the paragraph says so, adjustments come after the groups */
+        _cleanup_(profile_freep) Profile *a72 = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *max = load("6.12-max.json");
+        _cleanup_(report_freep) Report *same = compare(src, "pmu", src, "pmu");
+        _cleanup_free_ char *same_text = printed(same, false, false);
+        CHECK(starts_with(same_text, "verdict:      compatible\n\nThe migration loads: the destination takes every "
+                                     "register the source sends. The guest's\nstate changes on 4 registers (4 warnings): "
+                                     "4 registers load but do not keep the guest's\nvalues.\n"));
+        CHECK(same_text && strstr(same_text, "\n\nwarning   value-not-kept      4 registers: PMINTENSET_EL1, PMINTENCLR_EL1, "
+                                             "PMCNTENSET_EL0,\n          PMCNTENCLR_EL0\n"));
+        _cleanup_(report_freep) Report *adj = NULL;
+        CHECK_INT(profile_compare(max, "pmu", max, "all", &adj), 0);
+        _cleanup_free_ char *adj_text = adj ? printed(adj, false, false) : NULL;
+        CHECK(adj && adj->verdict == VERDICT_ADJUSTED);
+        CHECK(adj_text && strstr(adj_text, "\n\nThe migration loads once the destination's QEMU builds the guest's own "
+                                           "vCPU features:\n-cpu host,sve=off,pauth=off (the kvmregs hook applies them).") != NULL);
+        CHECK(adj_text && strstr(adj_text, "\nadjustments:  sve=off,pauth=off\n") > strstr(adj_text, "\nadjust    features-differ"));
+        (void) a72;
+}
+
+/* Colour: only when the caller asks (a terminal), never in the summary. */
+static void test_colour(void) {
+        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(report_freep) Report *r = compare(src, "base", dst, "base");
+        _cleanup_(report_freep) Report *ok = compare(dst, "base", dst, "base");
+        _cleanup_free_ char *on = printed(r, false, true), *off = printed(r, false, false);
+        _cleanup_free_ char *ok_on = printed(ok, true, true), *summary = report_summary(r);
+
+        CHECK(starts_with(on, "verdict:      \033[1;31mincompatible\033[0m\n\n"));
+        CHECK(on && strstr(on, "\n\033[1;31mfatal\033[0m     not-on-destination  17 registers: ") != NULL);
+        CHECK(starts_with(ok_on, "verdict:      \033[1;32mcompatible\033[0m\n"));
+        CHECK(off && !strchr(off, '\033'));
+        CHECK(summary && !strchr(summary, '\033'));
+        /* the same text once the escapes are taken out */
+        if (on && off) {
+                char *plain = strdup(on), *w = plain;
+                for (const char *p = on; *p;) {
+                        if (*p == '\033') {
+                                p = strchr(p, 'm') + 1;
+                                continue;
+                        }
+                        *w++ = *p++;
+                }
+                *w = 0;
+                CHECK_STR(plain, off);
+                free(plain);
+        }
+
+        /* report_colour_wanted: a file or pipe never; a terminal unless NO_COLOR (not empty) or TERM=dumb */
+        FILE *file = tmpfile();
+        CHECK(file && !report_colour_wanted(file));
+        if (file)
+                fclose(file);
+        CHECK(!report_colour_wanted(NULL));
+        int master = posix_openpt(O_RDWR | O_NOCTTY);
+        if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
+                fprintf(stderr, "no pseudo-terminal (%s): report_colour_wanted() on a terminal not tested\n", strerror(errno));
+        } else {
+                FILE *tty = fopen(ptsname(master), "we");
+                char *no_colour = getenv("NO_COLOR") ? strdup(getenv("NO_COLOR")) : NULL;
+                char *term = getenv("TERM") ? strdup(getenv("TERM")) : NULL;
+
+                CHECK(tty != NULL);
+                setenv("TERM", "xterm", 1);
+                unsetenv("NO_COLOR");
+                CHECK(tty && report_colour_wanted(tty));
+                setenv("NO_COLOR", "", 1);
+                CHECK(tty && report_colour_wanted(tty));
+                setenv("NO_COLOR", "1", 1);
+                CHECK(tty && !report_colour_wanted(tty));
+                unsetenv("NO_COLOR");
+                setenv("TERM", "dumb", 1);
+                CHECK(tty && !report_colour_wanted(tty));
+                if (term)
+                        setenv("TERM", term, 1);
+                else
+                        unsetenv("TERM");
+                if (no_colour)
+                        setenv("NO_COLOR", no_colour, 1);
+                free(term);
+                free(no_colour);
+                if (tty)
+                        fclose(tty);
+        }
+        if (master >= 0)
+                close(master);
 }
 
 int main(void) {
@@ -1036,5 +1372,8 @@ int main(void) {
         test_more_real_hosts();
         test_report_forms();
         test_summary_layout();
+        test_grouping();
+        test_print_layout();
+        test_colour();
         return test_summary("test-rules");
 }
