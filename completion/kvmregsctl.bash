@@ -11,7 +11,7 @@
 _kvmregsctl_configs='base pmu sve ptrauth el1_32bit mte all all_vgic3'
 
 # Options that take a value.
-_kvmregsctl_with_arg=' --bus-address --timeout --connect-timeout --config --dst-config --to --from --dest-profile --dest-bus --bridge --ssh-option --hosts --domain-xml --record --profile-out '
+_kvmregsctl_with_arg=' --bus-address --timeout --connect-timeout --config --dst-config --to --from --dest-profile --dest-bus --bridge --ssh-option --hosts --domain-xml --record --profile-out --output -o --hosts-file --parallel '
 
 # Options per verb (option_verbs() in ctl/kvmregsctl.c); every verb also takes the global ones.
 _kvmregsctl_global='--bus-address --timeout --connect-timeout --json --verbose --help --version'
@@ -26,6 +26,7 @@ _kvmregsctl_verb_options() {
                         --live --p2p --tunnelled --persistent --undefinesource --force ;;
         fleet)   echo --config --hosts --bridge --ssh-option ;;
         baseline) echo --profile-out ;;
+        collect) echo --output --hosts-file --parallel --bridge --ssh-option ;;
         *)       echo --config --dst-config --local --to --from --dest-profile --dest-bus --bridge \
                         --ssh-option --domain-xml --record --summary --live --p2p --tunnelled --persistent \
                         --undefinesource --force --hosts ;;
@@ -128,7 +129,7 @@ _kvmregsctl() {
                 [ "$verb" = compare ] || [ "$verb" = show ] || [ "$verb" = fleet ] || files=()
                 COMPREPLY=($(compgen -W "$(_kvmregsctl_config_names "${files[@]}")" -- "$cur"))
                 return 0 ;;
-        --dest-profile|--domain-xml|--record|--profile-out)
+        --dest-profile|--domain-xml|--record|--profile-out|--hosts-file|--output|-o)
                 _kvmregsctl_files "$cur"
                 return 0 ;;
         --to)
@@ -157,7 +158,7 @@ _kvmregsctl() {
                 COMPREPLY=($(compgen -W 'qemu:///system qemu+ssh://' -- "$cur"))
                 compopt -o nospace 2>/dev/null
                 return 0 ;;
-        --timeout|--connect-timeout|--ssh-option)
+        --timeout|--connect-timeout|--ssh-option|--parallel)
                 return 0 ;;
         esac
 
@@ -168,11 +169,13 @@ _kvmregsctl() {
         fi
 
         if [ -z "$verb" ]; then
-                COMPREPLY=($(compgen -W 'show compare profile status check migrate fleet baseline' -- "$cur"))
+                COMPREPLY=($(compgen -W 'show compare profile status check migrate fleet baseline collect' -- "$cur"))
                 return 0
         fi
 
         case $verb in
+        collect)
+                _kvmregsctl_hosts "$cur" ;;
         show|compare|fleet|baseline)
                 _kvmregsctl_files "$cur" ;;
         check)

@@ -88,6 +88,7 @@ int ctl_matrix(Ctl *ctl);
 int ctl_groups(Ctl *ctl);
 int ctl_whatif(Ctl *ctl);
 int ctl_baseline(Ctl *ctl);
+int ctl_collect(Ctl *ctl);
 
 /* ---- shared helpers (ctl-common.c) ---- */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,7 +10,7 @@ BUSCLIENT_CPPFLAGS = -I$(top_srcdir)/ctl -I$(top_builddir)/dbus
 bin_PROGRAMS += kvmregsctl
 kvmregsctl_SOURCES = ctl/kvmregsctl.c ctl/ctl.h ctl/ctl-common.c ctl/ctl-show.c \
 	ctl/ctl-compare.c ctl/ctl-bus.c ctl/ctl-libvirt.c ctl/ctl-fleet.c \
-	ctl/ctl-baseline.c
+	ctl/ctl-baseline.c ctl/ctl-collect.c
 # The fleet views: matrix, groups, whatif, fleet (lib/fleet.h decides).
 kvmregsctl_SOURCES += ctl/ctl-fleet.h ctl/ctl-matrix.c ctl/ctl-groups.c ctl/ctl-whatif.c
 kvmregsctl_CPPFLAGS = $(AM_CPPFLAGS) $(BUSCLIENT_CPPFLAGS) $(VIRT_CPPFLAGS)

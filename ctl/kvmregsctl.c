@@ -50,6 +50,7 @@ static const struct {
         { "groups",  VERB_GROUPS,  1, SIZE_MAX, "DIR or PROFILE files",              ctl_groups },
         { "whatif",  VERB_WHATIF,  1, SIZE_MAX, "DIR or PROFILE files",              ctl_whatif },
         { "baseline", VERB_BASELINE, 1, SIZE_MAX, "DIR or PROFILE files",            ctl_baseline },
+        { "collect", VERB_COLLECT, 0, SIZE_MAX, "HOST... (or --hosts-file FILE) and -o DIR", ctl_collect },
 };
 
 enum {
@@ -112,7 +113,7 @@ static unsigned option_verbs(int opt) {
         case OPT_TO: case OPT_FROM: case OPT_DEST_PROFILE: case OPT_DEST_BUS: case OPT_DOMAIN_XML:
                 return VERB_REMOTE;
         case OPT_BRIDGE: case OPT_SSH_OPTION:
-                return VERB_REMOTE | VERB_FLEET;
+                return VERB_REMOTE | VERB_FLEET | VERB_COLLECT;
         case OPT_LIVE: case OPT_P2P: case OPT_TUNNELLED: case OPT_PERSISTENT: case OPT_UNDEFINE_SOURCE:
         case OPT_FORCE:
                 return VERB_MIGRATE;
@@ -160,6 +161,9 @@ static void help(FILE *f) {
               "                                         migrations NAME's new profile breaks/makes\n"
               "  fleet DIR|PROFILE... [--config NAME]   matrix and groups together\n"
               "  fleet --hosts H1,H2,... [--config NAME]  the same, profiles fetched over ssh\n"
+              "  collect HOST... [--hosts-file FILE] -o DIR [--parallel N]\n"
+              "                                         every host's profile from its kvmregsd over\n"
+              "                                         ssh into a fleet store (DIR/HOST.json, index)\n"
               "  baseline DIR|PROFILE... [--profile-out FILE]\n"
               "                                         what a guest must be started with to move\n"
               "                                         among all of them (libvirt XML, QEMU -cpu),\n"

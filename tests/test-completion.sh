@@ -42,7 +42,7 @@ run_cases() {
                         printf "%s\t%s\n" "$name" "$(printf "%s\n" "${COMPREPLY[@]}" | sed "s|\([^/]\)/\$|\1|" | sort | tr "\n" " " | sed "s/ \$//")"
                 }
                 comp verbs kvmregsctl ""
-                comp verb-prefix kvmregsctl co
+                comp verb-prefix kvmregsctl com
                 comp verb-after-option kvmregsctl --json st
                 comp compare-options kvmregsctl compare --
                 comp migrate-l kvmregsctl migrate --l
@@ -94,7 +94,7 @@ for mode in $modes; do
         preload=
         [ "$mode" = bash-completion ] && preload=$bc
         out=$(run_cases "$preload" 2>&1) || { echo "FAIL - $mode: bash failed: $out"; failed=1; continue; }
-        check "$out" verbs "$(sorted show compare profile status check migrate fleet baseline)"
+        check "$out" verbs "$(sorted show compare profile status check migrate fleet baseline collect)"
         check "$out" verb-prefix "compare"
         check "$out" verb-after-option "status"
         check "$out" compare-options "$(sorted --bus-address --timeout --connect-timeout --json --verbose --help --version --config --dst-config --local)"
