@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report-equal.h"
+#include "report-group.h"
 #include "rules.h"
 #include "sha256.h"
 #include "testutil.h"
@@ -69,6 +70,209 @@ static void check_round_trip(const Report *r) {
         }
 }
 
+
+/* ---- the human forms name every register: a register list read back ---- */
+
+static size_t named_checked, groups_checked;
+
+/* Adds the numbers of "0-2, 5, 7-13" (up to end) to ret; false if malformed. */
+static bool parse_ranges(const char *p, const char *end, unsigned *ret, size_t *n, size_t max) {
+        while (p < end) {
+                char *e;
+                unsigned long a = strtoul(p, &e, 10), b;
+
+                if (e == p)
+                        return false;
+                b = a;
+                if (*e == '-') {
+                        p = e + 1;
+                        b = strtoul(p, &e, 10);
+                        if (e == p || b < a)
+                                return false;
+                }
+                for (unsigned long v = a; v <= b; v++) {
+                        if (*n >= max)
+                                return false;
+                        ret[(*n)++] = (unsigned) v;
+                }
+                p = e;
+                if (p < end && strncmp(p, ", ", 2) != 0)
+                        return false;
+                if (p < end)
+                        p += 2;
+        }
+        return true;
+}
+
+static int id_cmp(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+        return (x > y) - (x < y);
+}
+
+/*
+ * The register ids a compact list names: "NAME", "NAME (FIELD)", "CCSIDR_EL1 (CSSELR 0-2, 5: 4
+ * registers)", "PMEVCNTR<n>_EL0 (n 0-5: 6 registers)", separated by ", ". Sorted into ret;
+ * the count, or -1 if the list does not read.
+ */
+static long list_ids(const char *list, uint64_t *ret, size_t max) {
+        size_t n = 0;
+
+        for (const char *p = list; *p;) {
+                const char *end = p, *paren;
+                char item[256], name[REG_NAME_MAX];
+                int depth = 0;
+
+                for (; *end && !(depth == 0 && strncmp(end, ", ", 2) == 0); end++)
+                        depth += *end == '(' ? 1 : *end == ')' ? -1 : 0;
+                if ((size_t) (end - p) >= sizeof(item))
+                        return -1;
+                memcpy(item, p, (size_t) (end - p));
+                item[end - p] = 0;
+                p = *end ? end + 2 : end;
+
+                paren = strstr(item, " (");
+                if (paren && (strncmp(paren, " (CSSELR ", 9) == 0 || strncmp(paren, " (n ", 4) == 0)) {
+                        const char *colon = strchr(paren, ':');
+                        unsigned numbers[64];
+                        size_t k = 0;
+                        char *lt = strstr(item, "<n>");
+
+                        if (!colon || !parse_ranges(strchr(paren + 2, ' ') + 1, colon, numbers, &k, 64))
+                                return -1;
+                        if (strtoul(colon + 1, NULL, 10) != k)   /* ": K registers)" counts them */
+                                return -1;
+                        for (size_t i = 0; i < k; i++) {
+                                if (lt)
+                                        snprintf(name, sizeof(name), "%.*s%u%.*s", (int) (lt - item), item, numbers[i],
+                                                 (int) (paren - lt - 3), lt + 3);
+                                else if (strncmp(item, "CCSIDR_EL1 (", 12) == 0)
+                                        snprintf(name, sizeof(name), "CCSIDR_EL1[csselr=0x%x]", numbers[i]);
+                                else
+                                        return -1;
+                                if (n >= max || reg_name_to_id(name, &ret[n++]) < 0)
+                                        return -1;
+                        }
+                        continue;
+                }
+                if (paren)   /* " (FIELD)" */
+                        item[paren - item] = 0;
+                if (n >= max || reg_name_to_id(item, &ret[n++]) < 0)
+                        return -1;
+        }
+        qsort(ret, n, sizeof(uint64_t), id_cmp);
+        return (long) n;
+}
+
+/* text without the wrapping of report_print(): a newline and the blocks' indent read as one space */
+static char *unwrapped(const char *text) {
+        char *s = strdup(text), *w = s;
+
+        for (const char *p = text; s && *p;) {
+                if (strncmp(p, ",\n          ", 12) == 0) {
+                        *w++ = ',';
+                        *w++ = ' ';
+                        p += 12;
+                } else
+                        *w++ = *p++;
+        }
+        if (s)
+                *w = 0;
+        return s;
+}
+
+static char *printed(const Report *r, bool verbose) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        if (report_print(r, f, verbose) < 0)
+                CHECK(false);
+        fclose(f);
+        return buf;
+}
+
+/*
+ * Every fatal register of a report is in the human report and in the summary: each finding is
+ * in exactly one group, a group's register list reads back to exactly its findings' registers,
+ * and that list (a one-finding group: the register's name) is in both texts; with --verbose,
+ * each register's own name too.
+ */
+static void check_every_register_named(const Report *r) {
+        _cleanup_(report_groups_freep) ReportGroups *gs = NULL;
+        _cleanup_free_ char *summary = report_summary(r), *plain = printed(r, false), *verbose = printed(r, true);
+        _cleanup_free_ char *flat = plain ? unwrapped(plain) : NULL;
+        _cleanup_free_ size_t *in_groups = calloc(r->n_findings + 1, sizeof(size_t));
+        uint64_t ids[512], want[512];
+
+        CHECK(summary && plain && verbose && flat && in_groups);
+        CHECK_INT(report_groups_new(r, &gs), 0);
+        if (!gs || !summary || !flat || !verbose || !in_groups)
+                return;
+        CHECK(!strchr(plain, '\033') && !strchr(verbose, '\033'));
+        for (size_t i = 0; i < gs->n_groups; i++) {
+                const ReportGroup *g = &gs->groups[i];
+                _cleanup_free_ char *list = report_group_registers(gs, g, false, 0);
+                size_t n_want = 0;
+                long n;
+
+                /* fatal first, then by the first register id */
+                if (i > 0)
+                        CHECK(gs->groups[i - 1].severity > g->severity ||
+                              (gs->groups[i - 1].severity == g->severity && gs->groups[i - 1].first_reg <= g->first_reg));
+                for (size_t k = 0; k < g->n_members; k++) {
+                        const Finding *f = &r->findings[g->members[k]];
+
+                        in_groups[g->members[k]]++;
+                        CHECK(f->severity == g->severity && f->kind == g->kind);
+                        CHECK(f->remedy == g->remedy || (f->remedy && g->remedy && strcmp(f->remedy, g->remedy) == 0));
+                        if (f->reg && (n_want == 0 || want[n_want - 1] != f->reg) && n_want < ELEMENTSOF(want))
+                                want[n_want++] = f->reg;
+                }
+                qsort(want, n_want, sizeof(uint64_t), id_cmp);
+                {
+                        size_t k = 0;
+                        for (size_t j = 0; j < n_want; j++)
+                                if (j == 0 || want[j] != want[j - 1])
+                                        want[k++] = want[j];
+                        n_want = k;
+                }
+                CHECK_INT(n_want, g->n_registers);
+                CHECK(list != NULL);
+                if (!list)
+                        continue;
+                n = list_ids(list, ids, ELEMENTSOF(ids));
+                if (n < 0 || (size_t) n != n_want || memcmp(ids, want, n_want * sizeof(uint64_t)) != 0)
+                        fprintf(stderr, "the register list \"%s\" does not name the group's %zu registers\n", list, n_want);
+                CHECK(n >= 0 && (size_t) n == n_want && memcmp(ids, want, n_want * sizeof(uint64_t)) == 0);
+                groups_checked++;
+                if (g->severity != SEVERITY_FATAL || g->n_registers == 0)
+                        continue;
+                if (g->n_members == 1) {
+                        char name[REG_NAME_MAX];
+
+                        reg_id_name(want[0], name, sizeof(name));
+                        CHECK(strstr(summary, name) != NULL);
+                        CHECK(strstr(flat, name) != NULL);
+                } else {
+                        if (!strstr(summary, list) || !strstr(flat, list))
+                                fprintf(stderr, "\"%s\" is not in the summary or the report:\n%s\n%s\n", list, summary, flat);
+                        CHECK(strstr(summary, list) != NULL);
+                        CHECK(strstr(flat, list) != NULL);
+                }
+                for (size_t k = 0; k < n_want; k++) {
+                        char name[REG_NAME_MAX];
+
+                        CHECK(strstr(verbose, reg_id_name(want[k], name, sizeof(name))) != NULL);
+                        named_checked++;
+                }
+        }
+        for (size_t i = 0; i < r->n_findings; i++)
+                CHECK_INT(in_groups[i], 1);
+}
+
 static void test_every_pair(void) {
         Profile *p[ELEMENTSOF(ALL_PROFILES)];
 
@@ -91,6 +295,7 @@ static void test_every_pair(void) {
                                 for (size_t i = 0; i < r->n_findings; i++)
                                         with_fields += r->findings[i].field != NULL;
                                 check_round_trip(r);
+                                check_every_register_named(r);
                                 for (int pretty = 0; pretty <= 1; pretty++) {
                                         _cleanup_free_ char *text = report_to_json(r, pretty);
 
@@ -266,5 +471,7 @@ int main(void) {
         test_every_pair();
         printf("test-report: %zu round trips (%zu compatible, %zu adjusted, %zu incompatible reports)\n",
                round_trips, verdicts[0], verdicts[1], verdicts[2]);
+        printf("test-report: %zu groups read back, %zu fatal registers named in the report and the summary\n",
+               groups_checked, named_checked);
         return test_summary("test-report");
 }
