@@ -4,3 +4,9 @@ bench_bench_compare_SOURCES = bench/bench-compare.c
 bench_bench_compare_LDADD = lib/libkvmregs.la
 BENCHMARKS += bench/bench-compare
 EXTRA_DIST += bench/update-performance-doc.sh
+# Fleet views at scale: a 10,000-host store, 1,000 files, 1,000 distinct profiles.
+noinst_PROGRAMS += bench/bench-fleet
+bench_bench_fleet_SOURCES = bench/bench-fleet.c
+bench_bench_fleet_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+bench_bench_fleet_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
+BENCHMARKS += bench/bench-fleet
