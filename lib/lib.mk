@@ -42,3 +42,11 @@ UNIT_TESTS += tests/test-baseline
 tests_test_baseline_SOURCES = tests/test-baseline.c tests/testutil.h
 tests_test_baseline_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_test_baseline_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
+
+# The fleet views and the fleet store.
+check_PROGRAMS += tests/test-fleet
+TESTS += tests/test-fleet
+UNIT_TESTS += tests/test-fleet
+tests_test_fleet_SOURCES = tests/test-fleet.c tests/testutil.h
+tests_test_fleet_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_test_fleet_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
