@@ -154,9 +154,30 @@ run 1 compare "$D/6.12-cortex-a72.json" "$D/6.1-cortex-a72.json" --config base -
 }
 run 1 compare "$D/6.12-cortex-a72.json" "$D/6.1-cortex-a72.json" --config base && {
         out_has "verdict:      incompatible" "compare text"
-        for r in TCR2_EL1 PIR_EL1 PIRE0_EL1; do out_has "not-on-destination  $r" "compare text"; done
-        out_has "remedy:" "compare text"
+        out_has "The migration would fail on 21 registers and the cpreg count (22 fatal findings, 4" "compare text: the paragraph first"
+        # findings grouped by cause: 4 blocks; the 17 registers 6.1 does not list are one, naming each
+        check "[ \"\$(grep -c '^fatal ' '$T/out')\" = 4 ]" "compare text: 4 causes, got $(grep -c '^fatal ' "$T/out")"
+        awk '/^fatal +not-on-destination +17 registers: /{b=1} b&&/^$/{exit} b' "$T/out" >"$T/block"
+        for r in "CCSIDR_EL1 (CSSELR 3-13: 11 registers)" TCR2_EL1 PIR_EL1 PIRE0_EL1 CNTPCT_EL0 CNTP_CTL_EL0 CNTP_CVAL_EL0; do
+                check "grep -qF '$r' '$T/block'" "compare text: $r not in the block of registers 6.1 does not list"
+        done
+        check "[ \"\$(grep -c 'remedy: ' '$T/out')\" = 4 ]" "compare text: one remedy a cause"
+        check "! grep -q \$'\\033' '$T/out'" "compare text: colour in a file"
 }
+# --verbose: every fatal register by its own name too
+run 1 compare "$D/6.12-cortex-a72.json" "$D/6.1-cortex-a72.json" --config base --verbose && {
+        for r in $(jq -r '.findings[] | select(.fatal) | .register // empty' "$T/a72-down.json"); do
+                out_has "$r" "compare --verbose"
+        done
+        out_has "every finding:" "compare --verbose"
+}
+# Colour only on a terminal, and not with NO_COLOR.
+if command -v script >/dev/null; then
+        env -u NO_COLOR TERM=xterm script -qec "'$CTL' compare '$D/6.12-cortex-a72.json' '$D/6.1-cortex-a72.json' --config base" /dev/null >"$T/tty" 2>&1
+        check "grep -q \$'verdict:      \\033\\[1;31mincompatible' '$T/tty'" "compare on a terminal: no colour"
+        NO_COLOR=1 TERM=xterm script -qec "'$CTL' compare '$D/6.12-cortex-a72.json' '$D/6.1-cortex-a72.json' --config base" /dev/null >"$T/tty" 2>&1
+        check "grep -q 'verdict:      incompatible' '$T/tty' && ! grep -q \$'\\033' '$T/tty'" "compare on a terminal with NO_COLOR: colour"
+fi
 # Without --config: every configuration the source runs, the worst verdict wins.
 run 1 compare "$D/6.12-cortex-a72.json" "$D/6.1-cortex-a72.json" --json && {
         check "[ \"\$(jq -r '.verdict' '$T/out')\" = incompatible ]" "all configs 6.12 -> 6.1: verdict"
