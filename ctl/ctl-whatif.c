@@ -183,8 +183,8 @@ static int whatif_text(Ctl *ctl, const Fleet *f, const FleetWhatIf *w) {
         printf("\nBroken: %llu working host pair%s would fail.\n", (unsigned long long) w->host_pairs_broken,
                w->host_pairs_broken == 1 ? "" : "s");
         whatif_text_list(ctl, f, w, true);
-        printf("\nNew: %llu host pair%s that fail today would work.\n", (unsigned long long) w->host_pairs_new,
-               w->host_pairs_new == 1 ? "" : "s");
+        printf("\nNew: %llu host pair%s that fail%s today would work.\n", (unsigned long long) w->host_pairs_new,
+               w->host_pairs_new == 1 ? "" : "s", w->host_pairs_new == 1 ? "s" : "");
         whatif_text_list(ctl, f, w, false);
         if (fflush(stdout) != 0) {
                 ctl_error("cannot write: %s", strerror(errno));

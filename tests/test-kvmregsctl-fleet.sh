@@ -107,7 +107,7 @@ run 1 whatif "$S" --host a72-1 --profile "$D/6.12-cortex-a72.json" --json && {
 run 1 whatif "$S" --host a72-1 --profile "$D/6.12-cortex-a72.json" --per-host && {
         out_has "Broken: 2 working host pairs would fail." "whatif text"
         out_has "      a72-1 -> a72-3" "whatif text per host"
-        out_has "New: 1 host pair that fail today would work." "whatif text new"
+        out_has "New: 1 host pair that fails today would work." "whatif text new"
 }
 # new-1 back to 6.1: its guests reach the 6.1 a72 hosts (3 - 1 = 2 of them... all three), nothing breaks
 run 0 whatif "$S" --host new-1 --profile "$D/6.1-cortex-a72.json" --csv && {
