@@ -89,6 +89,7 @@ int ctl_groups(Ctl *ctl);
 int ctl_whatif(Ctl *ctl);
 int ctl_baseline(Ctl *ctl);
 int ctl_collect(Ctl *ctl);
+int ctl_export(Ctl *ctl);
 
 /* ---- shared helpers (ctl-common.c) ---- */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,6 +13,8 @@ kvmregsctl_SOURCES = ctl/kvmregsctl.c ctl/ctl.h ctl/ctl-common.c ctl/ctl-show.c 
 	ctl/ctl-baseline.c ctl/ctl-collect.c
 # The fleet views: matrix, groups, whatif, fleet (lib/fleet.h decides).
 kvmregsctl_SOURCES += ctl/ctl-fleet.h ctl/ctl-matrix.c ctl/ctl-groups.c ctl/ctl-whatif.c
+# The scheduler export (KubeVirt node labels, Nova provider traits; lib/fleet-export.h decides).
+kvmregsctl_SOURCES += ctl/ctl-export.c
 kvmregsctl_CPPFLAGS = $(AM_CPPFLAGS) $(BUSCLIENT_CPPFLAGS) $(VIRT_CPPFLAGS)
 kvmregsctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
 kvmregsctl_LDADD = ctl/libkvmregs-busclient.la libvirt/libkvmregs-virt.la lib/libkvmregs.la \

@@ -51,6 +51,7 @@ static const struct {
         { "whatif",  VERB_WHATIF,  1, SIZE_MAX, "DIR or PROFILE files",              ctl_whatif },
         { "baseline", VERB_BASELINE, 1, SIZE_MAX, "DIR or PROFILE files",            ctl_baseline },
         { "collect", VERB_COLLECT, 0, SIZE_MAX, "HOST... (or --hosts-file FILE) and -o DIR", ctl_collect },
+        { "export",  VERB_EXPORT,  1, SIZE_MAX, "DIR or PROFILE files, --format and -o OUTDIR", ctl_export },
 };
 
 enum {
@@ -106,7 +107,7 @@ static unsigned option_verbs(int opt) {
         case OPT_BUS_ADDRESS: case OPT_TIMEOUT: case OPT_CONNECT_TIMEOUT: case OPT_JSON:
                 return VERB_ALL;
         case OPT_CONFIG:
-                return VERB_SHOW | VERB_COMPARE | VERB_PROFILE | VERB_VIEWS;
+                return VERB_SHOW | VERB_COMPARE | VERB_PROFILE | VERB_VIEWS | VERB_EXPORT;
         case OPT_DST_CONFIG:
         case OPT_LOCAL:
                 return VERB_COMPARE;
@@ -168,6 +169,9 @@ static void help(FILE *f) {
               "                                         what a guest must be started with to move\n"
               "                                         among all of them (libvirt XML, QEMU -cpu),\n"
               "                                         and the pairs that still cannot migrate\n"
+              "  export DIR|PROFILE... --format kubevirt|nova [-o OUTDIR] [--config NAME]\n"
+              "                                         node labels (KubeVirt) or provider traits\n"
+              "                                         (Nova): which classes' guests each host accepts\n"
               "\n"
               "From the local kvmregsd (system bus, or --bus-address):\n"
               "  status                                 the daemon's state, kernel, digest, configs\n"

@@ -50,3 +50,5 @@ UNIT_TESTS += tests/test-fleet
 tests_test_fleet_SOURCES = tests/test-fleet.c tests/testutil.h
 tests_test_fleet_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_test_fleet_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
+# Scheduler exports (kvmregsctl export): class ids, who accepts whom, from the fleet's matrix.
+lib_libkvmregs_la_SOURCES += lib/fleet-export.c lib/fleet-export.h
