@@ -40,3 +40,7 @@ tests_test_busclient_LDADD = ctl/libkvmregs-busclient.la lib/libkvmregs.la $(DBU
 TESTS += tests/test-kvmregsctl-fleet.sh
 UNIT_TESTS += tests/test-kvmregsctl-fleet.sh
 dist_check_SCRIPTS += tests/test-kvmregsctl-fleet.sh
+# The scheduler export on stores made from tests/data, held against matrix (no bus, no root).
+TESTS += tests/test-export.sh
+UNIT_TESTS += tests/test-export.sh
+dist_check_SCRIPTS += tests/test-export.sh

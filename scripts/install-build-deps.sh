@@ -14,4 +14,4 @@ fi
 apt-get install $apt_opts \
         build-essential autoconf automake libtool pkg-config make gcc \
         libjson-c-dev libdbus-1-dev libsystemd-dev libvirt-dev libxml2-dev \
-        dbus systemd libglib2.0-bin valgrind python3 jq ca-certificates xz-utils cpio util-linux procps
+        dbus systemd libglib2.0-bin valgrind python3 python3-yaml jq ca-certificates xz-utils cpio util-linux procps
