@@ -405,7 +405,7 @@ static int add_dir_files(Loader *l, const char *dir) {
                 n++;
         }
         closedir(d);
-        if (r == 0)
+        if (r == 0 && n > 0)
                 qsort(names, n, sizeof(char *), name_cmp);
         for (size_t i = 0; i < n; i++) {
                 if (r == 0)
