@@ -44,3 +44,6 @@ dist_check_SCRIPTS += tests/test-kvmregsctl-fleet.sh
 TESTS += tests/test-export.sh
 UNIT_TESTS += tests/test-export.sh
 dist_check_SCRIPTS += tests/test-export.sh
+# collect through a fake ssh to private buses with the real kvmregsd (root, like the ssh test).
+TESTS += tests/test-kvmregsctl-collect.sh
+dist_check_SCRIPTS += tests/test-kvmregsctl-collect.sh
