@@ -11,7 +11,7 @@
 _kvmregsctl_configs='base pmu sve ptrauth el1_32bit mte all all_vgic3'
 
 # Options that take a value.
-_kvmregsctl_with_arg=' --bus-address --timeout --connect-timeout --config --dst-config --to --from --dest-profile --dest-bus --bridge --ssh-option --hosts --domain-xml --record --profile-out --output -o --hosts-file --parallel '
+_kvmregsctl_with_arg=' --bus-address --timeout --connect-timeout --config --dst-config --to --from --dest-profile --dest-bus --bridge --ssh-option --hosts --domain-xml --record --profile-out --output -o --hosts-file --parallel --host --profile --format '
 
 # Options per verb (option_verbs() in ctl/kvmregsctl.c); every verb also takes the global ones.
 _kvmregsctl_global='--bus-address --timeout --connect-timeout --json --verbose --help --version'
@@ -24,7 +24,11 @@ _kvmregsctl_verb_options() {
         check)   echo --to --from --dest-profile --dest-bus --bridge --ssh-option --domain-xml --record --summary ;;
         migrate) echo --to --from --dest-profile --dest-bus --bridge --ssh-option --domain-xml \
                         --live --p2p --tunnelled --persistent --undefinesource --force ;;
-        fleet)   echo --config --hosts --bridge --ssh-option ;;
+        fleet)   echo --config --hosts --bridge --ssh-option --per-host --per-class ;;
+        matrix)  echo --config --csv --per-host --per-class ;;
+        groups)  echo --config --per-host --per-class ;;
+        whatif)  echo --config --csv --per-host --per-class --host --profile ;;
+        export)  echo --format --output --config ;;
         baseline) echo --profile-out ;;
         collect) echo --output --hosts-file --parallel --bridge --ssh-option ;;
         *)       echo --config --dst-config --local --to --from --dest-profile --dest-bus --bridge \
@@ -126,10 +130,10 @@ _kvmregsctl() {
         case $prev in
         --config|--dst-config)
                 local files=("${args[@]}")
-                [ "$verb" = compare ] || [ "$verb" = show ] || [ "$verb" = fleet ] || files=()
+                case $verb in compare|show|fleet|matrix|groups|whatif|export) ;; *) files=() ;; esac
                 COMPREPLY=($(compgen -W "$(_kvmregsctl_config_names "${files[@]}")" -- "$cur"))
                 return 0 ;;
-        --dest-profile|--domain-xml|--record|--profile-out|--hosts-file|--output|-o)
+        --dest-profile|--domain-xml|--record|--profile-out|--hosts-file|--output|-o|--profile)
                 _kvmregsctl_files "$cur"
                 return 0 ;;
         --to)
@@ -158,7 +162,10 @@ _kvmregsctl() {
                 COMPREPLY=($(compgen -W 'qemu:///system qemu+ssh://' -- "$cur"))
                 compopt -o nospace 2>/dev/null
                 return 0 ;;
-        --timeout|--connect-timeout|--ssh-option|--parallel)
+        --format)
+                COMPREPLY=($(compgen -W 'kubevirt nova' -- "$cur"))
+                return 0 ;;
+        --timeout|--connect-timeout|--ssh-option|--parallel|--host)
                 return 0 ;;
         esac
 
@@ -169,14 +176,14 @@ _kvmregsctl() {
         fi
 
         if [ -z "$verb" ]; then
-                COMPREPLY=($(compgen -W 'show compare profile status check migrate fleet baseline collect' -- "$cur"))
+                COMPREPLY=($(compgen -W 'show compare profile status check migrate fleet matrix groups whatif baseline collect export' -- "$cur"))
                 return 0
         fi
 
         case $verb in
         collect)
                 _kvmregsctl_hosts "$cur" ;;
-        show|compare|fleet|baseline)
+        show|compare|fleet|matrix|groups|whatif|baseline|export)
                 _kvmregsctl_files "$cur" ;;
         check)
                 # check --domain-xml FILE is offline: no DOMAIN

@@ -94,7 +94,7 @@ for mode in $modes; do
         preload=
         [ "$mode" = bash-completion ] && preload=$bc
         out=$(run_cases "$preload" 2>&1) || { echo "FAIL - $mode: bash failed: $out"; failed=1; continue; }
-        check "$out" verbs "$(sorted show compare profile status check migrate fleet baseline collect)"
+        check "$out" verbs "$(sorted show compare profile status check migrate fleet matrix groups whatif baseline collect export)"
         check "$out" verb-prefix "compare"
         check "$out" verb-after-option "status"
         check "$out" compare-options "$(sorted --bus-address --timeout --connect-timeout --json --verbose --help --version --config --dst-config --local)"
