@@ -132,8 +132,8 @@ check "grep -qxF -- '-xT -p 2200 -- ::1 systemd-stdio-bridge --bus-path=$BUS' '$
         "migrate: IPv6 host from DEST_URI: $(head -c 300 "$T/bin/ssh.log")"
 
 # fleet --hosts: the same over "ssh" for two names of the one host.
-PATH="$T/bin:$PATH" run 0 fleet --hosts hostA,hostB --bridge "systemd-stdio-bridge --bus-path=$BUS" --json && \
-        check "[ \"\$(jq -c '[.hosts, [.matrix[].verdict], .groups]' '$T/out')\" = '[[\"hostA\",\"hostB\"],[\"compatible\",\"compatible\"],[[\"hostA\",\"hostB\"]]]' ]" \
+PATH="$T/bin:$PATH" run 0 fleet --hosts hostA,hostB --bridge "systemd-stdio-bridge --bus-path=$BUS" --json --per-host && \
+        check "[ \"\$(jq -c '[.hosts, [.matrix[].verdict], [.groups[].hosts]]' '$T/out')\" = '[[\"hostA\",\"hostB\"],[\"compatible\",\"compatible\"],[[\"hostA\",\"hostB\"]]]' ]" \
                 "fleet --hosts: $(jq -c . "$T/out" | head -c 300)"
 
 # ---- a daemon that does not answer: bounded by --timeout ----
