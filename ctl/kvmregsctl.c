@@ -240,13 +240,14 @@ int main(int argc, char *argv[]) {
                 ctl.bus_address = env;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "hvo:", options, &long_index)) >= 0) {
+        /* getopt_long() sets long_index for long options only: -o leaves it as it was */
+        while ((long_index = -1, c = getopt_long(argc, argv, "hvo:", options, &long_index)) >= 0) {
                 /* -o is --output */
                 unsigned bit = (unsigned) ((c == 'o' ? OPT_OUTPUT : c) - OPT_BUS_ADDRESS);
 
                 if ((c >= OPT_BUS_ADDRESS || c == 'o') && c != OPT_VERSION && bit < ELEMENTSOF(seen_name)) {
                         seen |= UINT64_C(1) << bit;
-                        seen_name[bit] = options[long_index].name;
+                        seen_name[bit] = long_index >= 0 ? options[long_index].name : "output";
                 }
                 switch (c) {
                 case 'h':

@@ -171,6 +171,8 @@ bad 2 "export needs --format" export "$S" -o "$T/x"
 bad 2 "--format is kubevirt or nova, not 'openshift'" export --format openshift "$S" -o "$T/x"
 bad 2 "'export' takes" export --format nova -o "$T/x"
 bad 2 "option '--csv' does not apply to 'export'" export --csv --format nova "$S" -o "$T/x"
+# -o (short: getopt_long() gives no long index for it) named as --output where it does not apply
+bad 2 "option '--output' does not apply to 'matrix'" matrix "$S" -o "$T/x"
 bad 2 "no host has a vCPU configuration 'nosuch'" export --format nova --config nosuch "$S" -o "$T/x"
 mkdir "$T/empty"
 bad 4 "no host's profile could be read" export --format kubevirt "$T/empty" -o "$T/x"
