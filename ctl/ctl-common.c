@@ -134,15 +134,6 @@ void ctl_bus_error(const char *where, const char *what, int r, const char *messa
                 ctl_error("%s: %s: %s", where, what, message ? message : strerror(-r));
 }
 
-size_t ctl_report_fatal_count(const Report *r) {
-        size_t n = 0;
-
-        for (size_t i = 0; i < r->n_findings; i++)
-                if (r->findings[i].severity == SEVERITY_FATAL)
-                        n++;
-        return n;
-}
-
 int ctl_bus_connect(Ctl *ctl, const char *address, const char *where, BusClient **ret) {
         _cleanup_free_ char *message = NULL;
         int connect_ms = ctl->connect_timeout_ms > 0 ? ctl->connect_timeout_ms

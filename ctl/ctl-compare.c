@@ -4,94 +4,9 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "fleet.h"
 #include "regnames.h"
 #include "util.h"
-
-Comparison *comparison_free(Comparison *c) {
-        if (!c)
-                return NULL;
-        for (size_t i = 0; i < c->n_items; i++) {
-                report_free(c->items[i].report);
-                free(c->items[i].not_compared);
-        }
-        free(c->items);
-        free(c);
-        return NULL;
-}
-
-static void comparison_add_report(Comparison *c, const VcpuConfig *config, Report *report) {
-        ComparisonItem *it = &c->items[c->n_items++];
-
-        it->config = config;
-        it->report = report;
-        c->n_compared++;
-        c->n_fatal += ctl_report_fatal_count(report);
-        if (c->n_compared == 1 || report->verdict > c->verdict)
-                c->verdict = report->verdict;
-}
-
-static int comparison_add_skipped(Comparison *c, const VcpuConfig *config, const char *why) {
-        ComparisonItem *it = &c->items[c->n_items];
-
-        it->config = config;
-        it->not_compared = strdup(why);
-        if (!it->not_compared)
-                return -ENOMEM;
-        c->n_items++;
-        return 0;
-}
-
-int comparison_new(const Profile *src, const Profile *dst, const char *config, const char *dst_config,
-                   Comparison **ret) {
-        _cleanup_(comparison_freep) Comparison *c = NULL;
-        int r;
-
-        c = calloc(1, sizeof(*c));
-        if (!c)
-                return -ENOMEM;
-        c->items = calloc(src->n_configs ? src->n_configs : 1, sizeof(*c->items));
-        if (!c->items)
-                return -ENOMEM;
-        c->verdict = VERDICT_INCOMPATIBLE;
-
-        for (size_t i = 0; i < src->n_configs; i++) {
-                const VcpuConfig *s = &src->configs[i], *d;
-                char why[512];
-                Report *report = NULL;
-
-                if (config && strcmp(s->name, config) != 0)
-                        continue;
-                if (s->skipped) {
-                        snprintf(why, sizeof(why), "the source cannot run it (%s)", s->skipped);
-                        r = comparison_add_skipped(c, s, why);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                d = profile_get_config(dst, dst_config && config ? dst_config : s->name);
-                /* Over every configuration, compare what both run; one named configuration is
-                 * compared whatever the destination has, so that the rules say why it fails. */
-                if (!config && (!d || d->skipped)) {
-                        snprintf(why, sizeof(why), "the destination %s", d ? "cannot run it" : "has no such configuration");
-                        if (d) {
-                                size_t len = strlen(why);
-                                snprintf(why + len, sizeof(why) - len, " (%s)", d->skipped);
-                        }
-                        r = comparison_add_skipped(c, s, why);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                r = profile_compare(src, s->name, dst, config ? dst_config : NULL, &report);
-                if (r < 0)
-                        return r;
-                comparison_add_report(c, s, report);
-        }
-        if (config && c->n_items == 0)
-                return -ENOENT;
-        *ret = TAKE_PTR(c);
-        return 0;
-}
 
 /* Names of the registers with fatal findings for a table cell: the first ones that fit
  * in about 60 columns, then how many more (--verbose and --json list them all). */
@@ -181,7 +96,7 @@ static int print_one(Ctl *ctl, const Report *r, const char *src_name, const char
         return ctl_exit_for_verdict(r->verdict);
 }
 
-static int print_comparison(Ctl *ctl, const Comparison *c, const char *src_name, const char *dst_name) {
+static int print_comparison(Ctl *ctl, const ConfigComparison *c, const char *src_name, const char *dst_name) {
         char regs[512];
 
         if (ctl->json) {
@@ -199,7 +114,7 @@ static int print_comparison(Ctl *ctl, const Comparison *c, const char *src_name,
                 json_object_object_add(o, "fatal", json_object_new_int64((int64_t) c->n_fatal));
                 json_object_object_add(o, "configs", items);
                 for (size_t i = 0; i < c->n_items; i++) {
-                        const ComparisonItem *it = &c->items[i];
+                        const ConfigComparisonItem *it = &c->items[i];
                         json_object *io = json_object_new_object();
 
                         if (!io)
@@ -207,7 +122,7 @@ static int print_comparison(Ctl *ctl, const Comparison *c, const char *src_name,
                         json_object_object_add(io, "config", json_object_new_string(it->config->name));
                         if (it->report) {
                                 json_object_object_add(io, "verdict", json_object_new_string(verdict_name(it->report->verdict)));
-                                json_object_object_add(io, "fatal", json_object_new_int64((int64_t) ctl_report_fatal_count(it->report)));
+                                json_object_object_add(io, "fatal", json_object_new_int64((int64_t) report_count_fatal(it->report)));
                                 json_object_object_add(io, "report", ctl_report_json_object(it->report));
                         } else {
                                 json_object_object_add(io, "verdict", json_object_new_string("not-compared"));
@@ -221,7 +136,7 @@ static int print_comparison(Ctl *ctl, const Comparison *c, const char *src_name,
         printf("%s -> %s\n\n", src_name, dst_name);
         printf("  %-12s %-28s %5s %5s %6s  %s\n", "CONFIG", "VERDICT", "SRC", "DST", "FATAL", "FATAL REGISTERS / NOTE");
         for (size_t i = 0; i < c->n_items; i++) {
-                const ComparisonItem *it = &c->items[i];
+                const ConfigComparisonItem *it = &c->items[i];
 
                 if (!it->report) {
                         printf("  %-12s %-28s %5s %5s %6s  %s\n", it->config->name, "not compared", "-", "-", "-",
@@ -230,7 +145,7 @@ static int print_comparison(Ctl *ctl, const Comparison *c, const char *src_name,
                 }
                 fatal_registers(it->report, regs, sizeof(regs));
                 printf("  %-12s %-28s %5zu %5zu %6zu  %s\n", it->config->name, verdict_name(it->report->verdict),
-                       it->report->src_count, it->report->dst_count, ctl_report_fatal_count(it->report), regs);
+                       it->report->src_count, it->report->dst_count, report_count_fatal(it->report), regs);
         }
         for (size_t i = 0; i < c->n_items; i++)
                 if (c->items[i].report)
@@ -254,7 +169,7 @@ static int print_comparison(Ctl *ctl, const Comparison *c, const char *src_name,
 
 int ctl_compare_profiles(Ctl *ctl, const Profile *src, const char *src_name, const Profile *dst,
                          const char *dst_name, const char *config, const char *dst_config) {
-        _cleanup_(comparison_freep) Comparison *c = NULL;
+        _cleanup_(config_comparison_freep) ConfigComparison *c = NULL;
         const VcpuConfig *s;
         int r;
 
@@ -275,7 +190,7 @@ int ctl_compare_profiles(Ctl *ctl, const Profile *src, const char *src_name, con
                         return CTL_EXIT_USAGE;
         }
 
-        r = comparison_new(src, dst, config, dst_config, &c);
+        r = config_comparison_new(src, dst, config, dst_config, &c);
         if (r < 0) {
                 ctl_error("cannot compare %s with %s: %s", src_name, dst_name, strerror(-r));
                 return CTL_EXIT_USAGE;

@@ -53,27 +53,6 @@ static inline void json_object_putp(json_object **o) {
 }
 #define _cleanup_json_ __attribute__((cleanup(json_object_putp)))
 
-/* One source configuration compared with the destination's (or why not). */
-typedef struct ComparisonItem {
-        const VcpuConfig *config;     /* the source's */
-        Report *report;               /* NULL when not compared */
-        char *not_compared;           /* why not, when report is NULL */
-} ComparisonItem;
-
-typedef struct Comparison {
-        ComparisonItem *items;
-        size_t n_items;
-        size_t n_compared;
-        Verdict verdict;              /* the worst of the compared items; incompatible if none */
-        size_t n_fatal;               /* fatal findings over all compared items */
-} Comparison;
-
-/* config NULL: every configuration the source runs (those the destination does not run are
- * listed as not compared). -ENOENT: the source has no such configuration; -ENOMEM. */
-int comparison_new(const Profile *src, const Profile *dst, const char *config, const char *dst_config,
-                   Comparison **ret);
-Comparison *comparison_free(Comparison *c);
-static inline void comparison_freep(Comparison **c) { if (*c) comparison_free(*c); }
 
 /* Each verb returns an exit status and has said why on stderr when it is not 0. */
 int ctl_show(Ctl *ctl);
@@ -112,8 +91,6 @@ int ctl_exit_for_verdict(Verdict v);
 int ctl_exit_for_bus_error(int r);
 /* Says why a bus call failed; 'where' names the daemon ("kvmregsd on the system bus"). */
 void ctl_bus_error(const char *where, const char *what, int r, const char *message);
-/* The number of fatal findings in a report. */
-size_t ctl_report_fatal_count(const Report *r);
 
 /* Compares src and dst over one configuration, or every configuration both run when
  * config is NULL; prints (text or JSON) and returns the exit status. */
