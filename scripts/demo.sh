@@ -1,8 +1,9 @@
 #!/bin/bash
 # The demo: kvmregs on real register profiles recorded from Debian arm64 kernels
 # (tests/data, copied from real recordings; there is no arm64 host here).
-# Installs the build dependencies (as root), builds, starts a private D-Bus bus with
-# kvmregsd serving a recorded 6.1 host, and shows what an operator sees.
+# Installs the build dependencies (as root), builds, compares hosts, shows the fleet views,
+# a baseline and the scheduler export, starts a private D-Bus bus with kvmregsd serving a
+# recorded 6.1 host, and shows what an operator sees.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -11,10 +12,11 @@ say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { say "$*"; "$@" || echo "(exit status $?)"; }
 
 scripts/install-build-deps.sh >/dev/null
-if [ ! -x build/kvmregsctl ] || [ ! -x build/kvmregsd ]; then
+if [ ! -f build/Makefile ]; then
         ./autogen.sh >/dev/null 2>&1
-        mkdir -p build && (cd build && ../configure -q && make -j"$(nproc)" >/dev/null)
+        mkdir -p build && (cd build && ../configure -q)
 fi
+make -C build -j"$(nproc)" >/dev/null
 ctl=build/kvmregsctl
 
 echo "== 1. A host's register profile (Linux 6.12, QEMU cortex-a72 model)"
@@ -30,10 +32,21 @@ run $ctl compare $data/6.12-cortex-a72.json $data/6.12-neoverse-n1.json --config
 echo "== 5. Machine-readable"
 say "$ctl compare $data/6.1-max.json $data/6.12-max.json --config base --json | head -30"
 $ctl compare $data/6.1-max.json $data/6.12-max.json --config base --json | head -30 || true
-echo "== 6. The fleet: which recorded host can take guests from which"
-run $ctl fleet $data/*.json --config base
+echo "== 6. The fleet: the recorded hosts, per class of identical profiles: who can take whose guests"
+run $ctl matrix $data/*.json --config base
+echo "== 7. ... the groups a guest moves freely in, and the one-way edges between them"
+run $ctl groups $data/*.json --config base
+echo "== 8. What must a guest be started with to move among three kernels of one CPU model?"
+run $ctl baseline $data/6.1-cortex-a72.json $data/6.12-cortex-a72.json $data/7.2-cortex-a72.json
+echo "== 9. Telling the scheduler: KubeVirt node labels and Nova provider traits"
+export_dir=$(mktemp -d)
+run $ctl export --format kubevirt $data/6.1-cortex-a72.json $data/6.12-cortex-a72.json $data/7.2-cortex-a72.json -o "$export_dir/kubevirt"
+for f in "$export_dir"/kubevirt/*.yaml; do say "cat $f"; cat "$f"; break; done
+run $ctl export --format nova $data/6.1-cortex-a72.json $data/6.12-cortex-a72.json $data/7.2-cortex-a72.json -o "$export_dir/nova"
+for f in "$export_dir"/nova/*.yaml; do say "cat $f"; cat "$f"; break; done
+rm -rf "$export_dir"
 
-echo "== 7. kvmregsd on a (private) system bus, serving the 6.1 host's profile"
+echo "== 10. kvmregsd on a (private) system bus, serving the 6.1 host's profile"
 tmp=$(mktemp -d)
 trap 'kill $(cat $tmp/*.pid 2>/dev/null) 2>/dev/null; rm -rf $tmp' EXIT
 cat >"$tmp/bus.conf" <<CONF
