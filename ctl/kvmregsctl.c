@@ -207,7 +207,7 @@ static void help(FILE *f) {
               "  1  incompatible, or the check or migration failed\n"
               "  2  bad usage or bad input (unreadable or malformed profile, unknown configuration)\n"
               "  3  kvmregsd or libvirt unreachable, or a timeout\n"
-              "  4  matrix, groups, whatif, fleet: no host's profile could be read\n"
+              "  4  matrix, groups, whatif, fleet, export: no host's profile could be read\n"
               "  (matrix, groups, fleet: 0 every migration works, 1 not; whatif: 1 it breaks one;\n"
               "   2 also when input was left out, after the views of the rest)\n", f);
 }
