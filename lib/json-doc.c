@@ -308,6 +308,67 @@ static int escape_non_ascii(const char *data, size_t size, char **ret, size_t *r
         return 0;
 }
 
+/* json-c keeps the last of two members with the same name without a word: a profile saying
+ * "probe_version" twice, or a register map naming one register twice with two values, would be
+ * read as whichever came last. The document has parsed (valid JSON, depth <= max_depth): walk
+ * its text once and refuse a name given twice in one object. */
+static int duplicate_key_check(const char *data, size_t size, int max_depth, ProfileError *e) {
+        json_object *keys[max_depth + 1];   /* one name set per open object, NULL for an array */
+        bool want_key[max_depth + 1];
+        int depth = -1, r = 0;
+
+        for (size_t i = 0; i < size && r == 0; i++) {
+                char c = data[i];
+
+                if (c == '{' || c == '[') {
+                        if (depth + 1 > max_depth)
+                                break;   /* cannot happen: the tokener checked the depth */
+                        depth++;
+                        keys[depth] = c == '{' ? json_object_new_object() : NULL;
+                        if (c == '{' && !keys[depth]) {
+                                depth--;
+                                r = doc_oom(e, "");
+                        }
+                        want_key[depth] = c == '{';
+                } else if (c == '}' || c == ']') {
+                        if (depth >= 0)
+                                json_object_put(keys[depth--]);
+                } else if (c == ',') {
+                        if (depth >= 0 && keys[depth])
+                                want_key[depth] = true;
+                } else if (c == '"') {
+                        size_t start = i++;
+                        bool escaped = false;
+
+                        for (; i < size && data[i] != '"'; i++)
+                                if (data[i] == '\\') {
+                                        escaped = true;
+                                        i++;
+                                }
+                        if (depth < 0 || !keys[depth] || !want_key[depth])
+                                continue;
+                        want_key[depth] = false;
+                        /* the name as json-c reads it: escapes decoded */
+                        _cleanup_free_ char *raw = escaped ? strndup(data + start, i - start + 1)
+                                                           : strndup(data + start + 1, i - start - 1);
+                        json_object *name = escaped && raw ? json_tokener_parse(raw) : NULL;
+                        const char *key = escaped ? (name ? json_object_get_string(name) : NULL) : raw;
+
+                        if (!key)
+                                r = doc_oom(e, "");
+                        else if (json_object_object_get_ex(keys[depth], key, NULL))
+                                r = doc_error(e, -EINVAL, "", "key \"%.64s\" given twice in one object at offset %zu",
+                                              key, start);
+                        else if (json_object_object_add(keys[depth], key, NULL) < 0)
+                                r = doc_oom(e, "");
+                        json_object_put(name);
+                }
+        }
+        while (depth >= 0)
+                json_object_put(keys[depth--]);
+        return r;
+}
+
 int doc_parse(const char *data, size_t size, int max_depth, json_object **ret, ProfileError *e) {
         _cleanup_free_ char *escaped = NULL;
         struct json_tokener *tok;
@@ -315,6 +376,7 @@ int doc_parse(const char *data, size_t size, int max_depth, json_object **ret, P
         json_object *root;
         const char *nul;
         size_t end, bad;
+        int r;
 
         if (size > KVMREGS_MAX_DOCUMENT)
                 return doc_error(e, -E2BIG, "", "document of %zu bytes is over the limit of %u bytes",
@@ -329,7 +391,7 @@ int doc_parse(const char *data, size_t size, int max_depth, json_object **ret, P
                 return doc_error(e, -EINVAL, "", "not UTF-8 at offset %zu", bad);
 
         if ((doc_escape_non_ascii_always || tokener_refuses_non_ascii()) && memchr_non_ascii(data, size)) {
-                int r = escape_non_ascii(data, size, &escaped, &size, &bad);
+                r = escape_non_ascii(data, size, &escaped, &size, &bad);
 
                 if (r == -EINVAL)
                         return doc_error(e, -EINVAL, "", "malformed JSON at offset %zu: a non-ASCII byte outside a string",
@@ -367,6 +429,11 @@ int doc_parse(const char *data, size_t size, int max_depth, json_object **ret, P
                         json_object_put(root);
                         return doc_error(e, -EINVAL, "", "data after the JSON document at offset %zu", end);
                 }
+        r = duplicate_key_check(data, size, max_depth, e);
+        if (r < 0) {
+                json_object_put(root);
+                return r;
+        }
         *ret = root;
         return 0;
 }
