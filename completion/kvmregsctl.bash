@@ -11,7 +11,7 @@
 _kvmregsctl_configs='base pmu sve ptrauth el1_32bit mte all all_vgic3'
 
 # Options that take a value.
-_kvmregsctl_with_arg=' --bus-address --timeout --connect-timeout --config --dst-config --to --from --dest-profile --dest-bus --bridge --ssh-option --hosts --domain-xml --record --profile-out --output -o --hosts-file --parallel --host --profile --format '
+_kvmregsctl_with_arg=' --bus-address --timeout --connect-timeout --config --dst-config --src-qemu --dst-qemu --to --from --dest-profile --dest-bus --bridge --ssh-option --hosts --domain-xml --record --profile-out --output -o --hosts-file --parallel --host --profile --format '
 
 # Options per verb (option_verbs() in ctl/kvmregsctl.c); every verb also takes the global ones.
 _kvmregsctl_global='--bus-address --timeout --connect-timeout --json --verbose --help --version'
@@ -31,7 +31,7 @@ _kvmregsctl_verb_options() {
         export)  echo --format --output --config ;;
         baseline) echo --profile-out ;;
         collect) echo --output --hosts-file --parallel --bridge --ssh-option ;;
-        *)       echo --config --dst-config --local --to --from --dest-profile --dest-bus --bridge \
+        *)       echo --config --dst-config --local --src-qemu --dst-qemu --to --from --dest-profile --dest-bus --bridge \
                         --ssh-option --domain-xml --record --summary --live --p2p --tunnelled --persistent \
                         --undefinesource --force --hosts ;;
         esac
@@ -132,6 +132,9 @@ _kvmregsctl() {
                 local files=("${args[@]}")
                 case $verb in compare|show|fleet|matrix|groups|whatif|export) ;; *) files=() ;; esac
                 COMPREPLY=($(compgen -W "$(_kvmregsctl_config_names "${files[@]}")" -- "$cur"))
+                return 0 ;;
+        --src-qemu|--dst-qemu)
+                COMPREPLY=($(compgen -W "7.2 8.2 9.2 10.0 11.1" -- "$cur"))
                 return 0 ;;
         --dest-profile|--domain-xml|--record|--profile-out|--hosts-file|--output|-o|--profile)
                 _kvmregsctl_files "$cur"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kvmregsctl compare: offline, two recorded profiles; and the printing every verb that compares shares. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -155,6 +156,17 @@ static int print_comparison(Ctl *ctl, const ConfigComparison *c, const char *src
                        src_name, dst_name);
         printf("\nResult: %s (the worst of %zu compared configuration%s)\n", verdict_name(c->verdict),
                c->n_compared, c->n_compared == 1 ? "" : "s");
+        for (size_t i = 0; i < c->n_items; i++)
+                if (c->items[i].report) {
+                        const Report *r = c->items[i].report;
+
+                        if (r->dst_qemu_assumed)
+                                printf("QEMU: assuming the destination runs QEMU 7.2's load path; give --dst-qemu\n");
+                        else
+                                printf("QEMU: destination %s (%s load path)\n", r->dst_qemu_version ? r->dst_qemu_version : "-",
+                                       r->dst_qemu_load == QEMU_LOAD_11_1 ? "11.1 tolerances" : "7.2 legacy");
+                        break;
+                }
         if (ctl->verbose)
                 for (size_t i = 0; i < c->n_items; i++)
                         if (c->items[i].report) {
@@ -200,6 +212,38 @@ int ctl_compare_profiles(Ctl *ctl, const Profile *src, const char *src_name, con
         return print_comparison(ctl, c, src_name, dst_name);
 }
 
+static int apply_one(const char *option, const char *version, Profile *p) {
+        QemuLoad load;
+        char *copy;
+
+        if (!version || !p)
+                return CTL_EXIT_OK;
+        if (qemu_load_from_version(version, &load) < 0) {
+                ctl_error("%s takes a QEMU version such as 7.2, 11.1.3 or 1:11.1.3+ds-1, not '%s'", option, version);
+                return CTL_EXIT_USAGE;
+        }
+        copy = strdup(version);
+        if (!copy) {
+                ctl_error("%s", strerror(ENOMEM));
+                return CTL_EXIT_USAGE;
+        }
+        free(p->qemu.version);
+        p->qemu.version = copy;
+        /* The version given wins over a recorded load_behaviour. */
+        p->qemu.has_load = true;
+        p->qemu.load = load;
+        return CTL_EXIT_OK;
+}
+
+int ctl_apply_qemu(Ctl *ctl, Profile *src, Profile *dst) {
+        int r;
+
+        r = apply_one("--src-qemu", ctl->src_qemu, src);
+        if (r == CTL_EXIT_OK)
+                r = apply_one("--dst-qemu", ctl->dst_qemu, dst);
+        return r;
+}
+
 int ctl_compare(Ctl *ctl) {
         _cleanup_(profile_freep) Profile *src = NULL, *dst = NULL;
         int r;
@@ -208,6 +252,9 @@ int ctl_compare(Ctl *ctl) {
         if (r != CTL_EXIT_OK)
                 return r;
         r = ctl_load_profile(ctl->args[1], &dst, NULL);
+        if (r != CTL_EXIT_OK)
+                return r;
+        r = ctl_apply_qemu(ctl, src, dst);
         if (r != CTL_EXIT_OK)
                 return r;
         return ctl_compare_profiles(ctl, src, ctl_profile_label(src, ctl->args[0]), dst,

@@ -236,8 +236,17 @@ static int check_domain(Ctl *ctl, const char *domain, const char *dest_host) {
                         return r;
         }
 
-        if (dst)
+        if (dst) {
+                r = ctl_apply_qemu(ctl, record, dst);
+                if (r != CTL_EXIT_OK)
+                        return r;
                 return compare_offline(ctl, dst, record, d);
+        }
+        if (ctl->src_qemu || ctl->dst_qemu) {
+                ctl_error("--src-qemu and --dst-qemu apply to an offline check (--dest-profile): the destination's "
+                          "kvmregsd knows its own QEMU");
+                return CTL_EXIT_USAGE;
+        }
         return compare_on_bus(ctl, host, record_json ? record_json : d->record_json, xml);
 }
 

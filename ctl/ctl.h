@@ -30,6 +30,7 @@ typedef struct Ctl {
         bool json, verbose;
         /* per verb */
         const char *config, *dst_config;
+        const char *src_qemu, *dst_qemu;   /* compare, check: QEMU versions over the profiles' */
         bool local;
         const char *to, *from, *dest_profile, *dest_bus, *bridge, *domain_xml, *record, *hosts;
         bool summary;                /* check: report_summary()'s text instead of the report */
@@ -94,6 +95,8 @@ void ctl_bus_error(const char *where, const char *what, int r, const char *messa
 
 /* Compares src and dst over one configuration, or every configuration both run when
  * config is NULL; prints (text or JSON) and returns the exit status. */
+/* --src-qemu/--dst-qemu into the profiles' "qemu" objects (NULL-safe); CTL_EXIT_USAGE if unparsable. */
+int ctl_apply_qemu(Ctl *ctl, Profile *src, Profile *dst);
 int ctl_compare_profiles(Ctl *ctl, const Profile *src, const char *src_name, const Profile *dst,
                          const char *dst_name, const char *config, const char *dst_config);
 /* Prints one report: report_to_json(r, false) (--json, the daemon's own form), report_summary()

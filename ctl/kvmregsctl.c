@@ -60,6 +60,7 @@ enum {
         OPT_LIVE, OPT_P2P, OPT_TUNNELLED, OPT_PERSISTENT, OPT_UNDEFINE_SOURCE, OPT_FORCE, OPT_HOSTS,
         OPT_RECORD, OPT_SUMMARY, OPT_CONNECT_TIMEOUT, OPT_CSV, OPT_PER_HOST, OPT_PER_CLASS, OPT_HOST,
         OPT_PROFILE, OPT_OUTPUT, OPT_HOSTS_FILE, OPT_PARALLEL, OPT_PROFILE_OUT, OPT_FORMAT, OPT_VERSION,
+        OPT_SRC_QEMU, OPT_DST_QEMU,
 };
 
 static const struct option options[] = {
@@ -72,6 +73,8 @@ static const struct option options[] = {
         { "verbose",          no_argument,       NULL, 'v' },
         { "config",           required_argument, NULL, OPT_CONFIG },
         { "dst-config",       required_argument, NULL, OPT_DST_CONFIG },
+        { "src-qemu",         required_argument, NULL, OPT_SRC_QEMU },
+        { "dst-qemu",         required_argument, NULL, OPT_DST_QEMU },
         { "local",            no_argument,       NULL, OPT_LOCAL },
         { "to",               required_argument, NULL, OPT_TO },
         { "from",             required_argument, NULL, OPT_FROM },
@@ -128,6 +131,8 @@ static unsigned option_verbs(int opt) {
                 return VERB_WHATIF;
         case OPT_RECORD: case OPT_SUMMARY:
                 return VERB_CHECK;
+        case OPT_SRC_QEMU: case OPT_DST_QEMU:
+                return VERB_COMPARE | VERB_CHECK;
         case OPT_OUTPUT:
                 return VERB_COLLECT | VERB_EXPORT;
         case OPT_HOSTS_FILE: case OPT_PARALLEL:
@@ -200,6 +205,9 @@ static void help(FILE *f) {
               "  --bridge CMD           remote command instead of systemd-stdio-bridge\n"
               "  --ssh-option OPT       extra ssh argument, repeatable (-p 2222 is two of them)\n"
               "  --from URI             libvirt URI of the source (default: libvirt's default)\n"
+              "  --src-qemu VERSION     compare, check: the source's QEMU (\"11.1.3\"), over the profile's\n"
+              "  --dst-qemu VERSION     compare, check: the destination's QEMU; 11.1 and later load with\n"
+              "                         migration tolerances (default: the profile's, else 7.2's load)\n"
               "  -h, --help             this text;  --version\n"
               "\n"
               "Exit status:\n"
@@ -276,6 +284,8 @@ int main(int argc, char *argv[]) {
                 case 'v': ctl.verbose = true; break;
                 case OPT_CONFIG: ctl.config = optarg; break;
                 case OPT_DST_CONFIG: ctl.dst_config = optarg; break;
+                case OPT_SRC_QEMU: ctl.src_qemu = optarg; break;
+                case OPT_DST_QEMU: ctl.dst_qemu = optarg; break;
                 case OPT_LOCAL: ctl.local = true; break;
                 case OPT_TO: ctl.to = optarg; break;
                 case OPT_FROM: ctl.from = optarg; break;
@@ -352,6 +362,10 @@ int main(int argc, char *argv[]) {
         ctl.args = argv + optind + 1;
         ctl.n_args = (size_t) (argc - optind - 1);
         ctl.ssh_options[ctl.n_ssh_options] = NULL;
+        if (verbs[v].bit == VERB_COMPARE && ctl.local && (ctl.src_qemu || ctl.dst_qemu)) {
+                ctl_error("--src-qemu and --dst-qemu apply to profile files: the local kvmregsd knows its own QEMU");
+                return CTL_EXIT_USAGE;
+        }
         if (verbs[v].bit == VERB_COMPARE && ctl.local)
                 return ctl_compare_local(&ctl);
         if (ctl.n_args < verbs[v].min_args || ctl.n_args > verbs[v].max_args) {

@@ -52,3 +52,12 @@ tests_test_fleet_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_test_fleet_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
 # Scheduler exports (kvmregsctl export): class ids, who accepts whom, from the fleet's matrix.
 lib_libkvmregs_la_SOURCES += lib/fleet-export.c lib/fleet-export.h
+
+# The destination QEMU's load path (7.2 legacy, 11.1 tolerances) as a parameter of the rules.
+lib_libkvmregs_la_SOURCES += lib/qemu.c lib/qemu.h
+check_PROGRAMS += tests/test-qemu
+TESTS += tests/test-qemu
+UNIT_TESTS += tests/test-qemu
+tests_test_qemu_SOURCES = tests/test-qemu.c tests/testutil.h
+tests_test_qemu_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_test_qemu_LDADD = lib/libkvmregs.la $(JSONC_LIBS)

@@ -43,6 +43,7 @@ Profile *profile_free(Profile *p) {
         if (!p)
                 return NULL;
         free(p->label);
+        free(p->qemu.version);
         free(p->hostname);
         free(p->machine_id);
         free(p->kernel);

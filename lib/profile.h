@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "qemu.h"
 
 #define PROFILE_FORMAT_VERSION 1
 #define PROFILE_DIGEST_HEX 64   /* SHA-256, lower-case hex, without the NUL */
@@ -62,6 +63,12 @@ typedef struct VcpuConfig {
                                    * values are id_regs ∪ fw_regs (no "all_values" in the document) */
 } VcpuConfig;
 
+typedef struct ProfileQemu {
+        char *version;            /* "11.1.3", "1:11.1.3+ds-1"; NULL if not recorded */
+        bool has_load;            /* load_behaviour was recorded */
+        QemuLoad load;
+} ProfileQemu;
+
 typedef struct Profile {
         int format_version;
         char *label;
@@ -88,6 +95,9 @@ typedef struct Profile {
         /* 7.2+: the recording with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS enabled: its masks, or NULL */
         RegValue *imp_id_masks;
         size_t n_imp_id_masks;
+
+        /* The host's QEMU ("qemu": {"version", "load_behaviour"}), optional; not in the digest. */
+        ProfileQemu qemu;
 
         char digest[PROFILE_DIGEST_HEX + 1];
 } Profile;

@@ -24,6 +24,8 @@ Report *report_free(Report *r) {
         free(r->adjustments);
         free(r->config);
         free(r->dst_config);
+        free(r->dst_qemu_version);
+        free(r->src_qemu_version);
         free(r);
         return NULL;
 }
@@ -74,6 +76,10 @@ const char *finding_kind_name(FindingKind k) {
                 return "value-not-kept";
         case FINDING_BAD_REGISTER:
                 return "bad-register";
+        case FINDING_TOLERATED:
+                return "tolerated";
+        default:
+                break;
         }
         return "unknown";
 }
@@ -510,6 +516,11 @@ int report_print_with(const Report *r, FILE *f, const ReportPrintOptions *option
         print_wrapped(f, overview, 0, 0, OVERVIEW_WIDTH, false);
         fprintf(f, "\nconfig:       %s -> %s\n", r->config ? r->config : "-", r->dst_config ? r->dst_config : "-");
         fprintf(f, "cpregs:       source %zu, destination %zu\n", r->src_count, r->dst_count);
+        if (!r->dst_qemu_assumed)
+                fprintf(f, "qemu:         destination QEMU %s (%s load path)%s%s\n",
+                        r->dst_qemu_version ? r->dst_qemu_version : "-",
+                        r->dst_qemu_load == QEMU_LOAD_11_1 ? "11.1 tolerances" : "7.2 legacy",
+                        r->src_qemu_version ? ", source QEMU " : "", r->src_qemu_version ? r->src_qemu_version : "");
         fprintf(f, "findings:     %zu fatal, %zu adjust, %zu warning, %zu info\n",
                 counts[SEVERITY_FATAL], counts[SEVERITY_ADJUST], counts[SEVERITY_WARNING], counts[SEVERITY_INFO]);
         if (o->verbose) {
@@ -533,6 +544,9 @@ int report_print_with(const Report *r, FILE *f, const ReportPrintOptions *option
         if (hidden > 0)
                 fprintf(f, "\n(%zu informational finding%s not shown; use verbose output)\n", hidden,
                         hidden == 1 ? "" : "s");
+        /* The assumption last: the header's form is kept for the reports before QEMU versions. */
+        if (r->dst_qemu_assumed)
+                fputs("\nqemu:         assuming the destination runs QEMU 7.2's load path; give --dst-qemu\n", f);
         if (o->verbose && r->n_findings > 0)
                 print_every_finding(f, r, o);
         return ferror(f) ? -EIO : 0;
@@ -569,6 +583,8 @@ static json_object *finding_to_json(const Finding *x) {
         if (ok)
                 ok = doc_add(o, "message", json_object_new_string(x->message ? x->message : "")) &&
                      doc_add(o, "remedy", json_object_new_string(x->remedy ? x->remedy : ""));
+        if (ok && x->after_config_fix)
+                ok = doc_add(o, "after_configuration_fix", json_object_new_boolean(true));
         if (!ok) {
                 json_object_put(o);
                 return NULL;
@@ -595,6 +611,21 @@ char *report_to_json(const Report *r, bool pretty) {
              doc_add(o, "dst_count", json_object_new_int64((int64_t) r->dst_count)) &&
              doc_add(o, "src_digest", json_object_new_string(r->src_digest)) &&
              doc_add(o, "dst_digest", json_object_new_string(r->dst_digest));
+        /* Only when a QEMU was given: without "dst_qemu" the report assumed 7.2's load (the form before it). */
+        if (ok && !r->dst_qemu_assumed) {
+                json_object *q = json_object_new_object();
+
+                ok = doc_add(o, "dst_qemu", q) &&
+                     doc_add(q, "load_behaviour",
+                             json_object_new_string(qemu_load_name(r->dst_qemu_load) ?: "legacy")) &&
+                     doc_add(q, "assumed", json_object_new_boolean(r->dst_qemu_assumed)) &&
+                     (!r->dst_qemu_version || doc_add(q, "version", json_object_new_string(r->dst_qemu_version)));
+        }
+        if (ok && r->src_qemu_version) {
+                json_object *q = json_object_new_object();
+
+                ok = doc_add(o, "src_qemu", q) && doc_add(q, "version", json_object_new_string(r->src_qemu_version));
+        }
 
         counts = ok ? json_object_new_object() : NULL;
         ok = ok && doc_add(o, "counts", counts);
@@ -912,7 +943,7 @@ static int finding_parse(json_object *o, const char *path, Finding *f, ProfileEr
 
         r = doc_object_check(o, path, e);
         if (r >= 0)
-                r = member_enum(o, path, "kind", FINDING_BAD_REGISTER + 1, kind_name_u, "finding kind", &kind, e);
+                r = member_enum(o, path, "kind", _FINDING_KIND_MAX, kind_name_u, "finding kind", &kind, e);
         if (r >= 0)
                 r = member_enum(o, path, "severity", SEVERITY_FATAL + 1, severity_name_u, "severity", &severity, e);
         if (r >= 0)
@@ -954,6 +985,13 @@ static int finding_parse(json_object *o, const char *path, Finding *f, ProfileEr
                 r = member_string(o, path, "message", true, (const char **) &f->message, e);
         if (r >= 0)
                 r = member_string(o, path, "remedy", true, (const char **) &f->remedy, e);
+        if (r >= 0)
+                r = doc_member(o, path, "after_configuration_fix", false, &fatal, child, e);
+        if (r >= 0 && fatal) {
+                if (!json_object_is_type(fatal, json_type_boolean) || !json_object_get_boolean(fatal))
+                        return doc_error(e, -EINVAL, child, "must be true when present");
+                f->after_config_fix = true;
+        }
         return r;
 }
 
@@ -1052,6 +1090,51 @@ static int counts_check(json_object *o, const Report *rep, ProfileError *e) {
         return 0;
 }
 
+/* "dst_qemu" and "src_qemu": optional (a report from before them assumed legacy 7.2). */
+static int qemu_parse(json_object *o, Report *rep, ProfileError *e) {
+        char child[DOC_PATH_SIZE], sub[DOC_PATH_SIZE];
+        json_object *q, *a;
+        const char *load = NULL, *version = NULL;
+        int r;
+
+        rep->dst_qemu_load = QEMU_LOAD_7_2;
+        rep->dst_qemu_assumed = true;
+        r = doc_member(o, "", "dst_qemu", false, &q, child, e);
+        if (r < 0)
+                return r;
+        if (q) {
+                r = doc_object_check(q, child, e);
+                if (r >= 0)
+                        r = member_string(q, child, "load_behaviour", true, &load, e);
+                if (r >= 0)
+                        r = member_string(q, child, "version", false, &version, e);
+                if (r >= 0)
+                        r = doc_member(q, child, "assumed", true, &a, sub, e);
+                if (r < 0)
+                        return r;
+                if (qemu_load_from_name(load, &rep->dst_qemu_load) < 0)
+                        return doc_error(e, -EINVAL, child, "unknown load_behaviour \"%.64s\"", load);
+                if (!json_object_is_type(a, json_type_boolean))
+                        return doc_error(e, -EINVAL, sub, "expected a boolean");
+                rep->dst_qemu_assumed = json_object_get_boolean(a);
+                if (version && !(rep->dst_qemu_version = strdup(version)))
+                        return doc_oom(e, child);
+        }
+        r = doc_member(o, "", "src_qemu", false, &q, child, e);
+        if (r < 0)
+                return r;
+        if (q) {
+                r = doc_object_check(q, child, e);
+                if (r >= 0)
+                        r = member_string(q, child, "version", true, &version, e);
+                if (r < 0)
+                        return r;
+                if (!(rep->src_qemu_version = strdup(version)))
+                        return doc_oom(e, child);
+        }
+        return 0;
+}
+
 static int report_parse(json_object *o, Report *rep, ProfileError *e) {
         char child[DOC_PATH_SIZE];
         json_object *v;
@@ -1083,6 +1166,8 @@ static int report_parse(json_object *o, Report *rep, ProfileError *e) {
         r = digest_parse(o, "src_digest", rep->src_digest, e);
         if (r >= 0)
                 r = digest_parse(o, "dst_digest", rep->dst_digest, e);
+        if (r >= 0)
+                r = qemu_parse(o, rep, e);
         if (r >= 0)
                 r = doc_member(o, "", "adjustments", true, &v, child, e);
         if (r >= 0)

@@ -30,6 +30,11 @@ typedef enum Reason {
         REASON_NOT_ON_DEST,
         REASON_DROPPED,
         REASON_DEST_ONLY,
+        REASON_TOLERATED_SRC_ONLY,   /* 11.1: ToleranceNotOnBothEnds, source-only */
+        REASON_TOLERATED_TEST_VALUE, /* 11.1: ToleranceOnlySrcTestValue, the source's value matches */
+        REASON_TOLERATED_DST_ONLY,   /* 11.1: ToleranceNotOnBothEnds, destination-only */
+        REASON_UNKNOWN_INCOMING,     /* 11.1: unknown incoming, and the last stream-only one is not tolerated */
+        REASON_LOST_INCOMING,        /* 11.1: unknown incoming, dropped: the last stream-only one is tolerated */
         REASON_BAD_SIZE,
         REASON_IMP_ID,               /* MIDR/REVIDR/AIDR: invariant */
         REASON_ID_EQUAL,             /* no writable mask: the value must be the destination's */
@@ -79,6 +84,7 @@ static void collector_done(Collector *c) {
 /* What the destination is, precomputed once per comparison. */
 typedef struct Dest {
         const VcpuConfig *config;
+        QemuLoad qemu;               /* the destination QEMU's load path */
         unsigned kernel;
         bool has_masks;
         bool has_pmu, has_sve;
@@ -763,6 +769,116 @@ static int check_size(Collector *c, uint64_t reg, bool source) {
 }
 
 
+static bool reg_listed(const VcpuConfig *c, uint64_t reg) {
+        size_t lo = 0, hi = c->n_cpregs;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (c->cpregs[mid] == reg)
+                        return true;
+                if (c->cpregs[mid] < reg)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return false;
+}
+
+static const RegValue *value_of(const VcpuConfig *c, uint64_t reg) {
+        size_t lo = 0, hi = c->n_values;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (c->values[mid].id == reg)
+                        return &c->values[mid];
+                if (c->values[mid].id < reg)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+/*
+ * QEMU 11.1's cpu_post_load (docs/rules.md): no count check; every source-only register is
+ * tolerated or unknown incoming, wherever it sits; the load fails only when the last source-only
+ * register in id order is not tolerated, else the unknown ones are dropped and the load goes on.
+ */
+static int compare_walk_11_1(Collector *c, const VcpuConfig *s, const Dest *d) {
+        const VcpuConfig *dc = d->config;
+        const uint64_t *sp = s->cpregs, *se = sp ? sp + s->n_cpregs : NULL;
+        const uint64_t *dp = dc->cpregs, *de = dp ? dp + dc->n_cpregs : NULL;
+        const RegValue *sv = s->values, *sve = sv ? sv + s->n_values : NULL;
+        const RegValue *dv = dc->values, *dve = dv ? dv + dc->n_values : NULL;
+        const RegValue *dm = dc->masks, *dme = dm ? dm + dc->n_masks : NULL;
+        uint64_t last_only = 0;
+        bool has_last = false, last_tolerated = false;
+        Pending *p;
+        int r;
+
+        for (size_t i = s->n_cpregs; i-- > 0;)
+                if (!reg_listed(dc, s->cpregs[i])) {
+                        const RegValue *v = value_of(s, s->cpregs[i]);
+
+                        last_only = s->cpregs[i];
+                        has_last = true;
+                        last_tolerated = qemu_tolerates_source_only(qemu_tolerance(d->qemu, last_only), v != NULL,
+                                                                    v ? v->value : 0);
+                        break;
+                }
+
+        while (sp < se || dp < de) {
+                if (dp == de || (sp < se && *sp < *dp)) {
+                        const RegValue *v = cursor_seek(&sv, sve, *sp);
+                        const QemuToleranceRule *t = qemu_tolerance(d->qemu, *sp);
+
+                        r = check_size(c, *sp, true);
+                        if (r < 0)
+                                return r;
+                        if (qemu_tolerates_source_only(t, v != NULL, v ? v->value : 0))
+                                p = collector_add(c, FINDING_TOLERATED, SEVERITY_INFO, *sp,
+                                                  t->kind == QEMU_TOLERANCE_NOT_ON_BOTH_ENDS
+                                                          ? REASON_TOLERATED_SRC_ONLY : REASON_TOLERATED_TEST_VALUE);
+                        else if (!has_last || !last_tolerated)
+                                p = collector_add(c, FINDING_NOT_ON_DEST, SEVERITY_FATAL, *sp, REASON_UNKNOWN_INCOMING);
+                        else
+                                p = collector_add(c, FINDING_DROPPED, SEVERITY_WARNING, *sp, REASON_LOST_INCOMING);
+                        if (!p)
+                                return -ENOMEM;
+                        pending_values(p, v != NULL, v ? v->value : 0, false, 0);
+                        p->extra = last_only;
+                        sp++;
+                } else if (sp == se || *dp < *sp) {
+                        const RegValue *v = cursor_seek(&dv, dve, *dp);
+                        const QemuToleranceRule *t = qemu_tolerance(d->qemu, *dp);
+                        bool tolerated = t && t->kind == QEMU_TOLERANCE_NOT_ON_BOTH_ENDS;
+
+                        r = check_size(c, *dp, false);
+                        if (r < 0)
+                                return r;
+                        p = collector_add(c, tolerated ? FINDING_TOLERATED : FINDING_DEST_ONLY, SEVERITY_INFO, *dp,
+                                          tolerated ? REASON_TOLERATED_DST_ONLY : REASON_DEST_ONLY);
+                        if (!p)
+                                return -ENOMEM;
+                        pending_values(p, false, 0, v != NULL, v ? v->value : 0);
+                        dp++;
+                } else {
+                        uint64_t reg = *sp;
+
+                        r = check_size(c, reg, true);
+                        if (r < 0)
+                                return r;
+                        r = compare_values(c, d, reg, cursor_seek(&sv, sve, reg), cursor_seek(&dv, dve, reg), &dm, dme);
+                        if (r < 0)
+                                return r;
+                        sp++, dp++;
+                }
+        }
+        return 0;
+}
+
 static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
         const VcpuConfig *dc = d->config;
         const uint64_t *sp = s->cpregs, *se = sp ? sp + s->n_cpregs : NULL;
@@ -775,6 +891,8 @@ static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
         Pending *p;
         int r;
 
+        if (d->qemu == QEMU_LOAD_11_1)
+                return compare_walk_11_1(c, s, d);
         if (s->n_cpregs > dc->n_cpregs) {
                 /* cpreg_vmstate_array_len is VMSTATE_INT32_POSITIVE_LE: at most the destination's count */
                 p = collector_add(c, FINDING_COUNT, SEVERITY_FATAL, 0, REASON_COUNT);
@@ -1020,6 +1138,35 @@ static const ReasonText reason_texts[] = {
                 .message = "only the destination has it: it keeps the destination's reset value%H",
                 .remedy = "none needed",
         },
+        [REASON_TOLERATED_SRC_ONLY] = {
+                .message = "tolerated by QEMU >= 11.1 (ToleranceNotOnBothEnds): absent on the destination, "
+                           "QEMU skips it and loads",
+                .remedy = "none needed with QEMU 11.1 or later on the destination",
+        },
+        [REASON_TOLERATED_TEST_VALUE] = {
+                .message = "tolerated by QEMU >= 11.1 (ToleranceOnlySrcTestValue): absent on the destination, "
+                           "and the source's value %h is the reset value QEMU accepts",
+                .remedy = "none needed with QEMU 11.1 or later on the destination",
+        },
+        [REASON_TOLERATED_DST_ONLY] = {
+                .message = "tolerated by QEMU >= 11.1 (ToleranceNotOnBothEnds): only the destination has it, "
+                           "it keeps the destination's reset value%H",
+                .remedy = "none needed",
+        },
+        [REASON_UNKNOWN_INCOMING] = {
+                .message = "unknown incoming register: the destination kernel does not list it and QEMU 11.1 fails "
+                           "the load ('in the incoming stream but unknown on the destination: fail migration'); "
+                           "the last stream-only register (%L) is not tolerated",
+                .remedy = "migrate to a host with the same kernel series and vCPU features",
+                .remedy_older = "upgrade the destination kernel to at least %K so that the register exists, "
+                                "or migrate to a host with the same kernel series",
+        },
+        [REASON_LOST_INCOMING] = {
+                .message = "the guest's value is lost: the destination kernel does not list it; QEMU 11.1 prints "
+                           "'fail migration' but drops it and loads, because the last stream-only register (%L) "
+                           "is tolerated",
+                .remedy = "migrate to a host with the same kernel series if the guest depends on this register",
+        },
         [REASON_BAD_SIZE] = {
                 .message = "QEMU cannot carry a register of this size (only U32/U64) and refuses to run the vCPU "
                            "on the %E",
@@ -1192,6 +1339,12 @@ static void text_expand(Text *t, const char *template, const Pending *pd, const 
                 case 'K':
                         text_kernel(t, x->src_kernel);
                         break;
+                case 'L': {
+                        char name[REG_NAME_MAX];
+
+                        text_put(t, reg_id_name(pd->extra, name, sizeof(name)));
+                        break;
+                }
                 default:        /* not in any template */
                         text_putn(t, pct, pct[1] ? 2 : 1);
                         break;
@@ -1288,10 +1441,12 @@ static Report *report_new(const Profile *src, const VcpuConfig *s, const Profile
         return r;
 }
 
-static int collect_like_for_like(Collector *c, const VcpuConfig *s, const Profile *dst, const VcpuConfig *d) {
+static int collect_like_for_like(Collector *c, const VcpuConfig *s, const Profile *dst, const VcpuConfig *d,
+                                 QemuLoad qemu) {
         Dest dest;
 
         dest_init(&dest, dst, d);
+        dest.qemu = qemu;
         dest_apply_source(&dest, s);
         return compare_walk(c, s, &dest);
 }
@@ -1311,16 +1466,24 @@ static int report_finish(Report *r, Collector *c, const Profile *src, const Vcpu
 
 int vcpu_config_compare(const Profile *src, const VcpuConfig *s, const Profile *dst, const VcpuConfig *d,
                         Report **ret) {
+        return vcpu_config_compare_qemu(src, s, dst, d, QEMU_LOAD_7_2, ret);
+}
+
+int vcpu_config_compare_qemu(const Profile *src, const VcpuConfig *s, const Profile *dst, const VcpuConfig *d,
+                             QemuLoad load, Report **ret) {
         _cleanup_(report_freep) Report *r = NULL;
         _cleanup_(collector_done) Collector c = COLLECTOR_INIT(c);
         int k;
 
         if (!src || !s || !dst || !d || !ret)
                 return -EINVAL;
+        if ((unsigned) load >= _QEMU_LOAD_MAX)
+                return -EINVAL;
         r = report_new(src, s, dst, d);
         if (!r)
                 return -ENOMEM;
-        k = collect_like_for_like(&c, s, dst, d);
+        r->dst_qemu_load = load;
+        k = collect_like_for_like(&c, s, dst, d, load);
         if (k >= 0)
                 k = report_finish(r, &c, src, s, dst, d);
         if (k < 0)
@@ -1410,6 +1573,43 @@ static int adjust_sve_lengths(Report *r, const VcpuConfig *s, const VcpuConfig *
 
 int profile_compare(const Profile *src, const char *src_config, const Profile *dst, const char *dst_config,
                     Report **ret) {
+        return profile_compare_with(src, src_config, dst, dst_config, NULL, ret);
+}
+
+/* The destination's load path and the versions: the options, else the profiles, else legacy (assumed). */
+static int report_set_qemu(Report *r, const Profile *src, const Profile *dst, const CompareOptions *o) {
+        const char *dv = o && o->dst_qemu_version ? o->dst_qemu_version : dst->qemu.version;
+        const char *sv = o && o->src_qemu_version ? o->src_qemu_version : src->qemu.version;
+        int k;
+
+        r->dst_qemu_assumed = false;
+        if (o && o->dst_qemu_version) {
+                k = qemu_load_from_version(o->dst_qemu_version, &r->dst_qemu_load);
+                if (k < 0)
+                        return k;
+        } else if (o && o->dst_load_set)
+                r->dst_qemu_load = o->dst_load;
+        else if (dst->qemu.has_load)
+                r->dst_qemu_load = dst->qemu.load;
+        else if (dst->qemu.version && qemu_load_from_version(dst->qemu.version, &r->dst_qemu_load) >= 0)
+                ;
+        else {
+                r->dst_qemu_load = QEMU_LOAD_7_2;
+                r->dst_qemu_assumed = true;
+        }
+        if ((unsigned) r->dst_qemu_load >= _QEMU_LOAD_MAX)
+                return -EINVAL;
+        if (o && o->src_qemu_version && qemu_parse_version(o->src_qemu_version, NULL, NULL, NULL) < 0)
+                return -EINVAL;
+        if (dv && !(r->dst_qemu_version = strdup(dv)))
+                return -ENOMEM;
+        if (sv && !(r->src_qemu_version = strdup(sv)))
+                return -ENOMEM;
+        return 0;
+}
+
+int profile_compare_with(const Profile *src, const char *src_config, const Profile *dst, const char *dst_config,
+                         const CompareOptions *options, Report **ret) {
         _cleanup_(report_freep) Report *r = NULL;
         const VcpuConfig *s, *d, *like;
         _cleanup_(collector_done) Collector c = COLLECTOR_INIT(c);
@@ -1429,6 +1629,9 @@ int profile_compare(const Profile *src, const char *src_config, const Profile *d
         r = report_new(src, s, dst, like ? like : d);
         if (!r)
                 return -ENOMEM;
+        k = report_set_qemu(r, src, dst, options);
+        if (k < 0)
+                return k;
 
         if (s->skipped)
                 k = collector_add_global(&c, FINDING_CONFIG_UNSUPPORTED, SEVERITY_FATAL, REASON_SOURCE_SKIPPED);
@@ -1450,7 +1653,7 @@ int profile_compare(const Profile *src, const char *src_config, const Profile *d
                                         return -ENOMEM;
                                 pending_values(p, true, s->init_features0, true, (d ? d : like)->init_features0);
                         }
-                        k = collect_like_for_like(&c, s, dst, like);
+                        k = collect_like_for_like(&c, s, dst, like, r->dst_qemu_load);
                 }
         }
         if (k >= 0) {

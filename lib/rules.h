@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "profile.h"
+#include "qemu.h"
 #include "regnames.h"
 
 typedef enum Verdict {
@@ -36,6 +37,8 @@ typedef enum FindingKind {
         FINDING_VALUE_REFUSED,       /* KVM_SET_ONE_REG fails on the destination */
         FINDING_VALUE_NOT_KEPT,      /* KVM_SET_ONE_REG succeeds, but the register reads back otherwise */
         FINDING_BAD_REGISTER,        /* a register QEMU cannot carry at all (size) */
+        FINDING_TOLERATED,           /* a difference the destination QEMU (11.1+) explicitly tolerates */
+        _FINDING_KIND_MAX,
 } FindingKind;
 
 typedef struct Finding {
@@ -50,6 +53,8 @@ typedef struct Finding {
         int64_t src_field, dst_field;
         char *message;               /* one line: what happens and why */
         char *remedy;                /* plain words: what to do */
+        bool after_config_fix;       /* found comparing with the nearest configuration the destination can
+                                      * create: would still fail once the configuration problem is fixed */
 } Finding;
 
 typedef struct Report {
@@ -63,6 +68,10 @@ typedef struct Report {
         size_t n_adjustments;
         char src_digest[PROFILE_DIGEST_HEX + 1];
         char dst_digest[PROFILE_DIGEST_HEX + 1];
+        QemuLoad dst_qemu_load;      /* the destination QEMU load path the rules assumed */
+        bool dst_qemu_assumed;       /* no version was given: the legacy 7.2 path is an assumption */
+        char *dst_qemu_version;      /* as given (option or profile), NULL if none */
+        char *src_qemu_version;      /* as given, NULL if none; reported only */
 } Report;
 
 Report *report_free(Report *r);   /* NULL-safe, returns NULL */
@@ -80,12 +89,30 @@ int profile_compare(const Profile *src, const char *src_config,
                     const Profile *dst, const char *dst_config, Report **ret);
 
 /*
+ * The QEMU on each end. A version given here wins over the profiles' "qemu" objects; with
+ * neither, the destination's load path is legacy 7.2, marked as assumed in the report.
+ * dst_load_set: dst_load is used as given even without a version.
+ */
+typedef struct CompareOptions {
+        const char *src_qemu_version;
+        const char *dst_qemu_version;
+        bool dst_load_set;
+        QemuLoad dst_load;
+} CompareOptions;
+/* profile_compare() with options (NULL: as profile_compare()). -EINVAL for an unparsable version. */
+int profile_compare_with(const Profile *src, const char *src_config, const Profile *dst, const char *dst_config,
+                         const CompareOptions *options, Report **ret);
+
+/*
  * The per-register prediction for one like-for-like load: for every source cpreg,
  * whether the destination kernel accepts the KVM_SET_ONE_REG (the replay tests hold
  * this against real kernels). Fills findings only; no adjustment logic.
  */
 int vcpu_config_compare(const Profile *src, const VcpuConfig *s,
                         const Profile *dst, const VcpuConfig *d, Report **ret);
+/* The same under the destination QEMU's load path load. */
+int vcpu_config_compare_qemu(const Profile *src, const VcpuConfig *s, const Profile *dst, const VcpuConfig *d,
+                             QemuLoad load, Report **ret);
 
 /* Would the destination kernel accept this value for this register? On refusal,
  * ret_finding (may be NULL) gets the field and rule that forbid it. */
