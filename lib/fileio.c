@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -108,4 +109,51 @@ int read_file_bounded(const char *path, size_t max, char **ret, size_t *ret_size
         if (fd < 0)
                 return -errno;
         return read_fd_bounded(fd, max, ret, ret_size);
+}
+
+static int write_all(int fd, const char *data, size_t size) {
+        while (size > 0) {
+                ssize_t k = write(fd, data, size);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                data += k;
+                size -= (size_t) k;
+        }
+        return 0;
+}
+
+int write_file_atomic(const char *dir, const char *name, const char *data, size_t size, struct stat *ret_st) {
+        _cleanup_free_ char *tmp = NULL, *path = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        if (!dir || !name || !data)
+                return -EINVAL;
+        tmp = strdup_printf("%s/.%s.XXXXXX", dir, name);
+        path = strdup_printf("%s/%s", dir, name);
+        if (!tmp || !path)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, data, size);
+        if (r == 0 && fchmod(fd, 0644) < 0)
+                r = -errno;
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r == 0 && fstat(fd, &st) < 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(tmp);
+                return r;
+        }
+        if (ret_st)
+                *ret_st = st;
+        return 0;
 }

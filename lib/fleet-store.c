@@ -53,55 +53,6 @@ static bool digest_valid(const char *d) {
         return i == PROFILE_DIGEST_HEX;
 }
 
-static int write_all(int fd, const char *data, size_t size) {
-        while (size > 0) {
-                ssize_t k = write(fd, data, size);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                data += k;
-                size -= (size_t) k;
-        }
-        return 0;
-}
-
-/*
- * DIR/name replaced atomically by data: DIR/.name.XXXXXX (O_CLOEXEC, 0644), fsync, rename.
- * ret_st (may be NULL): the written file's stat.
- */
-static int write_atomic(const char *dir, const char *name, const char *data, size_t size, struct stat *ret_st) {
-        _cleanup_free_ char *tmp = NULL, *path = NULL;
-        _cleanup_close_ int fd = -1;
-        struct stat st;
-        int r;
-
-        tmp = strdup_printf("%s/.%s.XXXXXX", dir, name);
-        path = strdup_printf("%s/%s", dir, name);
-        if (!tmp || !path)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        r = write_all(fd, data, size);
-        if (r == 0 && fchmod(fd, 0644) < 0)
-                r = -errno;
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        if (r == 0 && fstat(fd, &st) < 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0) {
-                unlink(tmp);
-                return r;
-        }
-        if (ret_st)
-                *ret_st = st;
-        return 0;
-}
-
 static int64_t stat_mtime_ns(const struct stat *st) {
         return (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
@@ -117,7 +68,7 @@ int fleet_store_write_profile(const char *dir, const char *host, const char *jso
         name = strdup_printf("%s.json", host);
         if (!name)
                 return -ENOMEM;
-        r = write_atomic(dir, name, json, size, &st);
+        r = write_file_atomic(dir, name, json, size, &st);
         if (r < 0)
                 return r;
         *ret = (FleetIndexEntry) { .host = host, .size = (uint64_t) st.st_size, .mtime_ns = stat_mtime_ns(&st) };
@@ -212,7 +163,7 @@ int fleet_index_write(const char *dir, const FleetIndexEntry *entries, size_t n,
         json_object_put(o);
         if (!text)
                 return -ENOMEM;
-        return write_atomic(dir, FLEET_INDEX_FILE, text, strlen(text), NULL);
+        return write_file_atomic(dir, FLEET_INDEX_FILE, text, strlen(text), NULL);
 }
 
 /* ---- reading ---- */

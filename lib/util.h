@@ -68,3 +68,10 @@ int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_size);
 int read_fd_bounded_until(int fd, size_t max, int64_t deadline_ms, char **ret, size_t *ret_size);
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t monotonic_ms(void);
+/*
+ * DIR/name replaced atomically by data: written to DIR/.name.XXXXXX (O_CLOEXEC, mode 0644),
+ * fsync'd, renamed over DIR/name; a failure leaves DIR/name as it was and no temporary file.
+ * ret_st (may be NULL): the written file's stat. -errno (-ENOSPC on a full disk), -ENOMEM.
+ */
+struct stat;
+int write_file_atomic(const char *dir, const char *name, const char *data, size_t size, struct stat *ret_st);
