@@ -117,6 +117,10 @@ static int parse_document(const char *xml, size_t size, xmlDoc **ret, char **ret
                         size_t n = strlen(msg);
                         while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
                                 msg[--n] = '\0';
+                        /* one line: libxml2 puts "Bytes: 0x.." of bad UTF-8 on a line of its own */
+                        for (char *c = msg; *c; c++)
+                                if (*c == '\n' || *c == '\r' || *c == '\t')
+                                        *c = ' ';
                 }
                 set_error(ret_error, errorf("malformed domain XML (line %d): %s", e ? e->line : 0,
                                             msg ? msg : "parse error"));
