@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kvmregsctl: the operator's view of kvmregs. Option parsing and verb dispatch. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -333,7 +334,8 @@ int main(int argc, char *argv[]) {
                 case OPT_FORCE: ctl.force = true; break;
                 case '?':
                 default:
-                        if (optopt)
+                        /* a long option without its value leaves its own code (> 255) in optopt */
+                        if (optopt > 0 && optopt < 128 && isalnum(optopt))
                                 ctl_error("option '-%c' is unknown or needs a value; see kvmregsctl --help", optopt);
                         else
                                 ctl_error("option '%s' is unknown or needs a value; see kvmregsctl --help",
