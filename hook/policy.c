@@ -103,6 +103,17 @@ int policy_load(Policy *p, const char *path, char **ret_error) {
                 return r;
         }
 
+        /* The lines would end at a NUL: what follows it (on_daemon_error = refuse, say) would be
+         * silently ignored. */
+        const char *nul = memchr(data, '\0', size);
+        if (nul) {
+                unsigned n = 1;
+                for (const char *c = data; c < nul; c++)
+                        n += *c == '\n';
+                *ret_error = strdup_printf("%s:%u: a NUL byte (not a text file)", path, n);
+                return -EINVAL;
+        }
+
         /* strtok_r would merge empty lines and miscount: split by hand */
         for (line = data; line; line = save) {
                 char *eq, *key, *value;
