@@ -39,12 +39,18 @@ release_starting() {
 trap 'release_starting; cleanup' EXIT
 # It has connected to the bus (the socket is open; Hello waits for the event loop) and now waits
 # for the FIFO.
+connected() {   # the process has a socket open
+        local fd
+        for fd in "/proc/$starting_pid"/fd/*; do
+                [[ $(readlink "$fd" 2>/dev/null) == socket:* ]] && return 0
+        done
+        return 1
+}
 for _ in $(seq 200); do
-        ls -l "/proc/$starting_pid/fd" 2>/dev/null | grep -q 'socket:' && break
+        connected && break
         sleep 0.05
 done
-ls -l "/proc/$starting_pid/fd" 2>/dev/null | grep -q 'socket:' ||
-        { echo "FAIL: the starting kvmregsd did not connect"; cat "$WORK/starting.log"; exit 1; }
+connected || { echo "FAIL: the starting kvmregsd did not connect"; cat "$WORK/starting.log"; exit 1; }
 
 run_catalogue '^(dbus-call|dbus-call-nobody|dbus-send|busctl)$' ''
 run_catalogue '^(kvmregsctl|kvmregsd)$' '\{BUS'

@@ -27,7 +27,7 @@ cases=0
 case_failures=0
 
 case_fail() {
-        echo "FAIL: $id ($what): $*"
+        echo "FAIL: $id [$category] ($what): $*"
         printf '  output: %.600s\n' "$(cat "$OUT" 2>/dev/null)"
         case_failures=$((case_failures + 1))
 }
@@ -77,7 +77,7 @@ subst() {
 # run_case: one catalogue line in id, category, what, input, program, arguments, expected, message
 run_case() {
         local -a argv=()
-        local w rc got scratch
+        local w rc got scratch left
         cases=$((cases + 1))
         case $input in
         -) IN= ;;
@@ -117,7 +117,8 @@ run_case() {
         *) case_fail "unknown program $program"; return ;;
         esac
         rc=$?
-        if [ -n "$(ls -A "$scratch")" ]; then case_fail "left files behind: $(ls -A "$scratch" | head -3)"; fi
+        left=$(find "$scratch" -mindepth 1 -maxdepth 1 -printf '%f ' | head -c 200)
+        [ -z "$left" ] || case_fail "left files behind: $left"
         rm -rf "$scratch"
         if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then case_fail "timed out after ${CASE_TIMEOUT}s (a hang)"; return; fi
         if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: .*Sanitizer' "$OUT"; then
