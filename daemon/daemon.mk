@@ -6,7 +6,8 @@ kvmregsd_SOURCES = \
 	daemon/bus.c daemon/bus.h \
 	daemon/probe.c daemon/probe.h \
 	daemon/shared-profile.h \
-	daemon/watch.c daemon/watch.h
+	daemon/watch.c daemon/watch.h \
+	daemon/host-export.c daemon/host-export.h
 nodist_kvmregsd_SOURCES = dbus/kvmregs-bus.h
 kvmregsd_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBVIRT_CFLAGS) -pthread
 kvmregsd_CPPFLAGS = $(AM_CPPFLAGS) $(VIRT_CPPFLAGS) -I$(top_builddir)/dbus
@@ -24,6 +25,9 @@ tests_test_daemon_call_LDADD = lib/libkvmregs.la $(DBUS_LIBS) $(JSONC_LIBS)
 tests_test_daemon_notify_SOURCES = tests/test-daemon-notify.c
 TESTS += tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh tests/test-daemon-valgrind.sh \
 	tests/test-daemon-systemd.sh
+# kvmregsd --export-dir: the host's own scheduler file.
+TESTS += tests/test-daemon-export.sh
+dist_check_SCRIPTS += tests/test-daemon-export.sh
 dist_check_SCRIPTS += tests/test-daemon-common.sh tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh \
 	tests/test-daemon-valgrind.sh tests/test-daemon-systemd.sh
 

@@ -20,6 +20,7 @@
 #include <systemd/sd-event.h>
 
 #include "bus.h"
+#include "host-export.h"
 #include "probe.h"
 #include "profile.h"
 #include "shared-profile.h"
@@ -48,6 +49,8 @@ typedef struct Options {
         const char *kvm_device;
         const char *libvirt_uri;
         bool libvirt;
+        const char *export_dir;          /* this host's scheduler file goes here; NULL: none */
+        FleetExportFormat export_format;
 } Options;
 
 typedef struct Daemon {
@@ -111,6 +114,17 @@ static char *state_ready(const Profile *p) {
         return status;
 }
 
+/* The host's scheduler file follows its profile; failing to write it stops nothing else. */
+static void daemon_export(Daemon *d) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = host_export_write(d->shared.profile, d->options->export_dir, d->options->export_format, &error);
+        if (r < 0)
+                fprintf(stderr, SD_WARNING "kvmregsd: cannot write this host's %s file: %s\n",
+                        fleet_export_format_name(d->options->export_format), error ? error : strerror(-r));
+}
+
 /*
  * Replaces the served profile with a fresh reading. A failed reading keeps the last good
  * profile; with none yet, State tells why and the methods answer NotReady.
@@ -150,6 +164,8 @@ static int daemon_refresh(Daemon *d, char **ret_message) {
         }
         if (digest_changed && d->watch)
                 watch_profile_changed(d->watch);
+        if (digest_changed && d->options->export_dir)
+                daemon_export(d);
         notify_status("", status);
         return 0;
 }
@@ -458,13 +474,16 @@ static void help(void) {
                "  --kvm-device PATH     the device to probe (default /dev/kvm)\n"
                "  --libvirt-uri URI     libvirt to follow (default qemu:///system)\n"
                "  --no-libvirt          do not follow libvirt\n"
+               "  --export-dir DIR      write this host's scheduler file into DIR whenever the profile\n"
+               "                        changes (with --export-format)\n"
+               "  --export-format FMT   kubevirt (node label patch) or nova (provider config)\n"
                "  --help, --version\n\n"
                "Exit status: 0 stopped by a signal, 1 start-up failure, 2 usage, 3 the bus went away.\n");
 }
 
 static int parse_options(int argc, char **argv, Options *o) {
         enum { OPT_BUS_ADDRESS = 256, OPT_SESSION, OPT_PROFILE_FILE, OPT_KVM_DEVICE, OPT_LIBVIRT_URI,
-               OPT_NO_LIBVIRT, OPT_HELP, OPT_VERSION };
+               OPT_NO_LIBVIRT, OPT_EXPORT_DIR, OPT_EXPORT_FORMAT, OPT_HELP, OPT_VERSION };
         static const struct option options[] = {
                 { "bus-address", required_argument, NULL, OPT_BUS_ADDRESS },
                 { "session", no_argument, NULL, OPT_SESSION },
@@ -472,10 +491,13 @@ static int parse_options(int argc, char **argv, Options *o) {
                 { "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
                 { "libvirt-uri", required_argument, NULL, OPT_LIBVIRT_URI },
                 { "no-libvirt", no_argument, NULL, OPT_NO_LIBVIRT },
+                { "export-dir", required_argument, NULL, OPT_EXPORT_DIR },
+                { "export-format", required_argument, NULL, OPT_EXPORT_FORMAT },
                 { "help", no_argument, NULL, OPT_HELP },
                 { "version", no_argument, NULL, OPT_VERSION },
                 {}
         };
+        const char *export_format = NULL;
         int c;
 
         *o = (Options) { .kvm_device = "/dev/kvm", .libvirt = true };
@@ -487,6 +509,8 @@ static int parse_options(int argc, char **argv, Options *o) {
                 case OPT_KVM_DEVICE: o->kvm_device = optarg; break;
                 case OPT_LIBVIRT_URI: o->libvirt_uri = optarg; break;
                 case OPT_NO_LIBVIRT: o->libvirt = false; break;
+                case OPT_EXPORT_DIR: o->export_dir = optarg; break;
+                case OPT_EXPORT_FORMAT: export_format = optarg; break;
                 case OPT_HELP: help(); return 0;
                 case OPT_VERSION: puts(PACKAGE_STRING); return 0;
                 default: return -EINVAL;
@@ -497,6 +521,14 @@ static int parse_options(int argc, char **argv, Options *o) {
         }
         if (o->bus_address && o->session) {
                 fputs("kvmregsd: --bus-address and --session exclude each other\n", stderr);
+                return -EINVAL;
+        }
+        if (!o->export_dir != !export_format) {
+                fputs("kvmregsd: --export-dir and --export-format go together\n", stderr);
+                return -EINVAL;
+        }
+        if (export_format && fleet_export_format_from_name(export_format, &o->export_format) < 0) {
+                fprintf(stderr, "kvmregsd: --export-format is kubevirt or nova, not \"%s\"\n", export_format);
                 return -EINVAL;
         }
         return 1;
