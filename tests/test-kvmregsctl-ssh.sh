@@ -62,7 +62,7 @@ run 0 check old --domain-xml "$T/old.xml" --to root@127.0.0.1 --bridge "$BRIDGE"
 echo "check --to over ssh took $(( ($(date +%s%N) - start) / 1000000 )) ms (figure, not a limit)"
 check "grep -q 'verdict:      compatible' '$T/out'" "check --to over ssh: a 6.1 guest on its own host"
 run 0 fleet --hosts root@127.0.0.1,127.0.0.1 --bridge "$BRIDGE" "${SSH[@]}" --timeout 10000 --json && \
-        check "[ \"\$(jq -c '[.hosts, .groups]' '$T/out')\" = '[[\"root@127.0.0.1\",\"127.0.0.1\"],[[\"root@127.0.0.1\",\"127.0.0.1\"]]]' ]" \
+        check "[ \"\$(jq -c '[.hosts, [.groups[].hosts]]' '$T/out')\" = '[[\"root@127.0.0.1\",\"127.0.0.1\"],[[\"root@127.0.0.1\",\"127.0.0.1\"]]]' ]" \
                 "fleet --hosts over ssh: $(head -c 300 "$T/out")"
 
 # A key the server does not know: ssh fails, kvmregsctl says it could not reach the host.

@@ -266,8 +266,13 @@ hook_line() { grep "^domain=$2 " "$(host_dir "$1")/log/kvmregs-hook.log" 2>/dev/
 hook_verdict() { hook_line "$1" "$2" | sed -n 's/.* verdict=\([^ ]*\) .*/\1/p'; }
 hook_decision() { hook_line "$1" "$2" | sed -n 's/.* decision=\([^ ]*\) .*/\1/p'; }
 # The register ids a text names as "NAME (0x...)", sorted
-named_ids() { grep -o '(0x[0-9a-f]\{16\})' | tr -d '()' | sort -u; }
-ctl_fatal_ids() { echo "$CTL_OUT" | jq -r '.findings[] | select(.fatal) | .id // empty' 2>/dev/null | sort -u; }
+# The registers a refusal names (its compact group lists expanded), and kvmregsctl's fatal ones,
+# both sorted the same way.
+named_registers() { python3 "$top_srcdir/tests/refusal-registers.py"; }
+ctl_fatal_registers() {
+        echo "$CTL_OUT" | jq -r '.findings[] | select(.fatal) | .register // empty' 2>/dev/null |
+                python3 -c 'import sys; print("\n".join(sorted({l.strip() for l in sys.stdin if l.strip()})))'
+}
 
 # ==== the cases ====
 
@@ -327,8 +332,8 @@ expect "virsh shows the hook's refusal naming TCR2_EL1" contains "$MIGRATE_OUT" 
 expect "the refusal comes from the kvmregs hook" contains "$MIGRATE_OUT" 50-kvmregs
 expect "the refusal is quick (${MIGRATE_SECONDS}s)" within "$MIGRATE_SECONDS" 5
 expect "hostA's hook gave the verdict kvmregsctl gave (incompatible)" [ "$(hook_verdict hostA g1)" = incompatible ]
-expect "virsh's refusal names exactly the registers kvmregsctl found fatal ($(ctl_fatal_ids | wc -l))" \
-        [ "$(echo "$MIGRATE_OUT" | named_ids)" = "$(ctl_fatal_ids)" ] && [ -n "$(ctl_fatal_ids)" ]
+expect "virsh's refusal names exactly the registers kvmregsctl found fatal ($(ctl_fatal_registers | wc -l))" \
+        [ "$(echo "$MIGRATE_OUT" | named_registers)" = "$(ctl_fatal_registers)" ] && [ -n "$(ctl_fatal_registers)" ]
 expect_stays hostB g1 hostA
 
 # -- 3. the destination's kvmregsd stopped (SIGSTOP, hangs) / not running: on_daemon_error=refuse
