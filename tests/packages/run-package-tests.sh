@@ -312,8 +312,8 @@ check_installed() {
                 echo "<domain type=\"kvm\"><name>x86</name><os><type arch=\"x86_64\">hvm</type></os></domain>" |
                         /etc/libvirt/hooks/qemu.d/50-kvmregs x86 migrate begin - && ok "hook: x86_64 guest: exit 0" || bad "hook: x86_64 guest: exit $?"
                 # bash completion, sourced as bash-completion would
-                c=$(bash -c ". /usr/share/bash-completion/completions/kvmregsctl; COMP_WORDS=(kvmregsctl co); COMP_CWORD=1; _kvmregsctl; echo \"\${COMPREPLY[*]}\"")
-                [ "$c" = compare ] && ok "bash completion: kvmregsctl co -> compare" || bad "bash completion: kvmregsctl co -> \"$c\""
+                c=$(bash -c ". /usr/share/bash-completion/completions/kvmregsctl; COMP_WORDS=(kvmregsctl com); COMP_CWORD=1; _kvmregsctl; echo \"\${COMPREPLY[*]}\"")
+                [ "$c" = compare ] && ok "bash completion: kvmregsctl com -> compare" || bad "bash completion: kvmregsctl com -> \"$c\""
                 # the real system bus of this root reads the policy and the activation file
                 mkdir -p /run/dbus
                 dbus-daemon --system --fork --print-pid >/tmp/bus.pid
