@@ -3,14 +3,5 @@
 # idempotent). The arm64 kernels, busybox and json-c for arm64 are fetched at test
 # time through a private APT_CONFIG, not installed.
 set -eu
-packages="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
-cpio gzip dpkg apt coreutils"
-missing=
-for p in $packages; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# shellcheck disable=SC2086
-apt-get install -y --no-install-recommends $missing
+exec sh "$(dirname "$0")/../../scripts/apt-install.sh" tests/vm/install-deps.sh \
+        qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross cpio gzip dpkg apt coreutils
