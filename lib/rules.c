@@ -802,32 +802,43 @@ static const RegValue *value_of(const VcpuConfig *c, uint64_t reg) {
 }
 
 /*
- * QEMU 11.1's cpu_post_load (docs/rules.md): no count check; every source-only register is
- * tolerated or unknown incoming, wherever it sits; the load fails only when the last source-only
- * register in id order is not tolerated, else the unknown ones are dropped and the load goes on.
+ * QEMU's cpu_post_load (docs/rules.md), a merge walk over both sorted lists. 7.2 checks the count
+ * first, and drops a source-only register above the destination's highest silently (its walk
+ * stops there); any other source-only register fails the load. 11.1 has no count check and
+ * tolerates the registers of its table; every other source-only register is unknown incoming,
+ * wherever it sits, and fails the load only when the last source-only register in id order is
+ * not tolerated, else it is dropped and the load goes on.
  */
-static int compare_walk_11_1(Collector *c, const VcpuConfig *s, const Dest *d) {
+static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
         const VcpuConfig *dc = d->config;
         const uint64_t *sp = s->cpregs, *se = sp ? sp + s->n_cpregs : NULL;
         const uint64_t *dp = dc->cpregs, *de = dp ? dp + dc->n_cpregs : NULL;
+        /* No arithmetic on NULL arrays (a configuration without values or masks). */
         const RegValue *sv = s->values, *sve = sv ? sv + s->n_values : NULL;
         const RegValue *dv = dc->values, *dve = dv ? dv + dc->n_values : NULL;
         const RegValue *dm = dc->masks, *dme = dm ? dm + dc->n_masks : NULL;
-        uint64_t last_only = 0;
-        bool has_last = false, last_tolerated = false;
+        uint64_t dst_max = dc->n_cpregs ? de[-1] : 0, last_only = 0;
+        bool legacy = d->qemu != QEMU_LOAD_11_1, last_tolerated = false;
         Pending *p;
         int r;
 
-        for (size_t i = s->n_cpregs; i-- > 0;)
-                if (!reg_listed(dc, s->cpregs[i])) {
-                        const RegValue *v = value_of(s, s->cpregs[i]);
+        if (legacy && s->n_cpregs > dc->n_cpregs) {
+                /* cpreg_vmstate_array_len is VMSTATE_INT32_POSITIVE_LE: at most the destination's count */
+                p = collector_add(c, FINDING_COUNT, SEVERITY_FATAL, 0, REASON_COUNT);
+                if (!p)
+                        return -ENOMEM;
+                pending_values(p, true, s->n_cpregs, true, dc->n_cpregs);
+        }
+        if (!legacy)
+                for (size_t i = s->n_cpregs; i-- > 0;)
+                        if (!reg_listed(dc, s->cpregs[i])) {
+                                const RegValue *v = value_of(s, s->cpregs[i]);
 
-                        last_only = s->cpregs[i];
-                        has_last = true;
-                        last_tolerated = qemu_tolerates_source_only(qemu_tolerance(d->qemu, last_only), v != NULL,
-                                                                    v ? v->value : 0);
-                        break;
-                }
+                                last_only = s->cpregs[i];
+                                last_tolerated = qemu_tolerates_source_only(qemu_tolerance(d->qemu, last_only),
+                                                                            v != NULL, v ? v->value : 0);
+                                break;
+                        }
 
         while (sp < se || dp < de) {
                 if (dp == de || (sp < se && *sp < *dp)) {
@@ -841,16 +852,22 @@ static int compare_walk_11_1(Collector *c, const VcpuConfig *s, const Dest *d) {
                                 p = collector_add(c, FINDING_TOLERATED, SEVERITY_INFO, *sp,
                                                   t->kind == QEMU_TOLERANCE_NOT_ON_BOTH_ENDS
                                                           ? REASON_TOLERATED_SRC_ONLY : REASON_TOLERATED_TEST_VALUE);
-                        else if (!has_last || !last_tolerated)
+                        else if (legacy && (dc->n_cpregs == 0 || *sp > dst_max))
+                                p = collector_add(c, FINDING_DROPPED, SEVERITY_WARNING, *sp, REASON_DROPPED);
+                        else if (legacy)
+                                p = collector_add(c, FINDING_NOT_ON_DEST, SEVERITY_FATAL, *sp, REASON_NOT_ON_DEST);
+                        else if (!last_tolerated)
                                 p = collector_add(c, FINDING_NOT_ON_DEST, SEVERITY_FATAL, *sp, REASON_UNKNOWN_INCOMING);
                         else
                                 p = collector_add(c, FINDING_DROPPED, SEVERITY_WARNING, *sp, REASON_LOST_INCOMING);
                         if (!p)
                                 return -ENOMEM;
                         pending_values(p, v != NULL, v ? v->value : 0, false, 0);
-                        p->extra = last_only;
+                        if (!legacy)
+                                p->extra = last_only;
                         sp++;
                 } else if (sp == se || *dp < *sp) {
+                        /* Only the destination has it: QEMU writes back its own reset value. */
                         const RegValue *v = cursor_seek(&dv, dve, *dp);
                         const QemuToleranceRule *t = qemu_tolerance(d->qemu, *dp);
                         bool tolerated = t && t->kind == QEMU_TOLERANCE_NOT_ON_BOTH_ENDS;
@@ -860,71 +877,6 @@ static int compare_walk_11_1(Collector *c, const VcpuConfig *s, const Dest *d) {
                                 return r;
                         p = collector_add(c, tolerated ? FINDING_TOLERATED : FINDING_DEST_ONLY, SEVERITY_INFO, *dp,
                                           tolerated ? REASON_TOLERATED_DST_ONLY : REASON_DEST_ONLY);
-                        if (!p)
-                                return -ENOMEM;
-                        pending_values(p, false, 0, v != NULL, v ? v->value : 0);
-                        dp++;
-                } else {
-                        uint64_t reg = *sp;
-
-                        r = check_size(c, reg, true);
-                        if (r < 0)
-                                return r;
-                        r = compare_values(c, d, reg, cursor_seek(&sv, sve, reg), cursor_seek(&dv, dve, reg), &dm, dme);
-                        if (r < 0)
-                                return r;
-                        sp++, dp++;
-                }
-        }
-        return 0;
-}
-
-static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
-        const VcpuConfig *dc = d->config;
-        const uint64_t *sp = s->cpregs, *se = sp ? sp + s->n_cpregs : NULL;
-        const uint64_t *dp = dc->cpregs, *de = dp ? dp + dc->n_cpregs : NULL;
-        /* No arithmetic on NULL arrays (a configuration without values or masks). */
-        const RegValue *sv = s->values, *sve = sv ? sv + s->n_values : NULL;
-        const RegValue *dv = dc->values, *dve = dv ? dv + dc->n_values : NULL;
-        const RegValue *dm = dc->masks, *dme = dm ? dm + dc->n_masks : NULL;
-        uint64_t dst_max = dc->n_cpregs ? de[-1] : 0;
-        Pending *p;
-        int r;
-
-        if (d->qemu == QEMU_LOAD_11_1)
-                return compare_walk_11_1(c, s, d);
-        if (s->n_cpregs > dc->n_cpregs) {
-                /* cpreg_vmstate_array_len is VMSTATE_INT32_POSITIVE_LE: at most the destination's count */
-                p = collector_add(c, FINDING_COUNT, SEVERITY_FATAL, 0, REASON_COUNT);
-                if (!p)
-                        return -ENOMEM;
-                pending_values(p, true, s->n_cpregs, true, dc->n_cpregs);
-        }
-
-        while (sp < se || dp < de) {
-                if (dp == de || (sp < se && *sp < *dp)) {
-                        /* Only the source has it: fails cpu_post_load, unless past the end of its walk. */
-                        bool dropped = dc->n_cpregs == 0 || *sp > dst_max;
-                        const RegValue *v = cursor_seek(&sv, sve, *sp);
-
-                        r = check_size(c, *sp, true);
-                        if (r < 0)
-                                return r;
-                        p = collector_add(c, dropped ? FINDING_DROPPED : FINDING_NOT_ON_DEST,
-                                          dropped ? SEVERITY_WARNING : SEVERITY_FATAL, *sp,
-                                          dropped ? REASON_DROPPED : REASON_NOT_ON_DEST);
-                        if (!p)
-                                return -ENOMEM;
-                        pending_values(p, v != NULL, v ? v->value : 0, false, 0);
-                        sp++;
-                } else if (sp == se || *dp < *sp) {
-                        /* Only the destination has it: QEMU writes back its own reset value. */
-                        const RegValue *v = cursor_seek(&dv, dve, *dp);
-
-                        r = check_size(c, *dp, false);
-                        if (r < 0)
-                                return r;
-                        p = collector_add(c, FINDING_DEST_ONLY, SEVERITY_INFO, *dp, REASON_DEST_ONLY);
                         if (!p)
                                 return -ENOMEM;
                         pending_values(p, false, 0, v != NULL, v ? v->value : 0);
