@@ -11,11 +11,23 @@
 #include "util.h"
 
 
-/* Text from the document ends up in errors: no control characters reach a terminal. */
-static void control_chars_replace(char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        *s = '?';
+/*
+ * Text from the document ends up in errors: no control characters reach a terminal, and no
+ * invalid UTF-8 reaches D-Bus, which refuses the whole message. A document is UTF-8, but an
+ * error quotes at most so many bytes of it ("%.64s", the size of the buffers), which can cut a
+ * character in two: each byte that is not UTF-8 becomes '?' too.
+ */
+static void text_clean(char *s) {
+        size_t n = strlen(s), i = 0;
+
+        for (size_t k = 0; k < n; k++)
+                if ((unsigned char) s[k] < 0x20 || s[k] == 0x7f)
+                        s[k] = '?';
+        while (i < n) {
+                i += doc_utf8_invalid_offset(s + i, n - i);
+                if (i < n)
+                        s[i++] = '?';
+        }
 }
 
 int doc_error(ProfileError *e, int r, const char *path, const char *format, ...) {
@@ -25,8 +37,8 @@ int doc_error(ProfileError *e, int r, const char *path, const char *format, ...)
         va_start(ap, format);
         vsnprintf(e->message, sizeof(e->message), format, ap);
         va_end(ap);
-        control_chars_replace(e->path);
-        control_chars_replace(e->message);
+        text_clean(e->path);
+        text_clean(e->message);
         return r;
 }
 
