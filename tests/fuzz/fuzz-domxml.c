@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Domain XML as the hook gets it from libvirt, arbitrary bytes. A refusal comes with a reason;
- * a domain that parses goes the hook's whole way: its record parsed as a profile, its vCPU
- * configuration on the host that record describes, the record written back as kvmregsd writes
- * it, its QEMU CPU type, and the adjustments applied.
+ * a domain that parses goes the hook's whole way: its record read as kvmregsd reads it
+ * (record_parse), its vCPU configuration on the host that record describes, the record written
+ * back as kvmregsd writes it, its QEMU CPU type, and the adjustments applied.
  * The adjusted XML must parse to the same domain, and applying the same adjustments to it
  * again must change nothing.
  */
@@ -11,6 +11,7 @@
 
 #include "domxml.h"
 #include "fuzz-common.h"
+#include "record.h"
 #include "util.h"
 
 /* What the rules hand the hook (see rules.c adjustments_for_features). */
@@ -41,8 +42,10 @@ static void check_record(const DomainXml *d) {
 
         if (!d->record_json)
                 return;
-        if (profile_parse(d->record_json, strlen(d->record_json), &rec, NULL) < 0)
+        /* as kvmregsd reads it (daemon/watch.c): exactly one configuration */
+        if (record_parse(d->record_json, strlen(d->record_json), &rec, NULL) < 0)
                 return;
+        FUZZ_ASSERT(rec->n_configs == 1);
         /* the record's host is a host: whatever it returns must be one of its configurations */
         DomainCpu cpu;
         domxml_cpu(d, &cpu);

@@ -16,7 +16,7 @@
 #include "util.h"
 
 #ifndef FUZZ_HARNESS
-#error "FUZZ_HARNESS must name the harness (profile, compare, domxml, report)"
+#error "FUZZ_HARNESS must name the harness (profile, compare, domxml, report, regid, record)"
 #endif
 
 typedef struct DefaultDir {
@@ -37,6 +37,10 @@ static const DefaultDir default_dirs[] = {
         { "domxml", "tests/data/domains", true },
         { "report", "tests/fuzz/corpus/report", true },
         { "report", "tests/fuzz/crashes/report", false },
+        { "regid", "tests/fuzz/corpus/regid", true },
+        { "regid", "tests/fuzz/crashes/regid", false },
+        { "record", "tests/fuzz/corpus/record", true },
+        { "record", "tests/fuzz/crashes/record", false },
 };
 
 /* The largest input any harness is given: a profile document's limit, and one byte more so
