@@ -44,6 +44,11 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 summary_logs="$summary_logs $top/build-asan/test-suite.log"
 cd "$top"
 
+step "fuzzing: every harness 20 s under ASan/UBSan (tests/fuzz/build-and-run.sh)"
+# A short bounded run that fails on any finding; the long runs are in docs/fuzzing.md.
+FUZZ_BUILD_DIR="$top/build" FUZZ_SECONDS=20 tests/fuzz/build-and-run.sh || failed=1
+cd "$top"
+
 step "make distcheck (unit tests)"
 cd build && make -j"$jobs" distcheck TESTS="$unit_tests" >distcheck.log 2>&1 || { tail -60 distcheck.log; failed=1; }
 grep -A1 'archives ready' distcheck.log
