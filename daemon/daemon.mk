@@ -6,12 +6,13 @@ kvmregsd_SOURCES = \
 	daemon/bus.c daemon/bus.h \
 	daemon/probe.c daemon/probe.h \
 	daemon/shared-profile.h \
-	daemon/watch.c daemon/watch.h \
+	daemon/watch.c daemon/watch.h daemon/virt-dl.c daemon/virt-dl.h \
 	daemon/host-export.c daemon/host-export.h
 nodist_kvmregsd_SOURCES = dbus/kvmregs-bus.h
 kvmregsd_CFLAGS = $(AM_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBVIRT_CFLAGS) -pthread
 kvmregsd_CPPFLAGS = $(AM_CPPFLAGS) $(VIRT_CPPFLAGS) -I$(top_builddir)/dbus
-kvmregsd_LDADD = libvirt/libkvmregs-virt.la lib/libkvmregs.la $(JSONC_LIBS) $(SYSTEMD_LIBS) $(LIBVIRT_LIBS) $(LIBXML_LIBS)
+# libvirt's client library is not linked: the watcher loads it (daemon/virt-dl.h).
+kvmregsd_LDADD = libvirt/libkvmregs-virt.la lib/libkvmregs.la $(JSONC_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(DLOPEN_LIBS)
 kvmregsd_LDFLAGS = $(AM_LDFLAGS) -pthread
 
 # Tests: kvmregsd on private buses, queried by busctl, dbus-send and gdbus. The two
@@ -28,6 +29,9 @@ TESTS += tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh tests/test-daem
 # kvmregsd --export-dir: the host's own scheduler file.
 TESTS += tests/test-daemon-export.sh
 dist_check_SCRIPTS += tests/test-daemon-export.sh
+# libvirt's client library loaded only for the watcher, and a clear error without it.
+TESTS += tests/test-daemon-libvirt-dl.sh
+dist_check_SCRIPTS += tests/test-daemon-libvirt-dl.sh
 dist_check_SCRIPTS += tests/test-daemon-common.sh tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh \
 	tests/test-daemon-valgrind.sh tests/test-daemon-systemd.sh
 
@@ -43,8 +47,9 @@ bench_bench_daemon_LDADD = $(DBUS_LIBS)
 check_PROGRAMS += tests/test-watch
 TESTS += tests/test-watch
 UNIT_TESTS += tests/test-watch
-tests_test_watch_SOURCES = tests/test-watch.c tests/testutil.h daemon/watch.c daemon/watch.h daemon/shared-profile.h
+tests_test_watch_SOURCES = tests/test-watch.c tests/testutil.h daemon/watch.c daemon/watch.h daemon/shared-profile.h \
+	daemon/virt-dl.c daemon/virt-dl.h
 tests_test_watch_CPPFLAGS = $(AM_CPPFLAGS) $(VIRT_CPPFLAGS) -I$(top_srcdir)/daemon
 tests_test_watch_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS) -pthread
-tests_test_watch_LDADD = libvirt/libkvmregs-virt.la lib/libkvmregs.la $(LIBVIRT_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS)
+tests_test_watch_LDADD = libvirt/libkvmregs-virt.la lib/libkvmregs.la $(LIBVIRT_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) $(DLOPEN_LIBS)
 tests_test_watch_LDFLAGS = $(AM_LDFLAGS) -pthread

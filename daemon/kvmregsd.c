@@ -25,6 +25,7 @@
 #include "profile.h"
 #include "shared-profile.h"
 #include "util.h"
+#include "virt-dl.h"
 #include "watch.h"
 
 /*
@@ -439,6 +440,11 @@ static int daemon_start(Daemon *d) {
                 log_error("Cannot set up the watchdog: %s", strerror(-r));
                 return r;
         }
+
+        /* libvirt's client library, loaded first as when it was linked, but only for the watcher
+         * (not with --no-libvirt); watch_new() reports a failure. */
+        if (d->options->libvirt)
+                (void) virt_dl_load(NULL);
 
         r = bus_new(d->event, d->options->bus_address, d->options->session, &d->shared, &callbacks, d, &d->bus,
                     &message);

@@ -24,7 +24,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "domxml.h"
-#include "virt-util.h"
+#include "virt-dl.h"
 #include "record.h"
 #include "rules.h"
 #include "util.h"
@@ -82,7 +82,7 @@ static pthread_once_t event_impl_once = PTHREAD_ONCE_INIT;
 static int event_impl_result;
 
 static void event_impl_register(void) {
-        event_impl_result = virEventRegisterDefaultImpl();
+        event_impl_result = sym_virEventRegisterDefaultImpl();
 }
 
 /* ---- the record ---- */
@@ -206,7 +206,7 @@ static int record_build(const Profile *host, const DomainXml *dx, const char *do
 static bool metadata_has_profile_digest(virDomainPtr dom, const char *digest) {
         _cleanup_free_ char *element = NULL, *stamped = NULL;
 
-        element = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, KVMREGS_METADATA_NS,
+        element = sym_virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, KVMREGS_METADATA_NS,
                                        VIR_DOMAIN_AFFECT_LIVE);
         stamped = domxml_metadata_profile_digest(element);
         return stamped && strcmp(stamped, digest) == 0;
@@ -246,7 +246,7 @@ static void pending_remove(Watch *w, size_t i) {
 }
 
 static void wake(Watch *w, uint64_t delay_ms) {
-        virEventUpdateTimeout(w->timer, (int) (delay_ms > INT_MAX ? INT_MAX : delay_ms));
+        sym_virEventUpdateTimeout(w->timer, (int) (delay_ms > INT_MAX ? INT_MAX : delay_ms));
 }
 
 typedef enum StampResult {
@@ -259,7 +259,7 @@ typedef enum StampResult {
 static bool domain_is_settled(virDomainPtr dom) {
         virDomainJobInfo job;
 
-        if (virDomainGetJobInfo(dom, &job) < 0)
+        if (sym_virDomainGetJobInfo(dom, &job) < 0)
                 return true;    /* let the stamp itself say what is wrong */
         return job.type == VIR_DOMAIN_JOB_NONE;
 }
@@ -267,24 +267,24 @@ static bool domain_is_settled(virDomainPtr dom) {
 static StampResult stamp_domain(Watch *w, const Pending *p) {
         _cleanup_(domxml_freep) DomainXml *dx = NULL;
         _cleanup_free_ char *xml = NULL, *element = NULL, *why = NULL, *json = NULL;
-        _cleanup_(virDomainFreep) virDomainPtr dom = NULL;
+        _cleanup_(sym_virDomainFreep) virDomainPtr dom = NULL;
         Stamp stamp = {};
         const char *no_config = NULL;
         unsigned flags = VIR_DOMAIN_AFFECT_LIVE;
         int r, state, reason;
 
-        dom = virDomainLookupByUUIDString(w->conn, p->uuid);
+        dom = sym_virDomainLookupByUUIDString(w->conn, p->uuid);
         if (!dom)
                 return STAMP_DONE;      /* gone: a failed incoming migration, destroyed */
-        if (virDomainGetState(dom, &state, &reason, 0) < 0 || state == VIR_DOMAIN_SHUTOFF ||
+        if (sym_virDomainGetState(dom, &state, &reason, 0) < 0 || state == VIR_DOMAIN_SHUTOFF ||
             state == VIR_DOMAIN_CRASHED)
                 return STAMP_DONE;
         if (!domain_is_settled(dom))
                 return STAMP_RETRY;
 
-        xml = virDomainGetXMLDesc(dom, 0);
+        xml = sym_virDomainGetXMLDesc(dom, 0);
         if (!xml) {
-                fprintf(stderr, SD_WARNING "kvmregsd: %s: cannot read the domain XML: %s\n", p->uuid, virt_last_error());
+                fprintf(stderr, SD_WARNING "kvmregsd: %s: cannot read the domain XML: %s\n", p->uuid, sym_virt_last_error());
                 return STAMP_RETRY;
         }
         r = domxml_parse(xml, strlen(xml), &dx, &why);
@@ -318,17 +318,17 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
         element = domxml_metadata_element(p->uuid, stamp.host, stamp.profile_digest, stamp.json, false);
         if (!element)
                 return STAMP_RETRY;
-        if (virDomainIsPersistent(dom) == 1)
+        if (sym_virDomainIsPersistent(dom) == 1)
                 flags |= VIR_DOMAIN_AFFECT_CONFIG;
-        if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, element, KVMREGS_METADATA_PREFIX,
+        if (sym_virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, element, KVMREGS_METADATA_PREFIX,
                                  KVMREGS_METADATA_NS, flags) < 0) {
-                virErrorPtr e = virGetLastError();
+                virErrorPtr e = sym_virGetLastError();
                 bool transient = e && (e->code == VIR_ERR_OPERATION_TIMEOUT || e->code == VIR_ERR_OPERATION_INVALID ||
                                        e->code == VIR_ERR_SYSTEM_ERROR || e->code == VIR_ERR_RPC);
 
                 if (!transient || p->attempts + 1 >= RETRY_MAX)
                         fprintf(stderr, SD_WARNING "kvmregsd: %s: cannot stamp its record: %s\n", dx->name,
-                                virt_last_error());
+                                sym_virt_last_error());
                 return transient ? STAMP_RETRY : STAMP_DONE;
         }
 
@@ -347,17 +347,17 @@ static void queue_running(Watch *w) {
         virDomainPtr *domains = NULL;
         int n;
 
-        n = virConnectListAllDomains(w->conn, &domains, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+        n = sym_virConnectListAllDomains(w->conn, &domains, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
         if (n < 0) {
-                fprintf(stderr, SD_WARNING "kvmregsd: cannot list domains: %s\n", virt_last_error());
+                fprintf(stderr, SD_WARNING "kvmregsd: cannot list domains: %s\n", sym_virt_last_error());
                 return;
         }
         for (int i = 0; i < n; i++) {
                 char uuid[VIR_UUID_STRING_BUFLEN];
 
-                if (virDomainGetUUIDString(domains[i], uuid) == 0)
+                if (sym_virDomainGetUUIDString(domains[i], uuid) == 0)
                         pending_add(w, uuid, STAMP_KEEP, 0);
-                virDomainFree(domains[i]);
+                sym_virDomainFree(domains[i]);
         }
         free(domains);
 }
@@ -379,7 +379,7 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
                 kind = STAMP_KEEP;
         else
                 return 0;
-        if (virDomainGetUUIDString(dom, uuid) < 0)
+        if (sym_virDomainGetUUIDString(dom, uuid) < 0)
                 return 0;
         pending_add(w, uuid, kind, 0);
         wake(w, 0);
@@ -402,9 +402,9 @@ static void disconnect(Watch *w) {
         if (!w->conn)
                 return;
         if (w->lifecycle_id >= 0)
-                virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
-        virConnectUnregisterCloseCallback(w->conn, on_close);
-        virConnectClose(w->conn);
+                sym_virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
+        sym_virConnectUnregisterCloseCallback(w->conn, on_close);
+        sym_virConnectClose(w->conn);
         w->conn = NULL;
         w->lifecycle_id = -1;
 }
@@ -412,11 +412,11 @@ static void disconnect(Watch *w) {
 static void connect_libvirt(Watch *w) {
         virConnectPtr conn;
 
-        conn = virConnectOpen(w->uri);
+        conn = sym_virConnectOpen(w->uri);
         if (!conn) {
                 if (!w->reconnect_logged || w->reconnect_delay_ms >= RECONNECT_MAX_MS)
                         fprintf(stderr, SD_WARNING "kvmregsd: cannot connect to %s: %s; retrying in %u s\n",
-                                w->uri ? w->uri : "qemu:///system", virt_last_error(),
+                                w->uri ? w->uri : "qemu:///system", sym_virt_last_error(),
                                 (w->reconnect_delay_ms + 999) / 1000);
                 w->reconnect_logged = true;
                 w->reconnect_at_ms = (uint64_t) monotonic_ms() + w->reconnect_delay_ms;
@@ -426,13 +426,13 @@ static void connect_libvirt(Watch *w) {
         }
         w->conn = conn;
         w->conn_lost = false;
-        (void) virConnectSetKeepAlive(conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
-        if (virConnectRegisterCloseCallback(conn, on_close, w, NULL) < 0 ||
-            (w->lifecycle_id = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+        (void) sym_virConnectSetKeepAlive(conn, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
+        if (sym_virConnectRegisterCloseCallback(conn, on_close, w, NULL) < 0 ||
+            (w->lifecycle_id = sym_virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                                 VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
                                                                 w, NULL)) < 0) {
                 fprintf(stderr, SD_WARNING "kvmregsd: cannot follow %s's domain events: %s\n",
-                        w->uri ? w->uri : "qemu:///system", virt_last_error());
+                        w->uri ? w->uri : "qemu:///system", sym_virt_last_error());
                 disconnect(w);
                 w->reconnect_at_ms = (uint64_t) monotonic_ms() + w->reconnect_delay_ms;
                 return;
@@ -490,7 +490,7 @@ static void watch_process(int timer, void *opaque) {
 
         now = (uint64_t) monotonic_ms();
         if (next == UINT64_MAX)
-                virEventUpdateTimeout(w->timer, -1);    /* until an event or a wake() */
+                sym_virEventUpdateTimeout(w->timer, -1);    /* until an event or a wake() */
         else
                 wake(w, next > now ? next - now : 0);
 }
@@ -506,8 +506,8 @@ static void *watch_thread(void *userdata) {
                 pthread_mutex_unlock(&w->lock);
                 if (quit)
                         break;
-                if (virEventRunDefaultImpl() < 0) {
-                        fprintf(stderr, SD_ERR "kvmregsd: libvirt event loop failed: %s\n", virt_last_error());
+                if (sym_virEventRunDefaultImpl() < 0) {
+                        fprintf(stderr, SD_ERR "kvmregsd: libvirt event loop failed: %s\n", sym_virt_last_error());
                         break;
                 }
         }
@@ -528,17 +528,31 @@ void watch_profile_changed(Watch *w) {
         wake(w, 0);
 }
 
+static void error_ignore(void *userdata, virErrorPtr error) {
+        (void) userdata;
+        (void) error;
+}
+
 int watch_new(const char *uri, SharedProfile *shared, Watch **ret) {
         _cleanup_(watch_freep) Watch *w = NULL;
+        _cleanup_free_ char *error = NULL;
         int r;
 
         if (!shared || !ret)
                 return -EINVAL;
 
+        /* kvmregsd loaded it at start-up (or this is the first call): the result, reported here */
+        r = virt_dl_load(&error);
+        if (r < 0) {
+                fprintf(stderr, SD_ERR "kvmregsd: not following libvirt: %s (install libvirt's client "
+                        "library, or run kvmregsd with --no-libvirt)\n", error ? error : strerror(-r));
+                return r;
+        }
         pthread_once(&event_impl_once, event_impl_register);
         if (event_impl_result < 0)
                 return -EIO;
-        virt_errors_quiet();
+        /* libvirt prints every error itself unless told not to; kvmregsd says each once, with context */
+        sym_virSetErrorFunc(NULL, error_ignore);
 
         w = calloc(1, sizeof(*w));
         if (!w)
@@ -555,7 +569,7 @@ int watch_new(const char *uri, SharedProfile *shared, Watch **ret) {
         }
 
         /* fires at once: the first connection attempt */
-        w->timer = virEventAddTimeout(0, watch_process, w, NULL);
+        w->timer = sym_virEventAddTimeout(0, watch_process, w, NULL);
         if (w->timer < 0)
                 return -EIO;
 
@@ -592,7 +606,7 @@ Watch *watch_free(Watch *w) {
                 struct timespec deadline;
 
                 wake(w, 0);     /* interrupts the loop's poll */
-                /* virConnectOpen() has no timeout: a hung libvirtd can hold the thread. Leave it
+                /* sym_virConnectOpen() has no timeout: a hung libvirtd can hold the thread. Leave it
                  * (and w, which it still uses) rather than hang the daemon's exit. */
                 clock_gettime(CLOCK_REALTIME, &deadline);
                 deadline.tv_nsec += WATCH_STOP_TIMEOUT_MS * 1000000L;
@@ -608,7 +622,7 @@ Watch *watch_free(Watch *w) {
                 disconnect(w);
         }
         if (w->timer >= 0)
-                virEventRemoveTimeout(w->timer);
+                sym_virEventRemoveTimeout(w->timer);
         pthread_mutex_destroy(&w->lock);
         free(w->pending);
         free(w->uri);
