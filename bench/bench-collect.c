@@ -202,6 +202,9 @@ int main(void) {
                 printf("collect: %d hosts, ssh %s s each, --parallel %-2u  %6.1f s  (%.0f hosts/s; target < 30 s: %s)"
                        "  exit %d, %ld recorded\n",
                        N_HOSTS, SSH_DELAY, parallel[k], t, N_HOSTS / t, t < 30 ? "met" : "MISSED", rc, n);
+                printf("= collect, %d hosts (ssh %s s each), --parallel %u | %.1f s (%.0f hosts/s), %ld recorded | "
+                       "target < 30 s: %s; ideal %.1f s (hosts x login / parallel)\n", N_HOSTS, SSH_DELAY, parallel[k],
+                       t, N_HOSTS / t, n, t < 30 ? "met" : "MISSED", N_HOSTS * strtod(SSH_DELAY, NULL) / parallel[k]);
         }
         return 0;
 }

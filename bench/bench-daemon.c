@@ -4,11 +4,16 @@
  *
  *   bench-daemon [--kvmregsd PATH] [--profile FILE] [--starts N] [--calls N]
  *
- * Starts a dbus-daemon of its own, then kvmregsd --profile-file FILE N times, timing
- * fork() to the READY=1 datagram on a notify socket it binds itself (as systemd would).
- * Reads VmRSS/VmHWM of the last instance, then times GetProfile against the bus's own
- * org.freedesktop.DBus.GetId with the same client and the same loop, interleaved in
- * rounds. Targets: READY <= 50 ms, RSS <= 4 MiB, GetProfile >= half the GetId rate.
+ * Starts a dbus-daemon of its own, then kvmregsd --profile-file FILE N times without the
+ * libvirt watcher (--no-libvirt) and N times with it (on a libvirtd socket nobody listens on:
+ * libvirt's client library loaded, the watcher retrying), timing fork() to the READY=1
+ * datagram on a notify socket it binds itself (as systemd would), and reads the memory of
+ * each kind (VmRSS, and smaps_rollup's Private_Clean + Private_Dirty: what this process alone
+ * costs). Then times GetProfile, GetConfig, CompareDomain and Properties.GetAll beside
+ * Peer.Ping (answered inside sd-bus: the fastest call a service can answer) and the bus's own
+ * org.freedesktop.DBus.GetId, with the same client and loop, interleaved in rounds.
+ * Targets: READY <= 50 ms, RSS <= 4 MiB, GetProfile >= half the GetId rate.
+ * Lines starting with "= " are the summary `make bench` tabulates (bench/bench.sh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,9 +100,9 @@ static long proc_kib(pid_t pid, const char *file, const char *key) {
         return kib;
 }
 
-/* calls/s of one method, each call waiting for its reply; arg: a string argument or NULL. */
-static double call_rate(DBusConnection *c, const char *dest, const char *path, const char *iface,
-                        const char *method, const char *arg, int calls) {
+/* calls/s of one method, each call waiting for its reply; arg, arg2: string arguments or NULL. */
+static double call_rate2(DBusConnection *c, const char *dest, const char *path, const char *iface,
+                         const char *method, const char *arg, const char *arg2, int calls) {
         double start = now_ms();
 
         for (int i = 0; i < calls; i++) {
@@ -106,6 +111,8 @@ static double call_rate(DBusConnection *c, const char *dest, const char *path, c
 
                 if (arg)
                         dbus_message_append_args(m, DBUS_TYPE_STRING, &arg, DBUS_TYPE_INVALID);
+                if (arg2)
+                        dbus_message_append_args(m, DBUS_TYPE_STRING, &arg2, DBUS_TYPE_INVALID);
                 dbus_error_init(&e);
                 r = dbus_connection_send_with_reply_and_block(c, m, 10000, &e);
                 dbus_message_unref(m);
@@ -119,9 +126,80 @@ static double call_rate(DBusConnection *c, const char *dest, const char *path, c
         return calls / ((now_ms() - start) / 1e3);
 }
 
+static double call_rate(DBusConnection *c, const char *dest, const char *path, const char *iface,
+                        const char *method, const char *arg, int calls) {
+        return call_rate2(c, dest, path, iface, method, arg, NULL, calls);
+}
+
+/* One string answer of a kvmregsd method with up to one string argument; NULL on failure. */
+static char *call_string(DBusConnection *c, const char *method, const char *arg) {
+        DBusMessage *m = dbus_message_new_method_call(KVMREGS, KVMREGS_PATH, KVMREGS, method), *r;
+        const char *s;
+        char *ret = NULL;
+        DBusError e;
+
+        dbus_error_init(&e);
+        if (arg)
+                dbus_message_append_args(m, DBUS_TYPE_STRING, &arg, DBUS_TYPE_INVALID);
+        r = dbus_connection_send_with_reply_and_block(c, m, 10000, &e);
+        dbus_message_unref(m);
+        if (r && dbus_message_get_args(r, &e, DBUS_TYPE_STRING, &s, DBUS_TYPE_INVALID))
+                ret = strdup(s);
+        else
+                fprintf(stderr, "bench-daemon: %s: %s\n", method, e.message);
+        dbus_error_free(&e);
+        if (r)
+                dbus_message_unref(r);
+        return ret;
+}
+
+/* What one kvmregsd instance costs in memory, in KiB. */
+typedef struct Memory {
+        long rss, hwm, anon, file, pss, private_kib;
+} Memory;
+
+static Memory memory_of(pid_t pid) {
+        long clean = proc_kib(pid, "smaps_rollup", "Private_Clean"), dirty = proc_kib(pid, "smaps_rollup", "Private_Dirty");
+
+        return (Memory) {
+                .rss = proc_kib(pid, "status", "VmRSS"), .hwm = proc_kib(pid, "status", "VmHWM"),
+                .anon = proc_kib(pid, "status", "RssAnon"), .file = proc_kib(pid, "status", "RssFile"),
+                .pss = proc_kib(pid, "smaps_rollup", "Pss"),
+                .private_kib = clean < 0 || dirty < 0 ? -1 : clean + dirty,
+        };
+}
+
+/* The number of distinct shared objects a process maps. */
+static int shared_objects(pid_t pid) {
+        char path[64], line[512], seen[128][128];
+        _cleanup_fclose_ FILE *f = NULL;
+        int n = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/maps", (int) pid);
+        f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f)) {
+                char *so = strstr(line, ".so"), *name = strrchr(line, '/');
+                bool dup = false;
+
+                if (!so || !name || n >= (int) ELEMENTSOF(seen))
+                        continue;
+                name[strcspn(name, "\n")] = '\0';
+                for (int i = 0; i < n && !dup; i++)
+                        dup = strcmp(seen[i], name) == 0;
+                if (!dup)
+                        snprintf(seen[n++], sizeof(seen[0]), "%s", name);
+        }
+        return n;
+}
+
+static double percentile(const double *sorted, int n, int pct) {
+        return sorted[(n * pct) / 100 >= n ? n - 1 : (n * pct) / 100];
+}
+
 int main(int argc, char **argv) {
         const char *kvmregsd = ABS_TOP_BUILDDIR "/kvmregsd";
         const char *profile = ABS_TOP_SRCDIR "/tests/data/6.1-cortex-a72.json";
+        const char *domain = ABS_TOP_SRCDIR "/tests/data/domains/a57-custom.xml", *config = "pmu";
         int starts = 20, calls = 4000, c;
         static const struct option options[] = {
                 { "kvmregsd", required_argument, NULL, 'k' },
@@ -131,8 +209,11 @@ int main(int argc, char **argv) {
                 {}
         };
         char dir[] = "/tmp/bench-daemon.XXXXXX", conf[256], sock[256], address[300], notify[256];
-        double ready[256], get_profile = 0, get_id = 0, get_digest = 0, ping_payload = 0, ping = 0;
-        _cleanup_free_ char *payload = NULL;
+        double ready[256], ready_watch[256], get_profile = 0, get_id = 0, get_digest = 0, ping_payload = 0, ping = 0;
+        double get_config = 0, compare_domain = 0;
+        _cleanup_free_ char *payload = NULL, *record = NULL, *xml = NULL, *libvirt_uri = NULL;
+        Memory mem_watch = { -1, -1, -1, -1, -1, -1 };
+        int objects_watch = -1, objects = -1;
         pid_t bus_pid, daemon_pid = 0;
         _cleanup_close_ int notify_fd = -1;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -187,8 +268,14 @@ int main(int argc, char **argv) {
                 goto out;
         }
 
-        for (int i = 0; i < starts; i++) {
-                char *daemon_argv[] = { (char *) kvmregsd, (char *) "--bus-address", address, (char *) "--no-libvirt",
+        /* Without the watcher and with it, alternately; the last one (without) stays for the calls.
+         * With it: a libvirtd socket nobody listens on (libvirt loaded, the watcher retrying). */
+        if (asprintf(&libvirt_uri, "--libvirt-uri=qemu+unix:///system?socket=%s/no-libvirtd.sock", dir) < 0)
+                return 1;
+        for (int i = 0; i < 2 * starts; i++) {
+                bool watcher = i % 2 == 0;
+                char *daemon_argv[] = { (char *) kvmregsd, (char *) "--bus-address", address,
+                                        watcher ? libvirt_uri : (char *) "--no-libvirt",
                                         (char *) "--profile-file", (char *) profile, NULL };
                 double t0 = now_ms();
 
@@ -198,8 +285,13 @@ int main(int argc, char **argv) {
                         status = 1;
                         goto out;
                 }
-                ready[i] = now_ms() - t0;
-                if (i + 1 < starts) {
+                (watcher ? ready_watch : ready)[i / 2] = now_ms() - t0;
+                if (watcher && i + 2 == 2 * starts) {
+                        usleep(200000);     /* the watcher's first connection attempt */
+                        mem_watch = memory_of(daemon_pid);
+                        objects_watch = shared_objects(daemon_pid);
+                }
+                if (i + 1 < 2 * starts) {
                         kill(daemon_pid, SIGTERM);
                         waitpid(daemon_pid, NULL, 0);
                         daemon_pid = 0;
@@ -209,7 +301,9 @@ int main(int argc, char **argv) {
                                 ;
                 }
         }
+        objects = shared_objects(daemon_pid);
         qsort(ready, starts, sizeof(double), compare_doubles);
+        qsort(ready_watch, starts, sizeof(double), compare_doubles);
 
         dbus_error_init(&error);
         conn = dbus_connection_open_private(address, &error);
@@ -234,6 +328,26 @@ int main(int argc, char **argv) {
                 payload = strdup(json);
                 dbus_message_unref(r);
         }
+        /* CompareDomain's arguments as the hook sends them: a guest record (GetConfig's answer)
+         * and a domain XML whose CPU the daemon works out */
+        {
+                _cleanup_fclose_ FILE *x = fopen(domain, "re");
+                size_t size = 0;
+                FILE *out;
+                int ch;
+
+                record = call_string(conn, "GetConfig", config);
+                if (x && (out = open_memstream(&xml, &size))) {
+                        while ((ch = fgetc(x)) != EOF)
+                                fputc(ch, out);
+                        fclose(out);
+                }
+                if (!record || !xml) {
+                        fprintf(stderr, "bench-daemon: no record (GetConfig %s) or no %s\n", config, domain);
+                        status = 1;
+                        goto out;
+                }
+        }
         /* Interleaved rounds so that no method gets a quieter machine. */
         for (int round = 0; round < 4; round++) {
                 get_profile += call_rate(conn, KVMREGS, KVMREGS_PATH, KVMREGS, "GetProfile", NULL, calls / 4) / 4;
@@ -244,24 +358,33 @@ int main(int argc, char **argv) {
                 ping_payload += call_rate(conn, KVMREGS, KVMREGS_PATH, DBUS_INTERFACE_PEER, "Ping", payload,
                                           calls / 4) / 4;
                 ping += call_rate(conn, KVMREGS, KVMREGS_PATH, DBUS_INTERFACE_PEER, "Ping", NULL, calls / 4) / 4;
+                get_config += call_rate(conn, KVMREGS, KVMREGS_PATH, KVMREGS, "GetConfig", config, calls / 4) / 4;
+                compare_domain += call_rate2(conn, KVMREGS, KVMREGS_PATH, KVMREGS, "CompareDomain", record, xml,
+                                             calls / 16) / 4;
         }
         dbus_connection_close(conn);
         dbus_connection_unref(conn);
 
         {
-                long rss = proc_kib(daemon_pid, "status", "VmRSS"), hwm = proc_kib(daemon_pid, "status", "VmHWM"),
-                     anon = proc_kib(daemon_pid, "status", "RssAnon"), file = proc_kib(daemon_pid, "status", "RssFile"),
-                     pss = proc_kib(daemon_pid, "smaps_rollup", "Pss");
+                Memory mem = memory_of(daemon_pid);
+                long rss = mem.rss, hwm = mem.hwm, anon = mem.anon, file = mem.file, pss = mem.pss;
                 bool ok_ready = ready[starts / 2] <= 50, ok_rss = hwm >= 0 && hwm <= 4096,
                      ok_rate = get_profile >= get_id / 2;
+                int total_calls = 4 * (calls / 4) * 7 + 4 * (calls / 16);
 
                 printf("profile: %s\n", profile);
                 printf("start to READY=1 (%d starts): min %.1f ms, median %.1f ms, max %.1f ms  [target <= 50 ms: %s]\n",
                        starts, ready[0], ready[starts / 2], ready[starts - 1], ok_ready ? "met" : "MISSED");
-                printf("memory after %d calls: VmRSS %ld KiB, VmHWM %ld KiB  [target <= 4096 KiB: %s]\n", 4 * calls, rss,
+                printf("  with the libvirt watcher (libvirt's client library loaded first): min %.1f ms, median %.1f ms, "
+                       "max %.1f ms\n", ready_watch[0], ready_watch[starts / 2], ready_watch[starts - 1]);
+                printf("memory after %d calls: VmRSS %ld KiB, VmHWM %ld KiB  [target <= 4096 KiB: %s]\n", total_calls, rss,
                        hwm, ok_rss ? "met" : "MISSED");
-                printf("  of which RssAnon %ld KiB (kvmregsd's own), RssFile %ld KiB (shared libraries); Pss %ld KiB\n",
-                       anon, file, pss);
+                printf("  of which RssAnon %ld KiB (kvmregsd's own), RssFile %ld KiB (shared libraries); Pss %ld KiB; "
+                       "private (smaps_rollup Private_Clean + Private_Dirty) %ld KiB; %d shared objects\n",
+                       anon, file, pss, mem.private_kib, objects);
+                printf("  with the libvirt watcher, idle: VmRSS %ld KiB, RssAnon %ld KiB, RssFile %ld KiB, Pss %ld KiB, "
+                       "private %ld KiB; %d shared objects\n", mem_watch.rss, mem_watch.anon, mem_watch.file,
+                       mem_watch.pss, mem_watch.private_kib, objects_watch);
                 printf("GetProfile (%zu bytes): %.0f calls/s; org.freedesktop.DBus.GetId: %.0f calls/s; ratio %.2f  [target >= 0.50: %s]\n",
                        strlen(payload), get_profile, get_id, get_id > 0 ? get_profile / get_id : 0,
                        ok_rate ? "met" : "MISSED");
@@ -272,6 +395,34 @@ int main(int argc, char **argv) {
                 /* A call to any service crosses the bus twice, GetId once: this is the ceiling. */
                 printf("  Peer.Ping, empty (the fastest call any service on this bus can answer): %.0f calls/s "
                        "(ratio %.2f to GetId)\n", ping, get_id > 0 ? ping / get_id : 0);
+                printf("  GetConfig %s (%zu bytes): %.0f calls/s (ratio %.2f to Peer.Ping); CompareDomain (record %zu bytes, "
+                       "domain XML %zu bytes): %.0f calls/s (ratio %.2f to Peer.Ping)\n", config, strlen(record),
+                       get_config, ping > 0 ? get_config / ping : 0, strlen(record), strlen(xml), compare_domain,
+                       ping > 0 ? compare_domain / ping : 0);
+
+                /* the summary: figure | measured | anchor */
+                printf("= kvmregsd start to READY=1, --no-libvirt | median %.1f ms, p99 %.1f ms (n=%d) | target <= 50 ms: %s\n",
+                       ready[starts / 2], percentile(ready, starts, 99), starts, ok_ready ? "met" : "MISSED");
+                printf("= kvmregsd start to READY=1, libvirt watcher | median %.1f ms, p99 %.1f ms (n=%d) | "
+                       "%.1f ms more than --no-libvirt (loading libvirt's client library)\n",
+                       ready_watch[starts / 2], percentile(ready_watch, starts, 99), starts,
+                       ready_watch[starts / 2] - ready[starts / 2]);
+                printf("= kvmregsd memory, --no-libvirt, after %d calls | VmRSS %ld KiB, private %ld KiB | "
+                       "target RSS <= 4096 KiB: %s; %d shared objects\n", total_calls, rss, mem.private_kib,
+                       ok_rss ? "met" : "MISSED", objects);
+                printf("= kvmregsd memory, libvirt watcher, idle | VmRSS %ld KiB, private %ld KiB | "
+                       "libvirt's client library adds %ld KiB RSS, %ld KiB private; %d shared objects\n",
+                       mem_watch.rss, mem_watch.private_kib, mem_watch.rss - rss, mem_watch.private_kib - mem.private_kib,
+                       objects_watch);
+                printf("= Peer.Ping to kvmregsd (answered inside sd-bus) | %.0f calls/s | org.freedesktop.DBus.GetId "
+                       "%.0f calls/s (ratio %.2f)\n", ping, get_id, get_id > 0 ? ping / get_id : 0);
+                printf("= GetConfig %s | %.0f calls/s | %.2f of Peer.Ping\n", config, get_config,
+                       ping > 0 ? get_config / ping : 0);
+                printf("= CompareDomain (the hook's call) | %.0f calls/s | %.2f of Peer.Ping\n", compare_domain,
+                       ping > 0 ? compare_domain / ping : 0);
+                printf("= GetProfile (%zu bytes) | %.0f calls/s | %.2f of GetId (target >= 0.50: %s); %.2f of a Ping "
+                       "carrying as many bytes\n", strlen(payload), get_profile, get_id > 0 ? get_profile / get_id : 0,
+                       ok_rate ? "met" : "MISSED", ping_payload > 0 ? get_profile / ping_payload : 0);
         }
 out:
         if (daemon_pid > 0) {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -84,13 +85,25 @@ static int write_file(const char *path, const char *s) {
         return fclose(f) == 0 ? 0 : -errno;
 }
 
-/* Loads, compares and groups in a child; prints time and its peak RSS. */
-static void measure(const char *what, const char *const *paths, size_t n_paths) {
+/* What the child measured, in memory it shares with the parent. */
+typedef struct Figures {
+        size_t hosts, classes, parsed, comparisons, groups;
+        double load, matrix;
+} Figures;
+
+/* Loads, compares and groups in a child; prints time and its peak RSS, and a "= " summary
+ * line for `make bench` (bench/bench.sh). */
+static void measure(const char *what, const char *const *paths, size_t n_paths, double target_s) {
+        Figures *fig = mmap(NULL, sizeof(Figures), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         struct rusage ru;
         int status;
-        double t0;
+        double t0, total;
         pid_t pid;
 
+        if (fig == MAP_FAILED) {
+                printf("%-44s failed: %s\n", what, strerror(errno));
+                return;
+        }
         fflush(stdout);
         t0 = now();
         pid = fork();
@@ -107,10 +120,7 @@ static void measure(const char *what, const char *const *paths, size_t n_paths) 
                 if (fleet_matrix_new(f, NULL, 2, &m) < 0 || fleet_groups_new(f, m, &g) < 0)
                         _exit(1);
                 c = now();
-                printf("%-44s %6zu hosts %5zu classes %5zu parsed %7zu comparisons %4zu groups: load %.3f s, "
-                       "matrix+groups %.3f s",
-                       what, f->n_hosts, f->n_classes, f->n_parsed, m->n_comparisons, g->n_groups, b - a, c - b);
-                fflush(stdout);
+                *fig = (Figures) { f->n_hosts, f->n_classes, f->n_parsed, m->n_comparisons, g->n_groups, b - a, c - b };
                 fleet_groups_free(g);
                 fleet_matrix_free(m);
                 fleet_free(f);
@@ -118,9 +128,22 @@ static void measure(const char *what, const char *const *paths, size_t n_paths) 
         }
         if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                 printf("%-44s failed\n", what);
+                munmap(fig, sizeof(Figures));
                 return;
         }
-        printf(", total %.3f s, peak RSS %.1f MiB\n", now() - t0, (double) ru.ru_maxrss / 1024.0);
+        total = now() - t0;
+        printf("%-44s %6zu hosts %5zu classes %5zu parsed %7zu comparisons %4zu groups: load %.3f s, "
+               "matrix+groups %.3f s, total %.3f s, peak RSS %.1f MiB\n",
+               what, fig->hosts, fig->classes, fig->parsed, fig->comparisons, fig->groups, fig->load, fig->matrix,
+               total, (double) ru.ru_maxrss / 1024.0);
+        printf("= fleet: %s | matrix+groups %.3f s, total %.3f s (%zu hosts, %zu classes) | ", what, fig->matrix,
+               total, fig->hosts, fig->classes);
+        if (target_s > 0)
+                printf("target total < %.0f s: %s; ", target_s, total < target_s ? "met" : "MISSED");
+        printf("%zu comparisons, %.1f us each on 2 threads; load %.3f s; peak RSS %.1f MiB\n", fig->comparisons,
+               fig->comparisons ? fig->matrix * 1e6 / (double) fig->comparisons : 0.0, fig->load,
+               (double) ru.ru_maxrss / 1024.0);
+        munmap(fig, sizeof(Figures));
 }
 
 int main(int argc, char *argv[]) {
@@ -191,7 +214,7 @@ int main(int argc, char *argv[]) {
         }
         printf("store of %zu hosts, %zu distinct profiles written in %.2f s\n", hosts, n_profiles, now() - t0);
         store_path = path;
-        measure("store with index.json", &store_path, 1);
+        measure("store with index.json", &store_path, 1, 2);
 
         /* 1,000 files without index, 44 distinct profiles */
         files = calloc(1000, sizeof(char *));
@@ -207,10 +230,10 @@ int main(int argc, char *argv[]) {
                 if (!json || !files[i] || write_file(files[i], json) < 0)
                         return 1;
         }
-        measure("1,000 files, no index (44 distinct)", (const char *const *) files, 1000);
+        measure("1,000 files, no index (44 distinct)", (const char *const *) files, 1000, 5);
         snprintf(target, sizeof(target), "%s/files", tmp);
         store_path = target;
-        measure("the same as a directory without index", &store_path, 1);
+        measure("the same as a directory without index", &store_path, 1, 0);
 
         /* 1,000 distinct */
         snprintf(target, sizeof(target), "%s/distinct", tmp);
@@ -226,7 +249,7 @@ int main(int argc, char *argv[]) {
                 if (!json || !files[i] || write_file(files[i], json) < 0)
                         return 1;
         }
-        measure("1,000 distinct profiles", (const char *const *) files, 1000);
+        measure("1,000 distinct profiles", (const char *const *) files, 1000, 0);
 
         for (size_t i = 0; i < 1000; i++)
                 free(files[i]);

@@ -3,7 +3,7 @@ noinst_PROGRAMS += bench/bench-compare
 bench_bench_compare_SOURCES = bench/bench-compare.c
 bench_bench_compare_LDADD = lib/libkvmregs.la
 BENCHMARKS += bench/bench-compare
-EXTRA_DIST += bench/update-performance-doc.sh
+EXTRA_DIST += bench/update-performance-doc.sh bench/bench.sh
 # Fleet views at scale: a 10,000-host store, 1,000 files, 1,000 distinct profiles.
 noinst_PROGRAMS += bench/bench-fleet
 bench_bench_fleet_SOURCES = bench/bench-fleet.c

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs every benchmark in a build directory and writes their output into
-# docs/performance.md, between its "bench output" markers, with the date, the commit and
-# the machine, so that the figures there are the benchmarks' own and one run's.
+# Runs `make bench` in a build directory and writes its output (every benchmark's detail,
+# then the table of every figure beside its anchor) into docs/performance.md, between its
+# "bench output" markers, with the commit, so that the figures there are the benchmarks' own
+# and one run's.
 #   bench/update-performance-doc.sh [BUILD_DIR]     (default: build)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,9 +13,8 @@ trap 'rm -f "$out" "$out.doc"' EXIT
 
 {
         echo '```'
-        echo "commit $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown), $(date -u +%Y-%m-%d)," \
-             "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-        make -s -C "$build" run-benchmarks 2>&1 | grep -v 'Failed to set fd limit'
+        echo "commit $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+        make -s -C "$build" bench 2>&1
         echo '```'
 } > "$out"
 awk -v out="$out" '

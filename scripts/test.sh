@@ -56,7 +56,7 @@ cd "$top"
 
 step "benchmarks (figures, not tests)"
 if [ -d bench ]; then
-        (cd build && make -s run-benchmarks 2>&1) || echo "a benchmark failed to run"
+        (cd build && make -s bench 2>&1) || echo "a benchmark failed to run"
 fi
 
 step "summary"
