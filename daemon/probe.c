@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 
 #include "probe.h"
 #include "util.h"
@@ -37,22 +39,59 @@ static int reason_set(char **ret_reason, int r, const char *format, ...) {
         return r;
 }
 
+#define KVM_API_EXPECTED 12
+
+/*
+ * Opens dev_path and checks that it is a KVM device of the expected API: the steps every
+ * architecture shares, so that a missing, forbidden or foreign device reads the same
+ * everywhere (and can be tested on any host). On success *ret_fd and *ret_api.
+ */
+static int kvm_device_open(const char *dev_path, int *ret_fd, int *ret_api, char **ret_reason) {
+        _cleanup_close_ int fd = -1;
+        int api, r;
+
+        fd = open(dev_path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
+                        return reason_set(ret_reason, -ENODEV, "%s does not exist (KVM not built or not enabled)", dev_path);
+                if (errno == EACCES || errno == EPERM)
+                        return reason_set(ret_reason, -EACCES, "no permission to open %s", dev_path);
+                r = -errno;
+                return reason_set(ret_reason, r, "cannot open %s: %s", dev_path, strerror(-r));
+        }
+        api = ioctl(fd, KVM_GET_API_VERSION, 0);
+        if (api < 0) {
+                r = -errno;
+                return reason_set(ret_reason, -EOPNOTSUPP, "%s is not a KVM device: KVM_GET_API_VERSION failed: %s",
+                                  dev_path, strerror(-r));
+        }
+        if (api != KVM_API_EXPECTED)
+                return reason_set(ret_reason, -EOPNOTSUPP, "%s speaks KVM API %d, not %d", dev_path, api, KVM_API_EXPECTED);
+        *ret_fd = TAKE_FD(fd);
+        *ret_api = api;
+        return 0;
+}
+
 #ifndef __aarch64__
 
+/* The device is checked as on arm64 (what it says about /dev/kvm is true here too); a good
+ * one is still this architecture's KVM. */
 int probe_host(const char *dev_path, Profile **ret, char **ret_reason) {
+        _cleanup_close_ int kvm_fd = -1;
         struct utsname u;
+        int api, r;
 
-        (void) dev_path;
-        (void) ret;
+        if (!dev_path || !ret)
+                return reason_set(ret_reason, -EINVAL, "no device or no place for the profile given");
+        r = kvm_device_open(dev_path, &kvm_fd, &api, ret_reason);
+        if (r < 0)
+                return r;
         if (uname(&u) < 0)
                 return reason_set(ret_reason, -EOPNOTSUPP, "this host is not arm64");
         return reason_set(ret_reason, -EOPNOTSUPP, "this host is %s, not arm64", u.machine);
 }
 
 #else /* __aarch64__ */
-
-#include <sys/ioctl.h>
-#include <linux/kvm.h>
 
 /* Newer uapi than the 6.1 headers a cross toolchain may carry (include/uapi/linux/kvm.h,
  * arch/arm64/include/uapi/asm/kvm.h). */
@@ -81,8 +120,6 @@ struct reg_mask_range {
 };
 #define KVM_ARM_GET_REG_WRITABLE_MASKS _IOR(KVMIO, 0xb6, struct reg_mask_range)
 #endif
-
-#define KVM_API_EXPECTED 12
 
 typedef struct CapName {
         const char *name;
@@ -581,18 +618,9 @@ int probe_host(const char *dev_path, Profile **ret, char **ret_reason) {
 
         if (!dev_path || !ret)
                 return reason_set(ret_reason, -EINVAL, "no device or no place for the profile given");
-        kvm_fd = open(dev_path, O_RDWR | O_CLOEXEC);
-        if (kvm_fd < 0) {
-                if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
-                        return reason_set(ret_reason, -ENODEV, "%s does not exist (KVM not built or not enabled)", dev_path);
-                if (errno == EACCES || errno == EPERM)
-                        return reason_set(ret_reason, -EACCES, "no permission to open %s", dev_path);
-                r = -errno;
-                return reason_set(ret_reason, r, "cannot open %s: %s", dev_path, strerror(-r));
-        }
-        api = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);
-        if (api != KVM_API_EXPECTED)
-                return reason_set(ret_reason, -EOPNOTSUPP, "%s speaks KVM API %d, not %d", dev_path, api, KVM_API_EXPECTED);
+        r = kvm_device_open(dev_path, &kvm_fd, &api, ret_reason);
+        if (r < 0)
+                return r;
         if (check_extension(kvm_fd, KVM_CAP_ONE_REG) <= 0)
                 return reason_set(ret_reason, -EOPNOTSUPP, "%s lacks KVM_CAP_ONE_REG", dev_path);
 
