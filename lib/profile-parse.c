@@ -678,13 +678,28 @@ int profile_parse(const char *data, size_t size, Profile **ret, ProfileError *re
 
 int profile_load(const char *path, Profile **ret, ProfileError *ret_error) {
         _cleanup_free_ char *buf = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
         ProfileError scratch;
         ProfileError *e = ret_error ? ret_error : &scratch;
         size_t size = 0;
         int r;
 
         memset(e, 0, sizeof(*e));
-        r = read_file_bounded(path, KVMREGS_MAX_DOCUMENT, &buf, &size);
+        if (!path)
+                return doc_error(e, -EINVAL, "", "no file given");
+        /* Only a regular file: a FIFO (or a device) put in its place would block the reader
+         * for good, or never end. O_NONBLOCK keeps open() from waiting for a FIFO's writer. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                r = -errno;
+                return doc_error(e, r, "", "cannot read %.200s: %s", path, strerror(-r));
+        }
+        if (S_ISDIR(st.st_mode))
+                return doc_error(e, -EISDIR, "", "%.200s is a directory", path);
+        if (!S_ISREG(st.st_mode))
+                return doc_error(e, -EINVAL, "", "%.200s is not a regular file", path);
+        r = read_fd_bounded(fd, KVMREGS_MAX_DOCUMENT, &buf, &size);
         if (r == -E2BIG)
                 return doc_error(e, r, "", "document is over the limit of %u bytes", KVMREGS_MAX_DOCUMENT);
         if (r == -EISDIR)

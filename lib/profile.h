@@ -122,7 +122,8 @@ static inline void profile_freep(Profile **p) { if (*p) profile_free(*p); }
  * success the digest is computed.
  */
 int profile_parse(const char *data, size_t size, Profile **ret, ProfileError *ret_error);
-/* Reads a file (at most KVMREGS_MAX_DOCUMENT bytes) and parses it; -errno of open/read too. */
+/* Reads a regular file (at most KVMREGS_MAX_DOCUMENT bytes) and parses it; -errno of open/read
+ * too; anything else than a regular file (a FIFO, a device) is -EINVAL, a directory -EISDIR. */
 int profile_load(const char *path, Profile **ret, ProfileError *ret_error);
 /* Serialises to the documented format (pretty or compact). Returns a malloc'd string or NULL on ENOMEM. */
 char *profile_to_json(const Profile *p, bool pretty);
