@@ -423,7 +423,8 @@ static void drain(sd_bus *bus) {
 
 /* The failure of sd_bus_call: kvmregsd's (or the bus's) D-Bus error by its name, or ours
  * (timeout, connection lost) by errno. */
-static int call_failed(BusClient *c, const char *method, int r, const sd_bus_error *error, char **ret_error) {
+static int call_failed(BusClient *c, const char *method, int r, const sd_bus_error *error, uint64_t elapsed_usec,
+                       char **ret_error) {
         bool named = error->name && strncmp(error->name, "System.Error.", 13) != 0;
         int e = named ? errno_from_dbus_error(error->name) : -r;
 
@@ -435,7 +436,12 @@ static int call_failed(BusClient *c, const char *method, int r, const sd_bus_err
         /* A lost connection is a transport failure (BUSCLIENT_ERROR_NONE, busclient.h); a
          * timeout is a D-Bus error that is not kvmregsd's, as with the bus's NoReply. */
         c->last_error = e == ECONNRESET ? BUSCLIENT_ERROR_NONE : kind_from_dbus_error(error->name);
-        if (e == ETIMEDOUT)
+        /* The bus's NoReply before our timeout: kvmregsd left the bus (killed, crashed) with
+         * the call unanswered, or the bus gave up sooner; its message says which. */
+        if (e == ETIMEDOUT && elapsed_usec < c->timeout_usec && sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY))
+                set_error(ret_error, "kvmregsd gave no answer to %s: %s", method,
+                          error->message ? error->message : "the bus says no reply will come");
+        else if (e == ETIMEDOUT)
                 set_error(ret_error, "kvmregsd did not answer %s within %d ms", method, c->timeout_ms);
         else if (error->name)
                 set_error(ret_error, "%s: %s", error->name, error->message ? error->message : "(no message)");
@@ -449,6 +455,7 @@ static int call(BusClient *c, const char *interface, const char *method, sd_bus_
                 char **ret_error, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t start;
         va_list ap;
         int r;
 
@@ -476,9 +483,10 @@ static int call(BusClient *c, const char *interface, const char *method, sd_bus_
                 return -EINVAL;
         }
 
+        start = now_usec();
         r = sd_bus_call(c->bus, m, c->timeout_usec, &error, ret_reply);
         if (r < 0)
-                r = call_failed(c, method, r, &error, ret_error);
+                r = call_failed(c, method, r, &error, now_usec() - start, ret_error);
         sd_bus_error_free(&error);
         return r < 0 ? r : 0;
 }
