@@ -40,6 +40,7 @@ typedef struct Collect {
         atomic_size_t next, done;
         pthread_mutex_t lock;         /* stderr and the progress line */
         bool progress;
+        bool store_error_said;        /* under lock: a full disk (or the like) said once */
 } Collect;
 
 static char *reason_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -122,9 +123,13 @@ static void collect_one(Collect *c, Job *job) {
         r = fleet_store_write_profile(c->dir, job->host, json, strlen(json), p, &job->entry);
         if (r < 0) {
                 job->reason = reason_printf("cannot write %s/%s.json: %s", c->dir, job->host, strerror(-r));
+                /* the store's filesystem, not the host: said at once (every other host will
+                 * fail the same way), once; each host is listed with the others at the end */
                 if (r == -ENOSPC || r == -EDQUOT || r == -EROFS || r == -EIO) {
                         pthread_mutex_lock(&c->lock);
-                        ctl_error("%s", job->reason);
+                        if (!c->store_error_said)
+                                ctl_error("collect: the store cannot be written: %s", job->reason);
+                        c->store_error_said = true;
                         pthread_mutex_unlock(&c->lock);
                 }
                 return;
