@@ -405,10 +405,17 @@ expect "hostA's hook allowed it unchecked (daemon-error, allow)" \
         [ "$(hook_verdict hostA g3) $(hook_decision hostA g3)" = "daemon-error allow" ]
 expect_record hostA g3 hostA "$P612" pmu
 
-# -- 7. libvirtd restarts under a running kvmregsd: it reconnects and follows the new libvirtd
-#       (a guest started afterwards is stamped); on start-up it stamps running domains that
-#       lack a record
+# -- 7. libvirtd restarts under a running kvmregsd: it reconnects, restamps the running domains
+#       (g3's record, removed meanwhile, is back) and follows the new libvirtd (a guest started
+#       afterwards is stamped); on start-up it stamps running domains that lack a record
 dir=$(host_dir hostA)
+# kvmregsd follows lifecycle events, not metadata changes: the record stays gone until the
+# scan after reconnecting
+virsh_on hostA metadata g3 "$NS" --remove --live --config >/dev/null
+sleep 1
+expect "g3's record removed before libvirtd restarts (and not restamped without a reconnect)" \
+        [ -z "$(record_of hostA g3)" ]
+stamps_before=$(grep -c 'stamped g3:' "$dir/kvmregsd.log")
 old=$(host_pid hostA)
 kill -TERM "$old"
 for _ in $(seq 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
@@ -417,6 +424,9 @@ setsid nsenter -t "$(cat "$dir/dbus.pid")" -m -u -- libvirtd --listen -p "$dir/l
         </dev/null >>"$dir/hostns.log" 2>&1 &
 echo $! >"$dir/launcher.pid"; echo $! >"$dir/libvirtd.pid"
 for _ in $(seq 100); do virsh -c "$E2E_A_URI" hostname >/dev/null 2>&1 && break; sleep 0.1; done
+expect_record hostA g3 hostA "$P612" pmu
+expect "hostA's kvmregsd restamped g3 after reconnecting" \
+        [ "$(grep -c 'stamped g3:' "$dir/kvmregsd.log")" -gt "$stamps_before" ]
 start_guest hostA g4 7e57c0de-0000-4000-8000-000000000004
 expect_record hostA g4 hostA "$P612" pmu
 expect "hostA's kvmregsd saw libvirtd go and reconnected" \
