@@ -158,13 +158,9 @@ static int print_comparison(Ctl *ctl, const ConfigComparison *c, const char *src
                c->n_compared, c->n_compared == 1 ? "" : "s");
         for (size_t i = 0; i < c->n_items; i++)
                 if (c->items[i].report) {
-                        const Report *r = c->items[i].report;
+                        _cleanup_free_ char *qemu = report_qemu_text(c->items[i].report);
 
-                        if (r->dst_qemu_assumed)
-                                printf("QEMU: assuming the destination runs QEMU 7.2's load path; give --dst-qemu\n");
-                        else
-                                printf("QEMU: destination %s (%s load path)\n", r->dst_qemu_version ? r->dst_qemu_version : "-",
-                                       r->dst_qemu_load == QEMU_LOAD_11_1 ? "11.1 tolerances" : "7.2 legacy");
+                        printf("QEMU: %s\n", qemu ? qemu : strerror(ENOMEM));
                         break;
                 }
         if (ctl->verbose)
@@ -227,11 +223,13 @@ static int apply_one(const char *option, const char *version, Profile *p) {
                 ctl_error("%s", strerror(ENOMEM));
                 return CTL_EXIT_USAGE;
         }
-        free(p->qemu.version);
+        /* The version given replaces the profile's QEMU, recorded load_behaviour included. */
+        (void) profile_set_qemu(p, NULL);
         p->qemu.version = copy;
-        /* The version given wins over a recorded load_behaviour. */
         p->qemu.has_load = true;
         p->qemu.load = load;
+        p->qemu.detected = QEMU_DETECTED_OPTION;
+        p->qemu.origin = QEMU_ORIGIN_OPTION;
         return CTL_EXIT_OK;
 }
 

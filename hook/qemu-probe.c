@@ -2,26 +2,17 @@
 /* The destination QEMU's CPU properties: asked of the emulator, cached per binary and CPU type. */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "qemu-probe.h"
+#include "qemu-run.h"
 #include "sha256.h"
 #include "util.h"
-
-static bool emulator_is_trustworthy(const char *path, const struct stat *st) {
-        /* We run it as root: only what root installed, like libvirt's own binaries. */
-        return path[0] == '/' && S_ISREG(st->st_mode) && (st->st_mode & 0111) &&
-               !(st->st_mode & (S_IWGRP | S_IWOTH)) && (st->st_uid == 0 || st->st_uid == geteuid());
-}
 
 static char *cache_path(const char *cache_dir, const char *emulator, const struct stat *st,
                         const char *cpu_type) {
@@ -73,57 +64,20 @@ static void write_cache(const char *path, const char *text) {
 static int run_qemu_help(const char *emulator, const char *cpu_type, int timeout_ms, char **ret,
                          char **ret_error) {
         _cleanup_free_ char *arg = strdup_printf("%s,help", cpu_type), *out = NULL, *names = NULL;
-        char *const argv[] = { (char *) emulator, (char *) "-machine", (char *) "none", (char *) "-nodefaults",
-                               (char *) "-device", arg, NULL };
-        char *const envp[] = { (char *) "LC_ALL=C", (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-        posix_spawn_file_actions_t actions;
-        int pipefd[2], status = 0, r;
-        int64_t deadline = monotonic_ms() + timeout_ms;
-        pid_t pid;
+        const char *const args[] = { "-machine", "none", "-nodefaults", "-device", arg, NULL };
+        int status = 0, r;
 
         if (!arg)
                 return -ENOMEM;
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
-        posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDERR_FILENO);
-        r = posix_spawn(&pid, emulator, &actions, NULL, argv, envp);
-        posix_spawn_file_actions_destroy(&actions);
-        close(pipefd[1]);
-        if (r != 0) {
-                close(pipefd[0]);
-                *ret_error = strdup_printf("cannot run %s: %s", emulator, strerror(r));
-                return -r;
-        }
-
-        r = read_fd_bounded_until(pipefd[0], QEMU_PROBE_MAX_OUTPUT, deadline, &out, NULL);
-        close(pipefd[0]);
+        r = qemu_run(emulator, args, timeout_ms, &out, &status, ret_error);
         if (r < 0)
-                kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (r == -ETIMEDOUT) {
-                *ret_error = strdup_printf("%s did not list the properties of %s within %d ms", emulator, cpu_type,
-                                           timeout_ms);
                 return r;
-        }
-        if (r == -E2BIG) {
-                *ret_error = strdup_printf("%s listed more than %u bytes of properties for %s", emulator,
-                                           QEMU_PROBE_MAX_OUTPUT, cpu_type);
-                return r;
-        }
-        if (r < 0) {
-                *ret_error = strdup_printf("cannot read from %s: %s", emulator, strerror(-r));
-                return r;
-        }
         /* "  name=<type>  - description": keep the names */
         size_t names_size = 0;
         FILE *f = open_memstream(&names, &names_size);
         if (!f)
                 return -ENOMEM;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        if (status == 0)
                 for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
                         size_t lead = strspn(line, " "), len;
                         if (lead == 0)
@@ -143,7 +97,7 @@ int qemu_probe_supports(const char *emulator, const char *cpu_type, char *const 
         struct stat st;
         int r;
 
-        if (!emulator || stat(emulator, &st) < 0 || !emulator_is_trustworthy(emulator, &st)) {
+        if (!emulator || !qemu_emulator_is_trustworthy(emulator) || stat(emulator, &st) < 0) {
                 *ret_error = strdup_printf("the domain's emulator %s is not a root-owned executable: its QEMU "
                                            "properties cannot be checked", emulator ? emulator : "(none)");
                 return -EPERM;

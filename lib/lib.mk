@@ -54,7 +54,7 @@ tests_test_fleet_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
 lib_libkvmregs_la_SOURCES += lib/fleet-export.c lib/fleet-export.h
 
 # The destination QEMU's load path (7.2 legacy, 11.1 tolerances) as a parameter of the rules.
-lib_libkvmregs_la_SOURCES += lib/qemu.c lib/qemu.h
+lib_libkvmregs_la_SOURCES += lib/qemu.c lib/qemu.h lib/qemu-run.c lib/qemu-run.h
 check_PROGRAMS += tests/test-qemu
 TESTS += tests/test-qemu
 UNIT_TESTS += tests/test-qemu

@@ -408,6 +408,50 @@ static bool kvm_mode_known(const char *s) {
         return false;
 }
 
+/* "host"."qemu": the host's QEMU (docs/profile-format.md). */
+static int host_qemu_parse(json_object *o, const char *path, Profile *p, ProfileError *e) {
+        char child[DOC_PATH_SIZE];
+        json_object *v;
+        int r;
+
+        r = doc_object_check(o, path, e);
+        if (r < 0)
+                return r;
+        r = optional_string(o, path, "emulator", &p->qemu.emulator, e);
+        if (r < 0)
+                return r;
+        r = optional_string(o, path, "package", &p->qemu.package, e);
+        if (r < 0)
+                return r;
+        r = doc_member(o, path, "version", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = doc_string_dup(v, child, false, &p->qemu.version, e);
+                if (r < 0)
+                        return r;
+                if (qemu_parse_version(p->qemu.version, NULL, NULL, NULL) < 0)
+                        return doc_error(e, -EINVAL, child, "not a QEMU version (\"11.1.3\", \"1:11.1.3+ds-1\"): \"%.64s\"",
+                                         p->qemu.version);
+        }
+        r = doc_member(o, path, "load_behaviour", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                if (!json_object_is_type(v, json_type_string) ||
+                    qemu_load_from_name(json_object_get_string(v), &p->qemu.load) < 0)
+                        return doc_error(e, -EINVAL, child, "load_behaviour is \"legacy\" or \"tolerances-11.1\"");
+                p->qemu.has_load = true;
+        }
+        r = doc_member(o, path, "detected_from", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v && (!json_object_is_type(v, json_type_string) ||
+                  qemu_detected_from_name(json_object_get_string(v), &p->qemu.detected) < 0))
+                return doc_error(e, -EINVAL, child, "detected_from is \"trace-events\", \"version\" or \"option\"");
+        return 0;
+}
+
 static int host_parse(json_object *o, const char *path, Profile *p, ProfileError *e) {
         char child[DOC_PATH_SIZE];
         json_object *v;
@@ -441,6 +485,14 @@ static int host_parse(json_object *o, const char *path, Profile *p, ProfileError
                 if (!kvm_mode_known(p->kvm_mode))
                         return doc_error(e, -EINVAL, child, "unknown KVM mode \"%.64s\" (nvhe, vhe or protected)",
                                          p->kvm_mode);
+        }
+        r = doc_member(o, path, "qemu", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                r = host_qemu_parse(v, child, p, e);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -627,6 +679,14 @@ static int document_parse(json_object *root, Profile *p, ProfileError *e) {
                 r = host_parse(v, child, p, e);
                 if (r < 0)
                         return r;
+        }
+
+        if (profile_has_qemu(p)) {
+                /* A guest record's QEMU is the source QEMU the guest ran on. */
+                bool record = p->n_configs > 0;
+                for (size_t i = 0; i < p->n_configs; i++)
+                        record = record && p->configs[i].is_record;
+                p->qemu.origin = record ? QEMU_ORIGIN_RECORD : QEMU_ORIGIN_PROFILE;
         }
 
         if (!p->kvm_mode && json_object_object_get_ex(root, "qemu", &qemu)) {

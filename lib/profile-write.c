@@ -96,7 +96,7 @@ static json_object *profile_to_object(const Profile *p) {
         ok = ok && add_string(o, "kernel_version", p->kernel_version);
         ok = ok && add_string(o, "machine", p->machine);
         ok = ok && doc_add(o, "api", json_object_new_int(p->api_version));
-        if (ok && (p->hostname || p->machine_id || p->has_midr || p->kvm_mode)) {
+        if (ok && (p->hostname || p->machine_id || p->has_midr || p->kvm_mode || profile_has_qemu(p))) {
                 host = json_object_new_object();
                 ok = doc_add(o, "host", host);
                 ok = ok && add_string(host, "hostname", p->hostname);
@@ -104,6 +104,17 @@ static json_object *profile_to_object(const Profile *p) {
                 if (p->has_midr)
                         ok = ok && doc_add(host, "midr", doc_hex_new(p->midr));
                 ok = ok && add_string(host, "kvm_mode", p->kvm_mode);
+                if (ok && profile_has_qemu(p)) {
+                        json_object *q = json_object_new_object();
+
+                        ok = doc_add(host, "qemu", q);
+                        ok = ok && add_string(q, "emulator", p->qemu.emulator);
+                        ok = ok && add_string(q, "version", p->qemu.version);
+                        ok = ok && add_string(q, "package", p->qemu.package);
+                        if (p->qemu.has_load)
+                                ok = ok && add_string(q, "load_behaviour", qemu_load_name(p->qemu.load));
+                        ok = ok && add_string(q, "detected_from", qemu_detected_name(p->qemu.detected));
+                }
         }
         ok = ok && doc_add(o, "caps", named_ints_new(p->caps, p->n_caps));
         if (p->vm_caps)

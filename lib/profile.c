@@ -4,6 +4,7 @@
  * Parsing is profile-parse.c, the digest profile-digest.c, the writer profile-write.c, guest
  * records record.c.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,7 @@ Profile *profile_free(Profile *p) {
         if (!p)
                 return NULL;
         free(p->label);
-        free(p->qemu.version);
+        profile_set_qemu(p, NULL);
         free(p->hostname);
         free(p->machine_id);
         free(p->kernel);
@@ -172,3 +173,36 @@ unsigned profile_kernel_version(const Profile *p) {
         return (unsigned) (major * 1000 + minor);
 }
 
+
+bool profile_has_qemu(const Profile *p) {
+        return p && (p->qemu.version || p->qemu.has_load);
+}
+
+void profile_qemu_done(ProfileQemu *q) {
+        if (!q)
+                return;
+        free(q->emulator);
+        free(q->version);
+        free(q->package);
+        *q = (ProfileQemu) {};
+}
+
+int profile_set_qemu(Profile *p, const ProfileQemu *q) {
+        ProfileQemu copy = {};
+
+        if (!p)
+                return -EINVAL;
+        if (q) {
+                copy = *q;
+                copy.emulator = copy.version = copy.package = NULL;
+                if ((q->emulator && !(copy.emulator = strdup(q->emulator))) ||
+                    (q->version && !(copy.version = strdup(q->version))) ||
+                    (q->package && !(copy.package = strdup(q->package)))) {
+                        profile_qemu_done(&copy);
+                        return -ENOMEM;
+                }
+        }
+        profile_qemu_done(&p->qemu);
+        p->qemu = copy;
+        return 0;
+}

@@ -63,11 +63,18 @@ typedef struct VcpuConfig {
                                    * values are id_regs ∪ fw_regs (no "all_values" in the document) */
 } VcpuConfig;
 
+/* The host's QEMU: "host"."qemu" (docs/profile-format.md). Not in the digest. */
 typedef struct ProfileQemu {
+        char *emulator;           /* "/usr/bin/qemu-system-aarch64"; NULL if not recorded */
         char *version;            /* "11.1.3", "1:11.1.3+ds-1"; NULL if not recorded */
+        char *package;            /* "Debian 1:11.1.3+ds-1" (what --version prints in parentheses) */
         bool has_load;            /* load_behaviour was recorded */
         QemuLoad load;
+        QemuDetected detected;    /* how load was found */
+        QemuOrigin origin;        /* not in the document: PROFILE or RECORD when parsed, OPTION when
+                                   * kvmregsctl's --src-qemu/--dst-qemu replaced it */
 } ProfileQemu;
+
 
 typedef struct Profile {
         int format_version;
@@ -96,7 +103,7 @@ typedef struct Profile {
         RegValue *imp_id_masks;
         size_t n_imp_id_masks;
 
-        /* The host's QEMU ("qemu": {"version", "load_behaviour"}), optional; not in the digest. */
+        /* The host's QEMU ("host"."qemu"), optional; not in the digest. */
         ProfileQemu qemu;
 
         char digest[PROFILE_DIGEST_HEX + 1];
@@ -129,6 +136,12 @@ int profile_load(const char *path, Profile **ret, ProfileError *ret_error);
 char *profile_to_json(const Profile *p, bool pretty);
 
 const VcpuConfig *profile_get_config(const Profile *p, const char *name);
+/* Whether p says which QEMU it runs (a version or a load behaviour). */
+bool profile_has_qemu(const Profile *p);
+/* Frees what q holds and zeroes it (NULL-safe). */
+void profile_qemu_done(ProfileQemu *q);
+/* Replaces p's QEMU with a copy of q (NULL: none). -ENOMEM. */
+int profile_set_qemu(Profile *p, const ProfileQemu *q);
 /* The value recorded for a register in a configuration; false if none. */
 bool vcpu_config_get_value(const VcpuConfig *c, uint64_t id, uint64_t *ret_value);
 bool vcpu_config_get_mask(const VcpuConfig *c, uint64_t id, uint64_t *ret_mask);

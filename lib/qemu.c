@@ -132,3 +132,132 @@ const char *qemu_tolerance_name(QemuTolerance kind) {
                 return "none";
         }
 }
+
+const char *qemu_detected_name(QemuDetected d) {
+        switch (d) {
+        case QEMU_DETECTED_TRACE_EVENTS:
+                return "trace-events";
+        case QEMU_DETECTED_VERSION:
+                return "version";
+        case QEMU_DETECTED_OPTION:
+                return "option";
+        default:
+                return NULL;
+        }
+}
+
+int qemu_detected_from_name(const char *name, QemuDetected *ret) {
+        if (!name || !ret)
+                return -EINVAL;
+        for (QemuDetected d = QEMU_DETECTED_TRACE_EVENTS; d < _QEMU_DETECTED_MAX; d++)
+                if (strcmp(name, qemu_detected_name(d)) == 0) {
+                        *ret = d;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+/* Whether text has a line that is exactly name (trailing '\r' and blanks allowed). */
+static bool has_line(const char *text, const char *name) {
+        size_t n = strlen(name);
+
+        for (const char *p = text; (p = strstr(p, name)); p += n) {
+                const char *end = p + n;
+
+                if (p != text && p[-1] != '\n')
+                        continue;
+                while (*end == ' ' || *end == '\t' || *end == '\r')
+                        end++;
+                if (*end == '\n' || *end == '\0')
+                        return true;
+        }
+        return false;
+}
+
+int qemu_load_from_trace_events(const char *text, QemuLoad *ret) {
+        if (!text || !ret)
+                return -EINVAL;
+        if (!has_line(text, QEMU_TRACE_ARM_KVM_WITNESS))
+                return -ENODATA;
+        *ret = has_line(text, QEMU_TRACE_TOLERATE_ONLY_IN_STREAM) && has_line(text, QEMU_TRACE_TOLERATE_MISSING_IN_STREAM)
+                       ? QEMU_LOAD_11_1
+                       : QEMU_LOAD_7_2;
+        return 0;
+}
+
+int qemu_version_from_output(const char *text, char **ret_version, char **ret_package) {
+        static const char prefix[] = "QEMU emulator version ";
+        _cleanup_free_ char *version = NULL, *package = NULL;
+        const char *p, *end, *line_end;
+
+        if (!text || !ret_version || !ret_package)
+                return -EINVAL;
+        if (strncmp(text, prefix, strlen(prefix)) != 0)
+                return -EINVAL;
+        p = text + strlen(prefix);
+        line_end = p + strcspn(p, "\n");
+        end = p + strcspn(p, " \n");
+        if (end == p || end - p > 64)
+                return -EINVAL;
+        version = strndup(p, (size_t) (end - p));
+        if (!version)
+                return -ENOMEM;
+        if (qemu_parse_version(version, NULL, NULL, NULL) < 0)
+                return -EINVAL;
+        if (*end == ' ' && end[1] == '(') {
+                const char *close = memchr(end + 2, ')', (size_t) (line_end - (end + 2)));
+
+                if (close && close > end + 2 && close - (end + 2) <= 128) {
+                        package = strndup(end + 2, (size_t) (close - (end + 2)));
+                        if (!package)
+                                return -ENOMEM;
+                }
+        }
+        *ret_version = TAKE_PTR(version);
+        *ret_package = TAKE_PTR(package);
+        return 0;
+}
+
+int qemu_detect_load(const char *version, const char *trace_text, QemuLoad *ret_load, QemuDetected *ret_from) {
+        QemuLoad load;
+
+        if (!ret_load || !ret_from)
+                return -EINVAL;
+        if (trace_text && qemu_load_from_trace_events(trace_text, &load) >= 0) {
+                *ret_load = load;
+                *ret_from = QEMU_DETECTED_TRACE_EVENTS;
+                return 0;
+        }
+        if (version && qemu_load_from_version(version, &load) >= 0) {
+                *ret_load = load;
+                *ret_from = QEMU_DETECTED_VERSION;
+                return 0;
+        }
+        return -ENODATA;
+}
+
+const char *qemu_origin_name(QemuOrigin o) {
+        switch (o) {
+        case QEMU_ORIGIN_DEFAULT:
+                return "default";
+        case QEMU_ORIGIN_PROFILE:
+                return "profile";
+        case QEMU_ORIGIN_RECORD:
+                return "record";
+        case QEMU_ORIGIN_OPTION:
+                return "option";
+        default:
+                return NULL;
+        }
+}
+
+int qemu_origin_from_name(const char *name, QemuOrigin *ret) {
+        if (!name || !ret)
+                return -EINVAL;
+        for (QemuOrigin o = 0; o < _QEMU_ORIGIN_MAX; o++)
+                if (strcmp(name, qemu_origin_name(o)) == 0) {
+                        *ret = o;
+                        return 0;
+                }
+        return -EINVAL;
+}

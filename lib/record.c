@@ -143,8 +143,12 @@ int profile_extract_config(const Profile *p, const char *config, Profile **ret) 
             strdup_or_null(p->kernel, &record->kernel) < 0 ||
             strdup_or_null(p->kernel_version, &record->kernel_version) < 0 ||
             strdup_or_null(p->machine, &record->machine) < 0 ||
-            strdup_or_null(p->kvm_mode, &record->kvm_mode) < 0)
+            strdup_or_null(p->kvm_mode, &record->kvm_mode) < 0 ||
+            profile_set_qemu(record, profile_has_qemu(p) ? &p->qemu : NULL) < 0)
                 return -ENOMEM;
+        /* The record carries the QEMU the guest runs on: its source QEMU when it migrates. */
+        if (profile_has_qemu(record))
+                record->qemu.origin = QEMU_ORIGIN_RECORD;
         r = named_ints_copy(p->caps, p->n_caps, &record->caps, &record->n_caps);
         if (r < 0)
                 return r;

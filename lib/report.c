@@ -516,11 +516,13 @@ int report_print_with(const Report *r, FILE *f, const ReportPrintOptions *option
         print_wrapped(f, overview, 0, 0, OVERVIEW_WIDTH, false);
         fprintf(f, "\nconfig:       %s -> %s\n", r->config ? r->config : "-", r->dst_config ? r->dst_config : "-");
         fprintf(f, "cpregs:       source %zu, destination %zu\n", r->src_count, r->dst_count);
-        if (!r->dst_qemu_assumed)
-                fprintf(f, "qemu:         destination QEMU %s (%s load path)%s%s\n",
-                        r->dst_qemu_version ? r->dst_qemu_version : "-",
-                        r->dst_qemu_load == QEMU_LOAD_11_1 ? "11.1 tolerances" : "7.2 legacy",
-                        r->src_qemu_version ? ", source QEMU " : "", r->src_qemu_version ? r->src_qemu_version : "");
+        if (!r->dst_qemu_assumed) {
+                _cleanup_free_ char *qemu = report_qemu_text(r);
+
+                if (!qemu)
+                        return -ENOMEM;
+                fprintf(f, "qemu:         %s\n", qemu);
+        }
         fprintf(f, "findings:     %zu fatal, %zu adjust, %zu warning, %zu info\n",
                 counts[SEVERITY_FATAL], counts[SEVERITY_ADJUST], counts[SEVERITY_WARNING], counts[SEVERITY_INFO]);
         if (o->verbose) {
@@ -545,11 +547,46 @@ int report_print_with(const Report *r, FILE *f, const ReportPrintOptions *option
                 fprintf(f, "\n(%zu informational finding%s not shown; use verbose output)\n", hidden,
                         hidden == 1 ? "" : "s");
         /* The assumption last: the header's form is kept for the reports before QEMU versions. */
-        if (r->dst_qemu_assumed)
-                fputs("\nqemu:         assuming the destination runs QEMU 7.2's load path; give --dst-qemu\n", f);
+        if (r->dst_qemu_assumed) {
+                _cleanup_free_ char *qemu = report_qemu_text(r);
+
+                if (!qemu)
+                        return -ENOMEM;
+                fprintf(f, "\nqemu:         %s\n", qemu);
+        }
         if (o->verbose && r->n_findings > 0)
                 print_every_finding(f, r, o);
         return ferror(f) ? -EIO : 0;
+}
+
+static const char *qemu_origin_text(QemuOrigin o, bool destination) {
+        switch (o) {
+        case QEMU_ORIGIN_PROFILE:
+                return destination ? "from the destination profile" : "from the source profile";
+        case QEMU_ORIGIN_RECORD:
+                return "from the guest record";
+        case QEMU_ORIGIN_OPTION:
+                return destination ? "from --dst-qemu" : "from --src-qemu";
+        default:
+                return "assumed";
+        }
+}
+
+char *report_qemu_text(const Report *r) {
+        _cleanup_free_ char *src = NULL;
+
+        if (!r)
+                return NULL;
+        if (r->src_qemu_version) {
+                src = strdup_printf(", source QEMU %s (%s)", r->src_qemu_version, qemu_origin_text(r->src_qemu_origin, false));
+                if (!src)
+                        return NULL;
+        }
+        if (r->dst_qemu_assumed)
+                return strdup_printf("assuming the destination runs QEMU 7.2's load path; give --dst-qemu%s", src ? src : "");
+        return strdup_printf("destination QEMU %s (%s load path, %s)%s", r->dst_qemu_version ? r->dst_qemu_version : "-",
+                             r->dst_qemu_load == QEMU_LOAD_11_1 ? "11.1 tolerances" : "7.2 legacy",
+                             qemu_origin_text(r->dst_qemu_origin, true), src ? src : "");
 }
 
 int report_print(const Report *r, FILE *f, bool verbose) {
@@ -619,12 +656,14 @@ char *report_to_json(const Report *r, bool pretty) {
                      doc_add(q, "load_behaviour",
                              json_object_new_string(qemu_load_name(r->dst_qemu_load) ?: "legacy")) &&
                      doc_add(q, "assumed", json_object_new_boolean(r->dst_qemu_assumed)) &&
+                     doc_add(q, "from", json_object_new_string(qemu_origin_name(r->dst_qemu_origin) ?: "default")) &&
                      (!r->dst_qemu_version || doc_add(q, "version", json_object_new_string(r->dst_qemu_version)));
         }
         if (ok && r->src_qemu_version) {
                 json_object *q = json_object_new_object();
 
-                ok = doc_add(o, "src_qemu", q) && doc_add(q, "version", json_object_new_string(r->src_qemu_version));
+                ok = doc_add(o, "src_qemu", q) && doc_add(q, "version", json_object_new_string(r->src_qemu_version)) &&
+                     doc_add(q, "from", json_object_new_string(qemu_origin_name(r->src_qemu_origin) ?: "default"));
         }
 
         counts = ok ? json_object_new_object() : NULL;
@@ -1094,7 +1133,7 @@ static int counts_check(json_object *o, const Report *rep, ProfileError *e) {
 static int qemu_parse(json_object *o, Report *rep, ProfileError *e) {
         char child[DOC_PATH_SIZE], sub[DOC_PATH_SIZE];
         json_object *q, *a;
-        const char *load = NULL, *version = NULL;
+        const char *load = NULL, *version = NULL, *from = NULL;
         int r;
 
         rep->dst_qemu_load = QEMU_LOAD_7_2;
@@ -1109,9 +1148,15 @@ static int qemu_parse(json_object *o, Report *rep, ProfileError *e) {
                 if (r >= 0)
                         r = member_string(q, child, "version", false, &version, e);
                 if (r >= 0)
+                        r = member_string(q, child, "from", false, &from, e);
+                if (r >= 0)
                         r = doc_member(q, child, "assumed", true, &a, sub, e);
                 if (r < 0)
                         return r;
+                /* Reports before "from" got a destination QEMU only from --dst-qemu. */
+                rep->dst_qemu_origin = QEMU_ORIGIN_OPTION;
+                if (from && qemu_origin_from_name(from, &rep->dst_qemu_origin) < 0)
+                        return doc_error(e, -EINVAL, child, "unknown from \"%.64s\"", from);
                 if (qemu_load_from_name(load, &rep->dst_qemu_load) < 0)
                         return doc_error(e, -EINVAL, child, "unknown load_behaviour \"%.64s\"", load);
                 if (!json_object_is_type(a, json_type_boolean))
@@ -1127,8 +1172,14 @@ static int qemu_parse(json_object *o, Report *rep, ProfileError *e) {
                 r = doc_object_check(q, child, e);
                 if (r >= 0)
                         r = member_string(q, child, "version", true, &version, e);
+                from = NULL;
+                if (r >= 0)
+                        r = member_string(q, child, "from", false, &from, e);
                 if (r < 0)
                         return r;
+                rep->src_qemu_origin = QEMU_ORIGIN_OPTION;
+                if (from && qemu_origin_from_name(from, &rep->src_qemu_origin) < 0)
+                        return doc_error(e, -EINVAL, child, "unknown from \"%.64s\"", from);
                 if (!(rep->src_qemu_version = strdup(version)))
                         return doc_oom(e, child);
         }

@@ -1535,6 +1535,8 @@ static int report_set_qemu(Report *r, const Profile *src, const Profile *dst, co
         int k;
 
         r->dst_qemu_assumed = false;
+        r->dst_qemu_origin = o && (o->dst_qemu_version || o->dst_load_set) ? QEMU_ORIGIN_OPTION : dst->qemu.origin;
+        r->src_qemu_origin = o && o->src_qemu_version ? QEMU_ORIGIN_OPTION : sv ? src->qemu.origin : QEMU_ORIGIN_DEFAULT;
         if (o && o->dst_qemu_version) {
                 k = qemu_load_from_version(o->dst_qemu_version, &r->dst_qemu_load);
                 if (k < 0)
@@ -1548,6 +1550,7 @@ static int report_set_qemu(Report *r, const Profile *src, const Profile *dst, co
         else {
                 r->dst_qemu_load = QEMU_LOAD_7_2;
                 r->dst_qemu_assumed = true;
+                r->dst_qemu_origin = QEMU_ORIGIN_DEFAULT;
         }
         if ((unsigned) r->dst_qemu_load >= _QEMU_LOAD_MAX)
                 return -EINVAL;

@@ -72,6 +72,8 @@ typedef struct Report {
         bool dst_qemu_assumed;       /* no version was given: the legacy 7.2 path is an assumption */
         char *dst_qemu_version;      /* as given (option or profile), NULL if none */
         char *src_qemu_version;      /* as given, NULL if none; reported only */
+        QemuOrigin dst_qemu_origin;  /* where the destination QEMU came from (DEFAULT when assumed) */
+        QemuOrigin src_qemu_origin;  /* where the source QEMU came from (DEFAULT: none known) */
 } Report;
 
 Report *report_free(Report *r);   /* NULL-safe, returns NULL */
@@ -89,8 +91,9 @@ int profile_compare(const Profile *src, const char *src_config,
                     const Profile *dst, const char *dst_config, Report **ret);
 
 /*
- * The QEMU on each end. A version given here wins over the profiles' "qemu" objects; with
- * neither, the destination's load path is legacy 7.2, marked as assumed in the report.
+ * The QEMU on each end. A version given here wins over the profiles' "host"."qemu" (a guest
+ * record's is the source QEMU); with neither, the destination's load path is legacy 7.2,
+ * marked as assumed in the report.
  * dst_load_set: dst_load is used as given even without a version.
  */
 typedef struct CompareOptions {
@@ -164,3 +167,9 @@ int report_from_json(const char *json, size_t size, Report **ret, ProfileError *
  */
 #define REPORT_SUMMARY_MAX (64u * 1024u)
 char *report_summary(const Report *r);
+/*
+ * Which QEMU behaviour the report assumed and where it came from, one line without "\n":
+ * "destination QEMU 11.1.3 (11.1 tolerances load path, from the destination profile), source QEMU
+ * 7.2.22 (from the guest record)", or the legacy assumption. malloc'd, NULL on ENOMEM.
+ */
+char *report_qemu_text(const Report *r);

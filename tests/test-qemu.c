@@ -7,8 +7,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "qemu-run.h"
 #include "qemu.h"
+#include "record.h"
 #include "rules.h"
 #include "testutil.h"
 #include "util.h"
@@ -265,6 +268,220 @@ static void test_json(void) {
                                        &(Report *) { NULL }), -EINVAL);
 }
 
+static char *read_data(const char *name) {
+        char *text = NULL;
+
+        if (read_file_bounded(test_data(name), QEMU_RUN_MAX_OUTPUT, &text, NULL) < 0) {
+                fprintf(stderr, "cannot read %s\n", name);
+                exit(1);
+        }
+        return text;
+}
+
+/*
+ * The detection signature, on the real answers of Debian's QEMU 7.2.22 (bookworm) and
+ * 11.1.3 (sid) to `-trace help` and `--version`, recorded in tests/data/qemu.
+ */
+static void test_detect_recorded(void) {
+        _cleanup_free_ char *t72 = read_data("qemu/trace-help-7.2.22.txt"), *t111 = read_data("qemu/trace-help-11.1.3.txt");
+        _cleanup_free_ char *v72 = read_data("qemu/version-7.2.22.txt"), *v111 = read_data("qemu/version-11.1.3.txt");
+        _cleanup_free_ char *version = NULL, *package = NULL, *edited = NULL;
+        QemuLoad load = _QEMU_LOAD_MAX;
+        QemuDetected from = QEMU_DETECTED_UNKNOWN;
+        char *p;
+
+        CHECK_INT(qemu_load_from_trace_events(t72, &load), 0);
+        CHECK_INT(load, QEMU_LOAD_7_2);
+        CHECK_INT(qemu_load_from_trace_events(t111, &load), 0);
+        CHECK_INT(load, QEMU_LOAD_11_1);
+        /* not an event list of an arm64 KVM QEMU: no answer */
+        CHECK_INT(qemu_load_from_trace_events("", &load), -ENODATA);
+        CHECK_INT(qemu_load_from_trace_events("qemu-system-aarch64: -trace help: invalid option\n", &load), -ENODATA);
+        CHECK_INT(qemu_load_from_trace_events(NULL, &load), -EINVAL);
+        /* whole lines only: a longer name containing the signature is not it */
+        edited = strdup(t111);
+        CHECK(edited != NULL);
+        if (edited) {
+                p = strstr(edited, "\n" QEMU_TRACE_TOLERATE_ONLY_IN_STREAM "\n");
+                CHECK(p != NULL);
+                if (p)
+                        p[1] = 'x';
+                CHECK_INT(qemu_load_from_trace_events(edited, &load), 0);
+                CHECK_INT(load, QEMU_LOAD_7_2);
+        }
+
+        CHECK_INT(qemu_version_from_output(v72, &version, &package), 0);
+        CHECK_STR(version, "7.2.22");
+        CHECK_STR(package, "Debian 1:7.2+dfsg-7+deb12u18+b3");
+        free(version);
+        free(package);
+        CHECK_INT(qemu_version_from_output(v111, &version, &package), 0);
+        CHECK_STR(version, "11.1.3");
+        CHECK_STR(package, "Debian 1:11.1.3+ds-1");
+        free(package);
+        package = NULL;
+        CHECK_INT(qemu_version_from_output("QEMU emulator version x.y\n", &(char *) { NULL }, &(char *) { NULL }),
+                  -EINVAL);
+        CHECK_INT(qemu_version_from_output("qemu 11.1.3\n", &(char *) { NULL }, &(char *) { NULL }), -EINVAL);
+
+        /* The binary's events win over its version: a backport (RHEL's 10.1 with the series) and the reverse. */
+        CHECK_INT(qemu_detect_load("10.1.0", t111, &load, &from), 0);
+        CHECK_INT(load, QEMU_LOAD_11_1);
+        CHECK_INT(from, QEMU_DETECTED_TRACE_EVENTS);
+        CHECK_INT(qemu_detect_load(version, t72, &load, &from), 0);
+        CHECK_INT(load, QEMU_LOAD_7_2);
+        CHECK_INT(from, QEMU_DETECTED_TRACE_EVENTS);
+        /* no usable event list: the version decides */
+        CHECK_INT(qemu_detect_load(version, "", &load, &from), 0);
+        CHECK_INT(load, QEMU_LOAD_11_1);
+        CHECK_INT(from, QEMU_DETECTED_VERSION);
+        CHECK_INT(qemu_detect_load(NULL, NULL, &load, &from), -ENODATA);
+        CHECK_INT(qemu_detect_load("eleven", "", &load, &from), -ENODATA);
+        free(version);
+        version = NULL;
+
+        for (QemuDetected d = QEMU_DETECTED_TRACE_EVENTS; d < _QEMU_DETECTED_MAX; d++) {
+                QemuDetected back = QEMU_DETECTED_UNKNOWN;
+
+                CHECK_INT(qemu_detected_from_name(qemu_detected_name(d), &back), 0);
+                CHECK_INT(back, d);
+        }
+        for (QemuOrigin o = 0; o < _QEMU_ORIGIN_MAX; o++) {
+                QemuOrigin back = _QEMU_ORIGIN_MAX;
+
+                CHECK_INT(qemu_origin_from_name(qemu_origin_name(o), &back), 0);
+                CHECK_INT(back, o);
+        }
+}
+
+/* The QEMU binary installed here (Debian 12's qemu-system-aarch64 7.2), asked for real. */
+static void test_detect_installed(void) {
+        const char *emulator = "/usr/bin/qemu-system-aarch64";
+        _cleanup_free_ char *error = NULL;
+        ProfileQemu q = {};
+        int r;
+
+        if (access(emulator, X_OK) < 0) {
+                printf("test-qemu: %s is not installed: the live detection is not run\n", emulator);
+                CHECK(!getenv("KVMREGS_REQUIRE_ALL") || strcmp(getenv("KVMREGS_REQUIRE_ALL"), "1") != 0);
+                return;
+        }
+        r = qemu_detect_host(emulator, 60000, &q, &error);
+        CHECK_INT(r, 0);
+        if (r < 0)
+                fprintf(stderr, "%s\n", error ? error : "");
+        CHECK_STR(q.emulator, emulator);
+        CHECK(q.version && strncmp(q.version, "7.2.", 4) == 0);
+        CHECK(q.has_load);
+        CHECK_INT(q.load, QEMU_LOAD_7_2);
+        CHECK_INT(q.detected, QEMU_DETECTED_TRACE_EVENTS);
+        profile_qemu_done(&q);
+        CHECK(q.version == NULL);
+
+        /* only root-owned, not group/other-writable binaries are run */
+        CHECK(!qemu_emulator_is_trustworthy("qemu-system-aarch64"));
+        CHECK(!qemu_emulator_is_trustworthy("/tmp"));
+        CHECK_INT(qemu_detect_host("relative/qemu", 1000, &q, &(char *) { NULL }), -EPERM);
+}
+
+/*
+ * Without options, the profiles' QEMU decides and the report says where it came from: the
+ * lab's 6.12 → 7.2 evacuation (cortex-a72) refused under 7.2's load, loading under 11.1.3.
+ */
+static void test_profile_qemu(void) {
+        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *record = NULL, *reparsed = NULL, *back = NULL;
+        _cleanup_(report_freep) Report *old = NULL, *r = NULL, *given = NULL, *opt = NULL;
+        _cleanup_free_ char *json = NULL, *again = NULL, *text = NULL, *rjson = NULL;
+        ProfileQemu q11 = { .emulator = (char *) "/usr/bin/qemu-system-aarch64", .version = (char *) "11.1.3",
+                            .package = (char *) "Debian 1:11.1.3+ds-1", .has_load = true, .load = QEMU_LOAD_11_1,
+                            .detected = QEMU_DETECTED_TRACE_EVENTS, .origin = QEMU_ORIGIN_PROFILE };
+        ProfileQemu q72 = { .version = (char *) "7.2.22", .has_load = true, .load = QEMU_LOAD_7_2,
+                            .detected = QEMU_DETECTED_TRACE_EVENTS, .origin = QEMU_ORIGIN_PROFILE };
+        ProfileError e = {};
+
+        /* old profiles: no QEMU, the legacy walk, assumed (the verdicts before QEMU versions) */
+        CHECK(!profile_has_qemu(src) && !profile_has_qemu(dst));
+        CHECK_INT(profile_compare(src, "base", dst, NULL, &old), 0);
+        CHECK(old && old->dst_qemu_assumed && old->dst_qemu_origin == QEMU_ORIGIN_DEFAULT);
+        CHECK_INT(old->verdict, VERDICT_INCOMPATIBLE);
+
+        CHECK_INT(profile_set_qemu(src, &q72), 0);
+        CHECK_INT(profile_set_qemu(dst, &q11), 0);
+        /* the document carries it, and reads back the same */
+        json = profile_to_json(dst, false);
+        CHECK(json && strstr(json, "\"qemu\":{\"emulator\":\"/usr/bin/qemu-system-aarch64\",\"version\":\"11.1.3\""));
+        CHECK(json && strstr(json, "\"load_behaviour\":\"tolerances-11.1\",\"detected_from\":\"trace-events\""));
+        CHECK_INT(profile_parse(json, strlen(json), &back, &e), 0);
+        if (back) {
+                CHECK_STR(back->qemu.version, "11.1.3");
+                CHECK_STR(back->qemu.package, "Debian 1:11.1.3+ds-1");
+                CHECK_INT(back->qemu.load, QEMU_LOAD_11_1);
+                CHECK_INT(back->qemu.detected, QEMU_DETECTED_TRACE_EVENTS);
+                CHECK_INT(back->qemu.origin, QEMU_ORIGIN_PROFILE);
+                /* not in the digest: the kernel's content is */
+                CHECK_STR(back->digest, dst->digest);
+                again = profile_to_json(back, false);
+                CHECK_STR(again, json);
+        }
+
+        /* the guest record carries its source QEMU */
+        CHECK_INT(profile_extract_config(src, "base", &record), 0);
+        CHECK(record && record->qemu.origin == QEMU_ORIGIN_RECORD);
+        rjson = record ? profile_to_json(record, false) : NULL;
+        CHECK_INT(record_parse(rjson, rjson ? strlen(rjson) : 0, &reparsed, &e), 0);
+        CHECK(reparsed && reparsed->qemu.origin == QEMU_ORIGIN_RECORD);
+        CHECK(reparsed && reparsed->qemu.version && strcmp(reparsed->qemu.version, "7.2.22") == 0);
+
+        CHECK_INT(profile_compare(reparsed, "base", dst, NULL, &r), 0);
+        given = compare(src, dst, "base", "11.1.3");
+        if (r && given) {
+                CHECK(!r->dst_qemu_assumed);
+                CHECK_INT(r->dst_qemu_load, QEMU_LOAD_11_1);
+                CHECK_INT(r->dst_qemu_origin, QEMU_ORIGIN_PROFILE);
+                CHECK_INT(r->src_qemu_origin, QEMU_ORIGIN_RECORD);
+                CHECK_INT(r->verdict, given->verdict);
+                CHECK(r->verdict != VERDICT_INCOMPATIBLE);
+                text = report_qemu_text(r);
+                CHECK_STR(text, "destination QEMU 11.1.3 (11.1 tolerances load path, from the destination profile), "
+                                "source QEMU 7.2.22 (from the guest record)");
+                CHECK_INT(given->dst_qemu_origin, QEMU_ORIGIN_OPTION);
+        }
+        /* an option wins over the profile */
+        opt = compare(reparsed, dst, "base", "7.2");
+        CHECK_INT(opt->verdict, VERDICT_INCOMPATIBLE);
+        CHECK_INT(opt->dst_qemu_origin, QEMU_ORIGIN_OPTION);
+}
+
+/* host.qemu's errors: a path and a message, never a guess. */
+static void test_profile_qemu_bad(void) {
+        static const struct {
+                const char *qemu, *path;
+        } cases[] = {
+                { "{\"version\":\"eleven\"}", "/host/qemu/version" },
+                { "{\"version\":\"\"}", "/host/qemu/version" },
+                { "{\"load_behaviour\":\"tolerances\"}", "/host/qemu/load_behaviour" },
+                { "{\"load_behaviour\":7}", "/host/qemu/load_behaviour" },
+                { "{\"detected_from\":\"guess\"}", "/host/qemu/detected_from" },
+                { "{\"emulator\":1}", "/host/qemu/emulator" },
+                { "\"11.1\"", "/host/qemu" },
+        };
+        _cleanup_free_ char *base = read_data("6.12-cortex-a72.json");
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                /* the recording has no "host": add one with only the QEMU */
+                _cleanup_free_ char *doc = strdup_printf("{\"host\":{\"qemu\":%s},%s", cases[i].qemu,
+                                                         strchr(base, '{') + 1);
+                Profile *p = NULL;
+                ProfileError e = {};
+
+                CHECK_INT(profile_parse(doc, strlen(doc), &p, &e), -EINVAL);
+                CHECK_STR(e.path, cases[i].path);
+                profile_free(p);
+        }
+}
+
 int main(void) {
         test_versions();
         test_612_to_72();
@@ -272,5 +489,9 @@ int main(void) {
         test_lost_register();
         test_bmap_2();
         test_json();
+        test_detect_recorded();
+        test_detect_installed();
+        test_profile_qemu();
+        test_profile_qemu_bad();
         return test_summary("test-qemu");
 }
