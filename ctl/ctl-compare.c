@@ -209,27 +209,24 @@ int ctl_compare_profiles(Ctl *ctl, const Profile *src, const char *src_name, con
 }
 
 static int apply_one(const char *option, const char *version, Profile *p) {
-        QemuLoad load;
-        char *copy;
+        ProfileQemu q = {
+                .version = (char *) version,
+                .has_load = true,
+                .detected = QEMU_DETECTED_OPTION,
+                .origin = QEMU_ORIGIN_OPTION,
+        };
 
         if (!version || !p)
                 return CTL_EXIT_OK;
-        if (qemu_load_from_version(version, &load) < 0) {
+        if (qemu_load_from_version(version, &q.load) < 0) {
                 ctl_error("%s takes a QEMU version such as 7.2, 11.1.3 or 1:11.1.3+ds-1, not '%s'", option, version);
                 return CTL_EXIT_USAGE;
         }
-        copy = strdup(version);
-        if (!copy) {
+        /* The version given replaces the profile's QEMU, recorded load_behaviour included. */
+        if (profile_set_qemu(p, &q) < 0) {
                 ctl_error("%s", strerror(ENOMEM));
                 return CTL_EXIT_USAGE;
         }
-        /* The version given replaces the profile's QEMU, recorded load_behaviour included. */
-        (void) profile_set_qemu(p, NULL);
-        p->qemu.version = copy;
-        p->qemu.has_load = true;
-        p->qemu.load = load;
-        p->qemu.detected = QEMU_DETECTED_OPTION;
-        p->qemu.origin = QEMU_ORIGIN_OPTION;
         return CTL_EXIT_OK;
 }
 

@@ -85,6 +85,7 @@ void profile_update_digest(Profile *p) {
         size_t n_order = 0;
         uint8_t digest[32];
         unsigned kv;
+        QemuLoad load;
         Sha256 s;
 
         if (!p)
@@ -100,6 +101,10 @@ void profile_update_digest(Profile *p) {
                         digest_line(&s, "cap %s %" PRId64, cap->name, cap->value);
         }
         digest_regvalues(&s, "imp_id_mask", p->imp_id_masks, p->n_imp_id_masks);
+        /* The destination QEMU's load decides too; legacy (7.2's, and what a profile without a
+         * QEMU assumes) adds nothing, so that those digests stay as they were. */
+        if (profile_qemu_load(p, &load) && load != QEMU_LOAD_7_2)
+                digest_line(&s, "qemu_load %s", qemu_load_name(load));
 
         for (size_t i = 0; i < p->n_configs && n_order < ELEMENTSOF(order); i++)
                 if (!p->configs[i].skipped)

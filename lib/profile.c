@@ -178,6 +178,19 @@ bool profile_has_qemu(const Profile *p) {
         return p && (p->qemu.version || p->qemu.has_load);
 }
 
+bool profile_qemu_load(const Profile *p, QemuLoad *ret) {
+        QemuLoad load;
+
+        if (!p || !ret)
+                return false;
+        if (p->qemu.has_load)
+                load = p->qemu.load;
+        else if (!p->qemu.version || qemu_load_from_version(p->qemu.version, &load) < 0)
+                return false;
+        *ret = load;
+        return true;
+}
+
 void profile_qemu_done(ProfileQemu *q) {
         if (!q)
                 return;
@@ -204,5 +217,6 @@ int profile_set_qemu(Profile *p, const ProfileQemu *q) {
         }
         profile_qemu_done(&p->qemu);
         p->qemu = copy;
+        profile_update_digest(p);
         return 0;
 }

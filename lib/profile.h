@@ -138,9 +138,12 @@ char *profile_to_json(const Profile *p, bool pretty);
 const VcpuConfig *profile_get_config(const Profile *p, const char *name);
 /* Whether p says which QEMU it runs (a version or a load behaviour). */
 bool profile_has_qemu(const Profile *p);
+/* The load behaviour p's QEMU has: load_behaviour when recorded, else from its version. False
+ * when p names none (comparisons then assume legacy 7.2). */
+bool profile_qemu_load(const Profile *p, QemuLoad *ret);
 /* Frees what q holds and zeroes it (NULL-safe). */
 void profile_qemu_done(ProfileQemu *q);
-/* Replaces p's QEMU with a copy of q (NULL: none). -ENOMEM. */
+/* Replaces p's QEMU with a copy of q (NULL: none) and updates the digest. -ENOMEM. */
 int profile_set_qemu(Profile *p, const ProfileQemu *q);
 /* The value recorded for a register in a configuration; false if none. */
 bool vcpu_config_get_value(const VcpuConfig *c, uint64_t id, uint64_t *ret_value);
