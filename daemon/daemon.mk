@@ -53,3 +53,6 @@ tests_test_watch_CPPFLAGS = $(AM_CPPFLAGS) $(VIRT_CPPFLAGS) -I$(top_srcdir)/daem
 tests_test_watch_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS) $(JSONC_CFLAGS) $(SYSTEMD_CFLAGS) -pthread
 tests_test_watch_LDADD = libvirt/libkvmregs-virt.la lib/libkvmregs.la $(LIBVIRT_LIBS) $(LIBXML_LIBS) $(JSONC_LIBS) $(DLOPEN_LIBS)
 tests_test_watch_LDFLAGS = $(AM_LDFLAGS) -pthread
+# kvmregsd --qemu: the host's QEMU in the profile, the record's source QEMU, Compare without options.
+TESTS += tests/test-daemon-qemu.sh
+dist_check_SCRIPTS += tests/test-daemon-qemu.sh

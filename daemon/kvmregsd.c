@@ -23,6 +23,8 @@
 #include "host-export.h"
 #include "probe.h"
 #include "profile.h"
+#include "qemu-detect.h"
+#include "qemu-run.h"
 #include "shared-profile.h"
 #include "util.h"
 #include "virt-dl.h"
@@ -51,6 +53,7 @@ typedef struct Options {
         const char *libvirt_uri;
         bool libvirt;
         const char *export_dir;          /* this host's scheduler file goes here; NULL: none */
+        const char *qemu;                /* "auto", "none" or the emulator's path (--qemu) */
         FleetExportFormat export_format;
 } Options;
 
@@ -90,19 +93,63 @@ static void notify_status(const char *extra, const char *state) {
         (void) sd_notifyf(false, "%sSTATUS=%s", extra, state);
 }
 
+/*
+ * The host's QEMU into the profile (--qemu): detected from the binary libvirt would run
+ * (or the one given). A QEMU that cannot be detected leaves the profile without one: the
+ * comparisons then say they assume 7.2's load path rather than guess.
+ */
+static void daemon_detect_qemu(Daemon *d, Profile *p) {
+        _cleanup_free_ char *path = NULL, *error = NULL;
+        const char *how = "--qemu", *mode = d->options->qemu;
+        ProfileQemu q = {};
+        int r;
+
+        if (!mode)
+                mode = d->options->profile_file ? "none" : "auto";
+        if (strcmp(mode, "none") == 0)
+                return;
+        if (strcmp(mode, "auto") == 0) {
+                r = qemu_detect_find_emulator(d->options->libvirt_uri, d->options->libvirt, QEMU_RUN_DEFAULT_TIMEOUT_MS,
+                                              &path, &how);
+                if (r < 0) {
+                        log_warning("No aarch64 QEMU found (libvirt capabilities, PATH): the profile names no QEMU");
+                        (void) profile_set_qemu(p, NULL);
+                        return;
+                }
+                mode = path;
+        }
+        r = qemu_detect_host(mode, QEMU_RUN_DEFAULT_TIMEOUT_MS, &q, &error);
+        if (r < 0) {
+                log_warning("Cannot tell the migration load of QEMU %s: %s; the profile names no QEMU", mode,
+                            error ? error : strerror(-r));
+                (void) profile_set_qemu(p, NULL);
+                return;
+        }
+        if (profile_set_qemu(p, &q) < 0)
+                log_warning("Out of memory recording QEMU %s", mode);
+        else
+                log_message(6, "QEMU %s (from %s): version %s, load behaviour %s (from its %s)",
+                        q.emulator, how, q.version ? q.version : "unknown", qemu_load_name(q.load),
+                        q.detected == QEMU_DETECTED_TRACE_EVENTS ? "trace events" : "version");
+        profile_qemu_done(&q);
+}
+
 /* Reads the profile file or probes the device. On failure *ret_message says why. */
 static int daemon_read_profile(Daemon *d, Profile **ret, char **ret_message) {
         ProfileError error = {};
         int r;
 
         if (!d->options->profile_file)
-                return probe_host(d->options->kvm_device, ret, ret_message);
-
-        r = profile_load(d->options->profile_file, ret, &error);
-        if (r < 0 && asprintf(ret_message, "%s: %s%s%s", d->options->profile_file,
-                              error.message[0] ? error.path : strerror(-r),
-                              error.message[0] && error.path[0] ? ": " : "", error.message) < 0)
-                *ret_message = NULL;
+                r = probe_host(d->options->kvm_device, ret, ret_message);
+        else {
+                r = profile_load(d->options->profile_file, ret, &error);
+                if (r < 0 && asprintf(ret_message, "%s: %s%s%s", d->options->profile_file,
+                                      error.message[0] ? error.path : strerror(-r),
+                                      error.message[0] && error.path[0] ? ": " : "", error.message) < 0)
+                        *ret_message = NULL;
+        }
+        if (r >= 0)
+                daemon_detect_qemu(d, *ret);
         return r;
 }
 
@@ -483,13 +530,16 @@ static void help(void) {
                "  --export-dir DIR      write this host's scheduler file into DIR whenever the profile\n"
                "                        changes (with --export-format)\n"
                "  --export-format FMT   kubevirt (node label patch) or nova (provider config)\n"
+               "  --qemu auto|none|PATH the QEMU whose migration load the profile records: auto finds\n"
+               "                        libvirt's aarch64 emulator, else qemu-system-aarch64 on PATH\n"
+               "                        (default auto; none with --profile-file, whose own QEMU serves)\n"
                "  --help, --version\n\n"
                "Exit status: 0 stopped by a signal, 1 start-up failure, 2 usage, 3 the bus went away.\n");
 }
 
 static int parse_options(int argc, char **argv, Options *o) {
         enum { OPT_BUS_ADDRESS = 256, OPT_SESSION, OPT_PROFILE_FILE, OPT_KVM_DEVICE, OPT_LIBVIRT_URI,
-               OPT_NO_LIBVIRT, OPT_EXPORT_DIR, OPT_EXPORT_FORMAT, OPT_HELP, OPT_VERSION };
+               OPT_NO_LIBVIRT, OPT_EXPORT_DIR, OPT_EXPORT_FORMAT, OPT_QEMU, OPT_HELP, OPT_VERSION };
         static const struct option options[] = {
                 { "bus-address", required_argument, NULL, OPT_BUS_ADDRESS },
                 { "session", no_argument, NULL, OPT_SESSION },
@@ -499,6 +549,7 @@ static int parse_options(int argc, char **argv, Options *o) {
                 { "no-libvirt", no_argument, NULL, OPT_NO_LIBVIRT },
                 { "export-dir", required_argument, NULL, OPT_EXPORT_DIR },
                 { "export-format", required_argument, NULL, OPT_EXPORT_FORMAT },
+                { "qemu", required_argument, NULL, OPT_QEMU },
                 { "help", no_argument, NULL, OPT_HELP },
                 { "version", no_argument, NULL, OPT_VERSION },
                 {}
@@ -517,6 +568,7 @@ static int parse_options(int argc, char **argv, Options *o) {
                 case OPT_NO_LIBVIRT: o->libvirt = false; break;
                 case OPT_EXPORT_DIR: o->export_dir = optarg; break;
                 case OPT_EXPORT_FORMAT: export_format = optarg; break;
+                case OPT_QEMU: o->qemu = optarg; break;
                 case OPT_HELP: help(); return 0;
                 case OPT_VERSION: puts(PACKAGE_STRING); return 0;
                 default: return -EINVAL;
@@ -527,6 +579,10 @@ static int parse_options(int argc, char **argv, Options *o) {
         }
         if (o->bus_address && o->session) {
                 fputs("kvmregsd: --bus-address and --session exclude each other\n", stderr);
+                return -EINVAL;
+        }
+        if (o->qemu && strcmp(o->qemu, "auto") != 0 && strcmp(o->qemu, "none") != 0 && o->qemu[0] != '/') {
+                fprintf(stderr, "kvmregsd: --qemu is auto, none or an absolute path, not \"%s\"\n", o->qemu);
                 return -EINVAL;
         }
         if (!o->export_dir != !export_format) {

@@ -24,6 +24,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "domxml.h"
+#include "qemu-run.h"
 #include "virt-dl.h"
 #include "record.h"
 #include "rules.h"
@@ -185,6 +186,23 @@ static int record_build(const Profile *host, const DomainXml *dx, const char *do
         r = record_set_identity(record);
         if (r < 0)
                 return r;
+        /* The record carries the QEMU this guest runs on: the domain's own <emulator> when it is
+         * not the one the profile describes (the profile's otherwise, or none known). */
+        if (dx->emulator && profile_has_qemu(host) && (!host->qemu.emulator || strcmp(dx->emulator, host->qemu.emulator) != 0)) {
+                _cleanup_free_ char *error = NULL;
+                ProfileQemu q = {};
+
+                r = qemu_detect_host(dx->emulator, QEMU_RUN_DEFAULT_TIMEOUT_MS, &q, &error);
+                if (r >= 0)
+                        q.origin = QEMU_ORIGIN_RECORD;
+                else
+                        fprintf(stderr, SD_WARNING "kvmregsd: %s: its record names no QEMU: %s\n", dx->name,
+                                error ? error : strerror(-r));
+                r = profile_set_qemu(record, r >= 0 ? &q : NULL);
+                profile_qemu_done(&q);
+                if (r < 0)
+                        return r;
+        }
         if (carried) {
                 stamp.kept = record_keep_values(record, host, config, &carried->configs[0]);
                 snprintf(stamp.carried_from, sizeof(stamp.carried_from), "%s",
