@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fleet.h"
 #include "qemu-run.h"
 #include "qemu.h"
 #include "record.h"
@@ -490,6 +491,54 @@ static void test_profile_qemu_bad(void) {
         }
 }
 
+/*
+ * Fleet classes follow the destination QEMU: two 7.2 hosts differing only in QEMU (7.2 vs 11.1)
+ * are two classes, and the matrix gives each the verdict a pairwise compare gives; a host
+ * recording QEMU 7.2 and one recording none stay one class (both legacy).
+ */
+static void test_fleet_classes(void) {
+        _cleanup_(fleet_freep) Fleet *f = fleet_new();
+        _cleanup_(fleet_matrix_freep) FleetMatrix *m = NULL;
+        Profile *src = load("6.12-cortex-a72.json"), *plain = load("7.2-cortex-a72.json");
+        Profile *q72 = load("7.2-cortex-a72.json"), *q11 = load("7.2-cortex-a72.json");
+        ProfileQemu legacy = { .version = (char *) "7.2.22", .has_load = true, .load = QEMU_LOAD_7_2 };
+        ProfileQemu tol = { .version = (char *) "11.1.3", .has_load = true, .load = QEMU_LOAD_11_1 };
+        const FleetHost *h612, *hq11, *hq72, *hplain;
+
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        CHECK_INT(profile_set_qemu(q72, &legacy), 0);
+        CHECK_INT(profile_set_qemu(q11, &tol), 0);
+        CHECK_INT(fleet_add_profile(f, src, "h612", NULL), 0);
+        CHECK_INT(fleet_add_profile(f, plain, "h72-none", NULL), 0);
+        CHECK_INT(fleet_add_profile(f, q72, "h72-qemu72", NULL), 0);
+        CHECK_INT(fleet_add_profile(f, q11, "h72-qemu11", NULL), 0);
+        CHECK_INT(f->n_classes, 3);
+        h612 = fleet_find_host(f, "h612");
+        hplain = fleet_find_host(f, "h72-none");
+        hq72 = fleet_find_host(f, "h72-qemu72");
+        hq11 = fleet_find_host(f, "h72-qemu11");
+        if (!h612 || !hplain || !hq72 || !hq11)
+                return;
+        CHECK_INT(hplain->class_id, hq72->class_id);
+        CHECK(hq11->class_id != hq72->class_id);
+        CHECK_INT(fleet_matrix_new(f, "base", 1, &m), 0);
+        if (!m)
+                return;
+        for (size_t k = 0; k < 2; k++) {
+                const FleetHost *dst = k == 0 ? hq72 : hq11;
+                _cleanup_(report_freep) Report *pair = NULL;
+
+                CHECK_INT(profile_compare(f->classes[h612->class_id].profile, "base",
+                                          f->classes[dst->class_id].profile, NULL, &pair), 0);
+                if (pair)
+                        CHECK_INT(fleet_cell(m, h612->class_id, dst->class_id)->verdict, pair->verdict);
+        }
+        CHECK_INT(fleet_cell(m, h612->class_id, hq72->class_id)->verdict, VERDICT_INCOMPATIBLE);
+        CHECK(fleet_cell(m, h612->class_id, hq11->class_id)->verdict != VERDICT_INCOMPATIBLE);
+}
+
 int main(void) {
         test_versions();
         test_612_to_72();
@@ -501,5 +550,6 @@ int main(void) {
         test_detect_installed();
         test_profile_qemu();
         test_profile_qemu_bad();
+        test_fleet_classes();
         return test_summary("test-qemu");
 }
