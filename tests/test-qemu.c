@@ -382,7 +382,10 @@ static void test_detect_installed(void) {
         /* only root-owned, not group/other-writable binaries are run */
         CHECK(!qemu_emulator_is_trustworthy("qemu-system-aarch64"));
         CHECK(!qemu_emulator_is_trustworthy("/tmp"));
-        CHECK_INT(qemu_detect_host("relative/qemu", 1000, &q, &(char *) { NULL }), -EPERM);
+        free(error);
+        error = NULL;
+        CHECK_INT(qemu_detect_host("relative/qemu", 1000, &q, &error), -EPERM);
+        CHECK(error && strstr(error, "not a root-owned executable"));
 }
 
 /*
