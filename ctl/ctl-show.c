@@ -69,6 +69,16 @@ static void print_host(const Profile *p) {
                        ", variant %" PRIu64 ", revision %" PRIu64 ")\n",
                        p->midr, (p->midr >> 24) & 0xff, (p->midr >> 4) & 0xfff, (p->midr >> 20) & 0xf, p->midr & 0xf);
         printf("KVM mode:         %s\n", or_dash(p->kvm_mode));
+        if (profile_has_qemu(p)) {
+                QemuLoad load = QEMU_LOAD_7_2;
+
+                (void) profile_qemu_load(p, &load);
+                printf("QEMU:             %s%s%s, %s load (from %s)\n", or_dash(p->qemu.version),
+                       p->qemu.emulator ? " " : "", p->qemu.emulator ? p->qemu.emulator : "", qemu_load_name(load),
+                       p->qemu.detected == QEMU_DETECTED_TRACE_EVENTS ? "its trace events"
+                       : p->qemu.detected == QEMU_DETECTED_OPTION       ? "an option"
+                                                                         : "its version");
+        }
         printf("KVM API version:  %d\n", p->api_version);
         printf("Preferred target: %" PRIu32 "\n", p->preferred_target);
         printf("Writable masks:   %s\n",
@@ -288,6 +298,17 @@ static json_object *profile_json(const Profile *p, const VcpuConfig *detail) {
         json_object_object_add(o, "machine", json_string_or_null(p->machine));
         json_object_object_add(o, "midr", p->has_midr ? json_hex(p->midr) : NULL);
         json_object_object_add(o, "kvm_mode", json_string_or_null(p->kvm_mode));
+        if (profile_has_qemu(p)) {
+                json_object *q = json_object_new_object();
+                QemuLoad load = QEMU_LOAD_7_2;
+
+                (void) profile_qemu_load(p, &load);
+                json_object_object_add(o, "qemu", q);
+                json_object_object_add(q, "emulator", json_string_or_null(p->qemu.emulator));
+                json_object_object_add(q, "version", json_string_or_null(p->qemu.version));
+                json_object_object_add(q, "load_behaviour", json_object_new_string(qemu_load_name(load)));
+                json_object_object_add(q, "detected_from", json_string_or_null(qemu_detected_name(p->qemu.detected)));
+        }
         json_object_object_add(o, "api_version", json_object_new_int(p->api_version));
         json_object_object_add(o, "preferred_target", json_object_new_int64(p->preferred_target));
         json_object_object_add(o, "writable_masks", json_object_new_boolean(

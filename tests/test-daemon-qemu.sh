@@ -63,6 +63,12 @@ check "and states which QEMU it assumed and from where" \
 check_eq "--dst-qemu 7.2 overrides it: incompatible (exit 1)" "$?" 1
 check "from --dst-qemu" grep -q "destination QEMU 7.2 (7.2 legacy load path, from --dst-qemu)" "$WORK/ctl72.out"
 
+"$CTL" show "$WORK/72-qemu11.json" > "$WORK/show.out"
+check "kvmregsctl show names the host's QEMU" \
+        grep -q "^QEMU: *11.1.3 /usr/bin/qemu-system-aarch64, tolerances-11.1 load (from its trace events)" "$WORK/show.out"
+check_eq "and its --json" "$("$CTL" show --json "$WORK/72-qemu11.json" | jq -c '[.qemu.version, .qemu.load_behaviour]')" \
+        '["11.1.3","tolerances-11.1"]'
+
 # A QEMU that cannot be asked: no host.qemu (comparisons then say they assume 7.2), a warning.
 kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 printf '#!/bin/sh\necho QEMU emulator version 11.1.3\n' > "$WORK/fake-qemu"

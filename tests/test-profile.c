@@ -754,6 +754,8 @@ static const BadCase bad_cases[] = {
         { "init-features-out-of-range.json", -EINVAL,          "/configs/0/init_features0" },
         { "sve-vls-short.json",              -EINVAL,          "/configs/0/sve_vls" },
         { "kvm-mode-unknown.json",           -EINVAL,          "/host/kvm_mode" },
+        { "qemu-load-unknown.json",          -EINVAL,          "/host/qemu/load_behaviour" },
+        { "qemu-version-bad.json",           -EINVAL,          "/host/qemu/version" },
         { "id-regs-missing.json",            -EINVAL,          "/configs/0/id_regs" },
         { "mask-not-hex.json",               -EINVAL,          "/configs/0/writable_masks/0x603000000013c028" },
         { "too-many-configs.json",           -E2BIG,           "/configs" },
