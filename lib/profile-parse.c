@@ -94,6 +94,20 @@ static int regmap_check_listed(const RegValue *v, size_t n, const uint64_t *sort
         return 0;
 }
 
+/* ID and firmware values are of registers QEMU carries (its cpreg list): a guest record, whose
+ * reg_list is that list, must be able to hold them. */
+static int regmap_check_carried(const RegValue *v, size_t n, const char *path, ProfileError *e) {
+        char child[DOC_PATH_SIZE];
+
+        for (size_t i = 0; i < n; i++)
+                if (!reg_id_in_cpreg_list(v[i].id)) {
+                        doc_path_reg(child, path, v[i].id);
+                        return doc_error(e, -EINVAL, child, "an ID or firmware value for a %s register, which QEMU "
+                                         "does not carry", reg_class_name(reg_id_class(v[i].id)));
+                }
+        return 0;
+}
+
 int regvalues_merge(RegValue **dst, size_t *n_dst, const RegValue *src, size_t n_src,
                     const char *path, ProfileError *e) {
         RegValue *out;
@@ -332,6 +346,9 @@ static int config_parse(json_object *o, const char *path, VcpuConfig *c, Profile
         r = regmap_check_listed(c->id_regs, c->n_id_regs, sorted, c->n_reg_list, child, e);
         if (r < 0)
                 return r;
+        r = regmap_check_carried(c->id_regs, c->n_id_regs, child, e);
+        if (r < 0)
+                return r;
 
         r = doc_member(o, path, "fw_regs", true, &v, child, e);
         if (r < 0)
@@ -340,6 +357,9 @@ static int config_parse(json_object *o, const char *path, VcpuConfig *c, Profile
         if (r < 0)
                 return r;
         r = regmap_check_listed(c->fw_regs, c->n_fw_regs, sorted, c->n_reg_list, child, e);
+        if (r < 0)
+                return r;
+        r = regmap_check_carried(c->fw_regs, c->n_fw_regs, child, e);
         if (r < 0)
                 return r;
 
