@@ -44,7 +44,7 @@ Profile *profile_free(Profile *p) {
         if (!p)
                 return NULL;
         free(p->label);
-        profile_set_qemu(p, NULL);
+        profile_qemu_done(&p->qemu);
         free(p->hostname);
         free(p->machine_id);
         free(p->kernel);
