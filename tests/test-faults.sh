@@ -90,16 +90,18 @@ log_has() { grep -q -- "$1" "$WORK/decisions.log"; }
 err_has() { grep -q -- "$1" "$WORK/err"; }
 show_hook() { printf '  rc=%s ms=%s\n  stderr: %.600s\n  log: %.400s\n' "$rc" "$ms" "$(cat "$WORK/err")" \
                 "$(cat "$WORK/decisions.log")"; }
+# rc_is LABEL WANT: the hook's exit status, with what it said when it is not WANT
+rc_is() { check_eq "$1" "$rc" "$2"; [ "$rc" = "$2" ] || show_hook; }
 # expect_policy LABEL CONF: the decision on_daemon_error of CONF takes, within its timeout
 expect_policy() {
         local label=$1 c=$2 limit
         limit=$(( $(sed -n 's/^timeout_ms = //p' "$c") + MARGIN_MS ))
         if grep -q 'on_daemon_error = allow' "$c"; then
-                check_eq "$label, on_daemon_error=allow: exit 0" "$rc" 0 || show_hook
+                rc_is "$label, on_daemon_error=allow: exit 0" 0
                 check "$label, on_daemon_error=allow: logged as allowed unchecked" decision_is daemon-error allow
                 check "$label, on_daemon_error=allow: the domain XML unchanged (nothing printed)" [ ! -s "$WORK/out" ]
         else
-                check_eq "$label, on_daemon_error=refuse: exit 1" "$rc" 1 || show_hook
+                rc_is "$label, on_daemon_error=refuse: exit 1" 1
                 check "$label, on_daemon_error=refuse: logged as refused" decision_is daemon-error refuse
                 check "$label, on_daemon_error=refuse: says no verdict from kvmregsd" \
                         err_has "^kvmregs: refusing migration of lvguest: no verdict from kvmregsd"
@@ -111,10 +113,10 @@ expect_policy() {
 start_daemon F --profile-file "$DATA/6.1-cortex-a72.json"
 daemon=$DAEMON_PID
 run_hook "$refuse" "$same"
-check_eq "healthy daemon: compatible, allowed" "$rc" 0 || show_hook
+rc_is "healthy daemon: compatible, allowed" 0
 check "healthy daemon: logged compatible" decision_is compatible allow
 run_hook "$allow" "$newer"
-check_eq "healthy daemon: incompatible, refused" "$rc" 1 || show_hook
+rc_is "healthy daemon: incompatible, refused" 1
 check "healthy daemon: logged incompatible" decision_is incompatible refuse
 n=$(calls_seen)
 
@@ -146,7 +148,7 @@ for c in "$allow" "$refuse"; do
         kill -CONT "$daemon"
         run_hook "$c" "$newer"
         n=$((n + 1))
-        check_eq "continued after a late answer: the real verdict (incompatible, exit 1)" "$rc" 1 || show_hook
+        rc_is "continued after a late answer: the real verdict (incompatible, exit 1)" 1
         check "continued after a late answer: logged incompatible" decision_is incompatible refuse
         check "continued after a late answer: still running" kill -0 "$daemon"
 done
@@ -162,10 +164,10 @@ for xml in "$same" "$newer"; do
         kill -CONT "$daemon"
         hook_wait
         if [ "$xml" = "$same" ]; then
-                check_eq "slow within the timeout, compatible: exit 0" "$rc" 0 || show_hook
+                rc_is "slow within the timeout, compatible: exit 0" 0
                 check "slow within the timeout: logged compatible, not daemon-error" decision_is compatible allow
         else
-                check_eq "slow within the timeout, incompatible: exit 1" "$rc" 1 || show_hook
+                rc_is "slow within the timeout, incompatible: exit 1" 1
                 check "slow within the timeout: logged incompatible, not daemon-error" decision_is incompatible refuse
         fi
 done
@@ -192,7 +194,7 @@ start_daemon F --profile-file "$DATA/6.1-cortex-a72.json"
 daemon=$DAEMON_PID
 check_eq "restarted: serves its profile" "$(property "$BUS" State)" '"ready"'
 run_hook "$refuse" "$newer"
-check_eq "restarted: the hook gets the real verdict (incompatible)" "$rc" 1 || show_hook
+rc_is "restarted: the hook gets the real verdict (incompatible)" 1
 check "restarted: logged incompatible" decision_is incompatible refuse
 
 # ---- 3. the profile file replaced by a broken one ----
@@ -253,7 +255,7 @@ check_eq "a good file again: Refresh ok" "$(refresh_message)" ok
 stop_daemon
 
 # ---- 4. /dev/kvm missing, denied, or answering its first ioctl with an error ----
-mknod "$WORK/kvm-denied" c 1 3 && chmod 600 "$WORK/kvm-denied"   # /dev/null's numbers, root only
+: > "$WORK/kvm-denied" && chmod 600 "$WORK/kvm-denied"   # root's only, as /dev/kvm is (0600) where no kvm group is
 declare -A device=([missing]="$WORK/no-such-kvm" [denied]="$WORK/kvm-denied" [not-kvm]=/dev/null)
 declare -A state=([missing]="no arm64 KVM here: $WORK/no-such-kvm does not exist (KVM not built or not enabled)"
                   [denied]="no arm64 KVM here: no permission to open $WORK/kvm-denied"
