@@ -14,6 +14,12 @@ kvmregsd_CPPFLAGS = $(AM_CPPFLAGS) $(VIRT_CPPFLAGS) -I$(top_builddir)/dbus
 # libvirt's client library is not linked: the watcher loads it (daemon/virt-dl.h).
 kvmregsd_LDADD = libvirt/libkvmregs-virt.la lib/libkvmregs.la $(JSONC_LIBS) $(SYSTEMD_LIBS) $(LIBXML_LIBS) $(DLOPEN_LIBS)
 kvmregsd_LDFLAGS = $(AM_LDFLAGS) -pthread
+if SANITIZERS
+# ASan intercepts libtirpc's xdr_* functions and finds the real ones when it starts: a libvirt
+# (and its libtirpc) dlopen()ed later would call them through a NULL pointer. Sanitizer builds
+# link libvirt, which virt_dl_load() then finds already loaded.
+kvmregsd_LDFLAGS += -Wl,--push-state,--no-as-needed $(LIBVIRT_LIBS) -Wl,--pop-state
+endif
 
 # Tests: kvmregsd on private buses, queried by busctl, dbus-send and gdbus. The two
 # helpers do what those cannot (arguments beyond a command line; systemd's notify socket);

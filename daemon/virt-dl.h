@@ -4,7 +4,8 @@
  * libvirt's client library, loaded with dlopen() rather than linked: kvmregsd loads it at
  * start-up unless --no-libvirt, so that a daemon without the watcher maps none of it (45 of
  * its 62 shared objects; the figures are in docs/performance.md). The watcher calls libvirt only
- * through these sym_ pointers, valid once virt_dl_load() has returned 0.
+ * through these sym_ pointers, valid once virt_dl_load() has returned 0. (Sanitizer builds link
+ * libvirt as well: daemon/daemon.mk says why.)
  */
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
