@@ -42,9 +42,38 @@ static void digest_line(Sha256 *s, const char *format, ...) {
         sha256_update(s, "\n", 1);
 }
 
+/* "0x%016" PRIx64 at p, without printf: the register lines are most of what is hashed, and a
+ * CompareDomain parses (and so digests) the caller's record on every call. Returns the end. */
+static char *hex16(char *p, uint64_t x) {
+        static const char digits[] = "0123456789abcdef";
+
+        *p++ = '0';
+        *p++ = 'x';
+        for (unsigned i = 0; i < 16; i++)
+                p[i] = digits[(x >> (4 * (15 - i))) & 0xf];
+        return p + 16;
+}
+
+/* The line "TAG 0x%016" PRIx64 " 0x%016" PRIx64 per register, as digest_line() would write it. */
 static void digest_regvalues(Sha256 *s, const char *tag, const RegValue *v, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                digest_line(s, "%s 0x%016" PRIx64 " 0x%016" PRIx64, tag, v[i].id, v[i].value);
+        char line[32 + 1 + 18 + 1 + 18 + 1];  /* tag, " 0x<16> 0x<16>\n" */
+        size_t t = strlen(tag);
+
+        if (t > 32) {
+                for (size_t i = 0; i < n; i++)
+                        digest_line(s, "%s 0x%016" PRIx64 " 0x%016" PRIx64, tag, v[i].id, v[i].value);
+                return;
+        }
+        memcpy(line, tag, t);
+        line[t] = ' ';
+        for (size_t i = 0; i < n; i++) {
+                char *p = hex16(line + t + 1, v[i].id);
+
+                *p++ = ' ';
+                p = hex16(p, v[i].value);
+                *p++ = '\n';
+                sha256_update(s, line, (size_t) (p - line));
+        }
 }
 
 static int cmp_str_ptr(const void *a, const void *b) {
@@ -66,8 +95,12 @@ static void digest_config(Sha256 *s, const VcpuConfig *c) {
         for (size_t i = 0; i < n_features; i++)
                 digest_line(s, "feature %s", features[i]);
         digest_line(s, "init_features0 0x%08" PRIx32, c->init_features0);
-        for (size_t i = 0; i < c->n_cpregs; i++)
-                digest_line(s, "cpreg 0x%016" PRIx64, c->cpregs[i]);
+        for (size_t i = 0; i < c->n_cpregs; i++) {
+                char line[sizeof("cpreg ") - 1 + 18 + 1] = "cpreg ", *p = hex16(line + sizeof("cpreg ") - 1, c->cpregs[i]);
+
+                *p++ = '\n';
+                sha256_update(s, line, (size_t) (p - line));
+        }
         digest_regvalues(s, "id", c->id_regs, c->n_id_regs);
         digest_regvalues(s, "fw", c->fw_regs, c->n_fw_regs);
         if (c->has_masks) {
