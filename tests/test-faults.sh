@@ -107,6 +107,7 @@ expect_policy() {
                         err_has "^kvmregs: refusing migration of lvguest: no verdict from kvmregsd"
         fi
         check "$label: within timeout_ms + ${MARGIN_MS} ms (took $ms ms, limit $limit)" [ "$ms" -lt "$limit" ]
+        echo "note: $label, $(basename "$c" .conf): decided in $ms ms (timeout_ms $((limit - MARGIN_MS)))"
 }
 
 # ---- 1. kvmregsd killed, stopped or slow during the hook's call ----
