@@ -3,7 +3,7 @@
 # kvmregsd under valgrind through every method, good and bad input, a SIGHUP with a changed
 # profile, a caller leaving mid-call, and SIGTERM: no memory errors, no leaks.
 . "$(dirname "$0")/test-daemon-common.sh"
-need valgrind
+need valgrind jq
 if ldd "$KVMREGSD" | grep -q 'libasan\|libubsan'; then
         echo "SKIP: a sanitizer build (valgrind cannot run it); the sanitizers check this build instead"
         exit 77
@@ -13,11 +13,12 @@ start_bus V open
 cp "$DATA/6.1-cortex-a72.json" "$WORK/profile.json"
 DAEMON_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible
         --errors-for-leak-kinds=definite,indirect,possible --track-fds=no --log-file=$WORK/valgrind.log" \
-        NAME_TRIES=600 start_daemon V --profile-file "$WORK/profile.json"
+        NAME_TRIES=600 start_daemon V --profile-file "$WORK/profile.json" --qemu auto
 daemon=$DAEMON_PID
 
 record=$(call_s "$BUS_V" GetConfig s base)
 check_eq "GetProfile" "$(call_s "$BUS_V" GetProfile | head -c 16)" '{"probe_version"'
+check_eq "with the QEMU detected (--qemu auto)" "$(call_s "$BUS_V" GetProfile | jq -r .host.qemu.load_behaviour)" legacy
 check_match "Compare" "$("$CALL" "$BUS_V" Compare "@$DATA/6.12-max.json" all | head -n 1)" "*compatible*"
 check_match "Compare a record" "$(busctl --address "$BUS_V" call $IFACE $OBJ $IFACE Compare ss "$record" base)" 'ss "compatible"*'
 check_eq "GetAll" "$(busctl --address "$BUS_V" call $IFACE $OBJ org.freedesktop.DBus.Properties GetAll s "" | head -c 7)" 'a{sv} 4'
