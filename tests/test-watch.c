@@ -6,6 +6,8 @@
  * with real libvirtd, QEMU and migrations: tests/libvirt/run-e2e.sh.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <limits.h>
 #include <time.h>
 #include <unistd.h>
@@ -231,6 +233,45 @@ int main(void) {
                         virDomainFree(foreign);
                 }
         }
+
+        /* 4b. the record carries the QEMU the guest runs on: the profile's when the domain's
+         * <emulator> is the profile's, else that emulator detected (the real qemu-system-aarch64
+         * here, Debian 12's 7.2) */
+        if (access("/usr/bin/qemu-system-aarch64", X_OK) == 0) {
+                Profile *with_qemu = load("6.12-cortex-a57.json");
+                ProfileQemu q11 = { .emulator = (char *) "/usr/libexec/qemu-kvm", .version = (char *) "11.1.3",
+                                    .has_load = true, .load = QEMU_LOAD_11_1, .detected = QEMU_DETECTED_TRACE_EVENTS };
+                _cleanup_free_ char *own = NULL, *other = NULL;
+                virDomainPtr d_own, d_other;
+
+                CHECK_INT(profile_set_qemu(with_qemu, &q11), 0);
+                set_profile(&shared, with_qemu);
+                watch_profile_changed(w);
+                own = domain_xml("g3", "7e57c0de-0000-4000-8000-0000000000a3",
+                                 "<devices><emulator>/usr/libexec/qemu-kvm</emulator></devices>");
+                other = domain_xml("g4", "7e57c0de-0000-4000-8000-0000000000a4",
+                                   "<devices><emulator>/usr/bin/qemu-system-aarch64</emulator></devices>");
+                d_own = virDomainCreateXML(conn, own, 0);
+                d_other = virDomainCreateXML(conn, other, 0);
+                CHECK(d_own && d_other);
+                _cleanup_(profile_freep) Profile *r_own = d_own ? wait_record(d_own, NULL, NULL) : NULL;
+                _cleanup_(profile_freep) Profile *r_other = d_other ? wait_record(d_other, NULL, NULL) : NULL;
+                CHECK(r_own && r_own->qemu.version && strcmp(r_own->qemu.version, "11.1.3") == 0);
+                CHECK(r_own && r_own->qemu.origin == QEMU_ORIGIN_RECORD && r_own->qemu.load == QEMU_LOAD_11_1);
+                CHECK(r_other && r_other->qemu.version && strncmp(r_other->qemu.version, "7.2.", 4) == 0);
+                CHECK(r_other && r_other->qemu.emulator &&
+                      strcmp(r_other->qemu.emulator, "/usr/bin/qemu-system-aarch64") == 0);
+                CHECK(r_other && r_other->qemu.load == QEMU_LOAD_7_2 &&
+                      r_other->qemu.detected == QEMU_DETECTED_TRACE_EVENTS);
+                for (int i = 0; i < 2; i++) {
+                        virDomainPtr d = i ? d_other : d_own;
+                        if (d) {
+                                virDomainDestroy(d);
+                                virDomainFree(d);
+                        }
+                }
+        } else
+                CHECK(!getenv("KVMREGS_REQUIRE_ALL") || strcmp(getenv("KVMREGS_REQUIRE_ALL"), "1") != 0);
 
         /* 5. not an arm64 guest: never stamped */
         x86 = virDomainLookupByName(conn, "test");  /* the driver's own i686 guest */
