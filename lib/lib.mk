@@ -8,7 +8,7 @@ lib_libkvmregs_la_SOURCES = \
 	lib/profile.c lib/profile.h lib/profile-internal.h \
 	lib/profile-parse.c lib/profile-digest.c lib/profile-write.c \
 	lib/record.c lib/record.h \
-	lib/rules.c lib/rules.h lib/report.c lib/report-group.c lib/report-group.h \
+	lib/rules.c lib/rules.h lib/nearest.c lib/nearest.h lib/report.c lib/report-group.c lib/report-group.h \
 	lib/domain.c lib/domain.h \
 	lib/baseline.c lib/baseline.h \
 	lib/fleet-store.c lib/fleet-store.h \

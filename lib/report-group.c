@@ -236,7 +236,7 @@ static char *finding_key(const Finding *f) {
         ReportText t = {};
         const char *family = is_value_kind(f->kind) ? value_family(f->reg) : NULL;
 
-        report_text_printf(&t, "%d\x1f%d\x1f", (int) f->severity, (int) f->kind);
+        report_text_printf(&t, "%c\x1f%d\x1f%d\x1f", f->after_config_fix ? 'A' : '-', (int) f->severity, (int) f->kind);
         if (family)
                 report_text_printf(&t, "family %s", family);
         else if (is_value_kind(f->kind))
@@ -433,6 +433,8 @@ static int keyed_cmp(const void *a, const void *b) {
 static int group_cmp(const void *a, const void *b) {
         const ReportGroup *x = a, *y = b;
 
+        if (x->after_config_fix != y->after_config_fix)
+                return x->after_config_fix ? 1 : -1;
         if (x->severity != y->severity)
                 return x->severity > y->severity ? -1 : 1;
         if (x->first_reg != y->first_reg)
@@ -475,6 +477,7 @@ static int group_fill(ReportGroups *gs, ReportGroup *g) {
 
         g->severity = first->severity;
         g->kind = first->kind;
+        g->after_config_fix = first->after_config_fix;
         g->remedy = first->remedy;
         g->n_registers = distinct_registers(r, g->members, g->n_members);
         g->first_reg = UINT64_MAX;

@@ -11,8 +11,10 @@
  * value findings (value-refused, value-not-kept), the same register family (CCSIDR demux
  * entries, PMEVCNTR<n>/PMEVTYPER<n>, debug DBGBVR/BCR/WVR/WCR<n>, SMCCC workarounds, firmware
  * bitmaps, the PMU set/clear pairs, the feature ID registers) or, for a register of no
- * family, the same ID field and rule. Groups come fatal first, then by their first register
- * id; a group's findings in the report's order.
+ * family, the same ID field and rule, and the same mark as remaining after a configuration fix
+ * (Finding.after_config_fix). Groups come as the report is read: first those of the comparison
+ * itself, then those after the configuration fix; each fatal first, then by their first
+ * register id; a group's findings in the report's order.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,6 +35,7 @@ typedef struct ReportGroup {
         size_t n_members;
         size_t n_registers;              /* distinct register ids (0: findings about the whole vCPU) */
         uint64_t first_reg;              /* the lowest register id of its findings (0: the whole vCPU) */
+        bool after_config_fix;           /* its findings remain once the configuration problem is fixed */
 } ReportGroup;
 
 typedef struct ReportGroups {

@@ -193,14 +193,14 @@ static void print_wrapped(FILE *f, const char *text, size_t column, size_t inden
 
 /* Distinct registers of the findings of severity s (0 not counted), and whether one of them
  * has no register and is of kind k. */
-static size_t severity_registers(const Report *r, Severity s) {
+static size_t severity_registers(const Report *r, Severity s, bool after_fix) {
         _cleanup_free_ uint64_t *regs = calloc(r->n_findings ? r->n_findings : 1, sizeof(uint64_t));
         size_t n = 0, distinct = 0;
 
         if (!regs)
                 return 0;
         for (size_t i = 0; i < r->n_findings; i++)
-                if (r->findings[i].severity == s && r->findings[i].reg) {
+                if (r->findings[i].severity == s && r->findings[i].reg && r->findings[i].after_config_fix == after_fix) {
                         size_t k = n++;
 
                         regs[k] = r->findings[i].reg;
@@ -217,12 +217,16 @@ static size_t severity_registers(const Report *r, Severity s) {
         return distinct;
 }
 
-static bool has_whole_vcpu(const Report *r, Severity s, FindingKind k) {
+static bool has_whole_vcpu(const Report *r, Severity s, FindingKind k, bool after_fix) {
         for (size_t i = 0; i < r->n_findings; i++)
-                if (r->findings[i].severity == s && !r->findings[i].reg && r->findings[i].kind == k)
+                if (r->findings[i].severity == s && !r->findings[i].reg && r->findings[i].kind == k &&
+                    r->findings[i].after_config_fix == after_fix)
                         return true;
         return false;
 }
+
+#define AFTER_FIX_HEADING "Once the configuration is fixed (compared with the nearest configuration the destination " \
+                          "can create), still:"
 
 /* The registers of a group for a sentence: their list when short, else their number. */
 static void put_group_registers(ReportText *t, const ReportGroups *gs, const ReportGroup *g) {
@@ -296,6 +300,8 @@ static void put_cause(ReportText *t, const ReportGroups *gs, const ReportGroup *
         }
         if (g->field && one)
                 report_text_printf(t, " (field %s)", g->field);
+        if (g->after_config_fix)
+                report_text_put(t, " once the configuration is fixed");
 }
 
 /* The groups of severity s, largest first (then in report order); their number in *ret_n. */
@@ -352,11 +358,12 @@ static char *report_overview(const Report *r, const ReportGroups *gs) {
         switch (r->verdict) {
         case VERDICT_INCOMPATIBLE:
         default: {
-                bool count = has_whole_vcpu(r, SEVERITY_FATAL, FINDING_COUNT);
-                bool config = has_whole_vcpu(r, SEVERITY_FATAL, FINDING_CONFIG_UNSUPPORTED);
-                size_t parts = 0;
+                bool count = has_whole_vcpu(r, SEVERITY_FATAL, FINDING_COUNT, false);
+                bool config = has_whole_vcpu(r, SEVERITY_FATAL, FINDING_CONFIG_UNSUPPORTED, false);
+                bool fix_count = has_whole_vcpu(r, SEVERITY_FATAL, FINDING_COUNT, true);
+                size_t parts = 0, fix_regs = severity_registers(r, SEVERITY_FATAL, true);
 
-                regs = severity_registers(r, SEVERITY_FATAL);
+                regs = severity_registers(r, SEVERITY_FATAL, false);
                 report_text_put(&t, "The migration would fail");
                 if (regs)
                         report_text_printf(&t, "%s %zu register%s", parts++ ? " and" : " on", regs, regs == 1 ? "" : "s");
@@ -364,6 +371,16 @@ static char *report_overview(const Report *r, const ReportGroups *gs) {
                         report_text_printf(&t, "%s the cpreg count", parts++ ? " and" : " on");
                 if (config)
                         report_text_printf(&t, "%s the vCPU configuration", parts++ ? " and" : " on");
+                /* Behind the configuration problem: what the comparison with the nearest configuration names. */
+                if (fix_regs || fix_count) {
+                        report_text_put(&t, ", and once the configuration is fixed still");
+                        parts = 0;
+                        if (fix_regs)
+                                report_text_printf(&t, "%s %zu register%s", parts++ ? " and" : " on", fix_regs,
+                                                   fix_regs == 1 ? "" : "s");
+                        if (fix_count)
+                                report_text_printf(&t, "%s the cpreg count", parts++ ? " and" : " on");
+                }
                 report_text_printf(&t, " (%zu fatal finding%s, %zu cause%s). ", counts[SEVERITY_FATAL],
                                    counts[SEVERITY_FATAL] == 1 ? "" : "s", groups[SEVERITY_FATAL],
                                    groups[SEVERITY_FATAL] == 1 ? "" : "s");
@@ -386,7 +403,7 @@ static char *report_overview(const Report *r, const ReportGroups *gs) {
                 break;
         }
         if (r->verdict != VERDICT_INCOMPATIBLE && counts[SEVERITY_WARNING] > 0) {
-                regs = severity_registers(r, SEVERITY_WARNING);
+                regs = severity_registers(r, SEVERITY_WARNING, false);
                 report_text_printf(&t, " The guest's state changes on %zu register%s (%zu warning%s): ", regs,
                                    regs == 1 ? "" : "s", counts[SEVERITY_WARNING],
                                    counts[SEVERITY_WARNING] == 1 ? "" : "s");
@@ -483,6 +500,8 @@ static void print_every_finding(FILE *f, const Report *r, const ReportPrintOptio
                                 x->field_shift + x->field_width - 1, x->field_shift, x->src_field, x->dst_field,
                                 field_rule_name(x->rule));
                 fputc('\n', f);
+                if (x->after_config_fix)
+                        fputs("          after the configuration fix\n", f);
                 if (x->reg)
                         fprintf(f, "          id 0x%016" PRIx64 ": %s\n", x->reg, x->message ? x->message : "");
                 else if (x->message)
@@ -498,6 +517,7 @@ int report_print_with(const Report *r, FILE *f, const ReportPrintOptions *option
         _cleanup_(report_groups_freep) ReportGroups *gs = NULL;
         _cleanup_free_ char *overview = NULL;
         size_t counts[4], hidden = 0;
+        bool after_fix_shown = false;
         int k;
 
         if (!r || !f)
@@ -534,6 +554,10 @@ int report_print_with(const Report *r, FILE *f, const ReportPrintOptions *option
                 if (!o->verbose && gs->groups[i].severity == SEVERITY_INFO) {
                         hidden += gs->groups[i].n_members;
                         continue;
+                }
+                if (gs->groups[i].after_config_fix && !after_fix_shown) {
+                        fputs("\n" AFTER_FIX_HEADING "\n", f);
+                        after_fix_shown = true;
                 }
                 print_group(f, gs, &gs->groups[i], o);
         }
@@ -744,6 +768,7 @@ static void summary_group(ReportText *b, const ReportGroups *gs, const ReportGro
 static void summary_fatal(ReportText *b, const ReportGroups *gs) {
         _cleanup_free_ const char **remedies = NULL;
         size_t fatal = 0, shown = 0, n_remedies = 0;
+        bool after_fix_shown = false;
 
         remedies = calloc(gs->n_groups ? gs->n_groups : 1, sizeof(char *));
         if (!remedies) {
@@ -759,6 +784,10 @@ static void summary_fatal(ReportText *b, const ReportGroups *gs) {
                 fatal += g->n_members;
                 if (b->size > REPORT_SUMMARY_MAX)
                         continue;
+                if (g->after_config_fix && !after_fix_shown) {
+                        report_text_put(b, "\n" AFTER_FIX_HEADING);
+                        after_fix_shown = true;
+                }
                 shown += g->n_members;
                 if (g->n_members == 1)
                         summary_finding(b, &gs->report->findings[g->members[0]]);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nearest.h"
 #include "rules.h"
 #include "util.h"
 
@@ -964,7 +965,57 @@ static void text_end(Text *t) {
 typedef struct TextContext {
         unsigned src_kernel, dst_kernel;
         const VcpuConfig *s, *d;
+        const NearestConfig *nearest;    /* what the after-fix findings compare with, or NULL */
 } TextContext;
+
+/* " Once fixed, compared with the destination's configuration 'base' (sve off): the findings
+ * marked as after the configuration fix", or " Nothing the destination can create ..." */
+static void text_nearest(Text *t, const TextContext *x) {
+        static const struct {
+                uint32_t bits;
+                const char *name;
+        } props[] = {
+                { VCPU_FEATURE_PMU_V3, "pmu=off" },
+                { VCPU_FEATURE_SVE, "sve=off" },
+                { VCPU_FEATURE_PTRAUTH_ADDRESS | VCPU_FEATURE_PTRAUTH_GENERIC, "pauth=off" },
+                { VCPU_FEATURE_EL1_32BIT, "aarch64=on" },
+        };
+        const NearestConfig *n = x->nearest;
+        bool first = true;
+
+        if (!n) {
+                text_lit(t, "; the destination can create no configuration near it to compare registers with");
+                return;
+        }
+        text_lit(t, "; once the configuration is fixed (");
+        for (size_t i = 0; i < ELEMENTSOF(props); i++)
+                if (n->features_off & props[i].bits) {
+                        text_put(t, first ? "the guest with " : ", ");
+                        text_put(t, props[i].name);
+                        first = false;
+                }
+        if (n->mte_off) {
+                text_put(t, first ? "the guest without MTE" : ", without MTE");
+                first = false;
+        }
+        if (n->sve_max_bits) {
+                text_put(t, first ? "the guest's SVE vector lengths up to sve" : ", SVE vector lengths up to sve");
+                text_dec(t, n->sve_max_bits);
+                first = false;
+        }
+        if (first)
+                text_lit(t, "as the destination builds it");
+        text_lit(t, ", the destination's configuration '");
+        text_put_clean(t, n->dest->name);
+        if (n->n_fatal == 0)
+                text_lit(t, "') nothing else would fail");
+        else {
+                text_lit(t, "') ");
+                text_dec(t, (int64_t) n->n_fatal);
+                text_put(t, n->n_fatal == 1 ? " more problem would remain, marked as after the configuration fix"
+                                            : " more problems would remain, marked as after the configuration fix");
+        }
+}
 
 static void text_values(Text *t, const Finding *f) {
         if (f->has_src_value) {
@@ -1006,6 +1057,7 @@ static const char *const REMEDY_KVM_MODE =
  *   %W  why the destination recorded its configuration as impossible
  *   %E  "source" when extra is set, "destination" otherwise
  *   %K  the source kernel's version
+ *   %N  the nearest configuration the after-fix findings compare with (text_nearest())
  */
 typedef enum TextAlt {
         ALT_NEVER = 0,
@@ -1047,12 +1099,12 @@ static const ReasonText reason_texts[] = {
         [REASON_NONE] = { .message = "%v", .remedy = "none" },
         [REASON_CONFIG_SKIPPED] = {
                 .message = "the destination cannot run the source's vCPU configuration '%S' (the destination "
-                           "recorded it as impossible: %W)",
+                           "recorded it as impossible: %W)%N",
                 .remedy = REMEDY_UNRUNNABLE,
         },
         [REASON_CONFIG_MISSING] = {
                 .message = "the destination cannot run the source's vCPU configuration '%S' (no destination "
-                           "configuration has its features)",
+                           "configuration has its features)%N",
                 .remedy = REMEDY_UNRUNNABLE,
         },
         [REASON_SOURCE_SKIPPED] = {
@@ -1060,7 +1112,8 @@ static const ReasonText reason_texts[] = {
                 .remedy = "compare a configuration the source host can run",
         },
         [REASON_SVE_LENGTHS] = {
-                .message = "the destination does not offer every SVE vector length the guest uses",
+                .message = "the destination cannot create the guest's SVE vector lengths (QEMU under KVM "
+                           "enables every length the host supports up to the longest one)%N",
                 .remedy = "migrate to a host with the same SVE vector lengths (same CPU model), "
                           "or start the guest with fewer vector lengths",
         },
@@ -1291,6 +1344,9 @@ static void text_expand(Text *t, const char *template, const Pending *pd, const 
                 case 'K':
                         text_kernel(t, x->src_kernel);
                         break;
+                case 'N':
+                        text_nearest(t, x);
+                        break;
                 case 'L': {
                         char name[REG_NAME_MAX];
 
@@ -1404,12 +1460,13 @@ static int collect_like_for_like(Collector *c, const VcpuConfig *s, const Profil
 }
 
 static int report_finish(Report *r, Collector *c, const Profile *src, const VcpuConfig *s, const Profile *dst,
-                         const VcpuConfig *d) {
+                         const VcpuConfig *d, const NearestConfig *nearest) {
         TextContext x = {
                 .src_kernel = profile_kernel_version(src),
                 .dst_kernel = profile_kernel_version(dst),
                 .s = s,
                 .d = d,
+                .nearest = nearest,
         };
 
         r->verdict = verdict_of(c);
@@ -1437,7 +1494,7 @@ int vcpu_config_compare_qemu(const Profile *src, const VcpuConfig *s, const Prof
         r->dst_qemu_load = load;
         k = collect_like_for_like(&c, s, dst, d, load);
         if (k >= 0)
-                k = report_finish(r, &c, src, s, dst, d);
+                k = report_finish(r, &c, src, s, dst, d, NULL);
         if (k < 0)
                 return k;
         *ret = TAKE_PTR(r);
@@ -1501,9 +1558,10 @@ static int adjustments_for_features(Report *r, uint32_t src, uint32_t dst) {
 static int adjust_sve_lengths(Report *r, const VcpuConfig *s, const VcpuConfig *d) {
         if (same_sve_lengths(s, d))
                 return 0;
-        for (unsigned w = 0; w < 8; w++)
-                if (s->sve_vls[w] & ~d->sve_vls[w])
-                        return -EOPNOTSUPP;
+        /* QEMU under KVM enables every supported length up to the longest: the guest's set must be the
+         * destination's up to the guest's longest (lib/nearest.c). */
+        if (!sve_lengths_creatable(s, d, NULL))
+                return -EOPNOTSUPP;
         /* One QEMU property per length the destination offers: VQ n (bit n-1) is sve<n*128>, up to 2048 bits. */
         for (unsigned vq = 1; vq <= 16; vq++) {
                 char buf[16];
@@ -1520,6 +1578,36 @@ static int adjust_sve_lengths(Report *r, const VcpuConfig *s, const VcpuConfig *
                 if (k < 0)
                         return k;
         }
+        return 0;
+}
+
+/*
+ * Behind a configuration problem: the comparison with the nearest configuration the destination
+ * can create (lib/nearest.h), every finding marked as remaining after the configuration fix.
+ * Nothing near: no findings (the configuration finding says so).
+ */
+static int collect_after_fix(Collector *c, const Profile *src, const VcpuConfig *s, const Profile *dst, QemuLoad qemu,
+                             NearestConfig *ret_nearest, bool *ret_has) {
+        NearestConfig n;
+        size_t first = c->n;
+        int k;
+
+        k = nearest_config(src, s, dst, &n);
+        if (k == -ENOENT)
+                return 0;
+        if (k < 0)
+                return k;
+        k = collect_like_for_like(c, &n.source, dst, n.dest, qemu);
+        if (k < 0) {
+                nearest_config_done(&n);
+                return k;
+        }
+        for (size_t i = first; i < c->n; i++) {
+                c->items[i].f.after_config_fix = true;
+                n.n_fatal += c->items[i].f.severity == SEVERITY_FATAL;
+        }
+        *ret_nearest = n;
+        *ret_has = true;
         return 0;
 }
 
@@ -1568,6 +1656,8 @@ int profile_compare_with(const Profile *src, const char *src_config, const Profi
         _cleanup_(report_freep) Report *r = NULL;
         const VcpuConfig *s, *d, *like;
         _cleanup_(collector_done) Collector c = COLLECTOR_INIT(c);
+        _cleanup_(nearest_config_done) NearestConfig nearest = {};
+        bool has_nearest = false;
         int k;
 
         if (!src || !src_config || !dst || !ret)
@@ -1590,17 +1680,24 @@ int profile_compare_with(const Profile *src, const char *src_config, const Profi
 
         if (s->skipped)
                 k = collector_add_global(&c, FINDING_CONFIG_UNSUPPORTED, SEVERITY_FATAL, REASON_SOURCE_SKIPPED);
-        else if (!like)
+        else if (!like) {
+                const VcpuConfig *named = profile_get_config(dst, dst_config ? dst_config : src_config);
+
+                /* "recorded as impossible" only when it was; a configuration of that name with other
+                 * features is simply not the source's */
                 k = collector_add_global(&c, FINDING_CONFIG_UNSUPPORTED, SEVERITY_FATAL,
-                                         profile_get_config(dst, dst_config ? dst_config : src_config)
-                                                 ? REASON_CONFIG_SKIPPED : REASON_CONFIG_MISSING);
-        else {
+                                         named && named->skipped ? REASON_CONFIG_SKIPPED : REASON_CONFIG_MISSING);
+                if (k >= 0)
+                        k = collect_after_fix(&c, src, s, dst, r->dst_qemu_load, &nearest, &has_nearest);
+        } else {
                 k = d && d != like ? adjustments_for_features(r, s->init_features0, d->init_features0) : 0;
                 if (k >= 0)
                         k = adjust_sve_lengths(r, s, like);
-                if (k == -EOPNOTSUPP)
+                if (k == -EOPNOTSUPP) {
                         k = collector_add_global(&c, FINDING_CONFIG_UNSUPPORTED, SEVERITY_FATAL, REASON_SVE_LENGTHS);
-                else if (k >= 0) {
+                        if (k >= 0)
+                                k = collect_after_fix(&c, src, s, dst, r->dst_qemu_load, &nearest, &has_nearest);
+                } else if (k >= 0) {
                         if (r->n_adjustments > 0) {
                                 Pending *p = collector_add(&c, FINDING_FEATURES_DIFFER, SEVERITY_ADJUST, 0,
                                                            REASON_FEATURES_DIFFER);
@@ -1613,7 +1710,7 @@ int profile_compare_with(const Profile *src, const char *src_config, const Profi
         }
         if (k >= 0) {
                 const VcpuConfig *shown = d ? d : profile_get_config(dst, dst_config ? dst_config : src_config);
-                k = report_finish(r, &c, src, s, dst, shown ? shown : like);
+                k = report_finish(r, &c, src, s, dst, shown ? shown : like, has_nearest ? &nearest : NULL);
         }
         if (k < 0)
                 return k;

@@ -45,7 +45,7 @@ static size_t json_digested;
  * report came in (issue 9). A change to the rules' findings or texts changes it too: then
  * check that only what the rules meant to change did, and write the new digest here.
  */
-#define ALL_PAIRS_JSON_SHA256 "51e6135d4fda7ccf330baebb017e365a4193064d052b65bd6d243404fee25a62"
+#define ALL_PAIRS_JSON_SHA256 "afc5259307cd691eef082a290c00e49912c03de76df29427e534fcf4e68fba7c"
 /* The text is json-c's: the digest was recorded with json-c 0.16 (Debian 12), whose pretty
  * printing other versions (0.18, Debian 13) do not reproduce byte for byte. */
 #define ALL_PAIRS_JSON_SHA256_JSONC 0x0010u   /* major << 8 | minor */

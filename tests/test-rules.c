@@ -12,6 +12,9 @@
 
 #include <json-c/json.h>
 
+#include <dirent.h>
+
+#include "nearest.h"
 #include "report-group.h"
 #include "rules.h"
 #include "testutil.h"
@@ -598,23 +601,68 @@ static void test_adjustments(void) {
         CHECK_STR(names_of(r3, FINDING_VALUE_REFUSED), NAMES("ID_AA64MMFR1_EL1"));
         CHECK_INT(r3->n_adjustments, 2);
 
-        /* The destination cannot offer SVE at all: unsupported, fatal. */
+        /* The destination cannot offer SVE at all: unsupported, fatal; then the comparison with the
+         * nearest configuration it can create (SVE off: a72's PMU configuration) names every register
+         * that still fails, marked, and they are those of the recorded source without SVE. */
         _cleanup_(profile_freep) Profile *a72 = load("6.12-cortex-a72.json");
         _cleanup_(report_freep) Report *r4 = compare(src, "all", a72, "all");
         CHECK_INT(r4->verdict, VERDICT_INCOMPATIBLE);
         CHECK_STR(names_of(r4, FINDING_CONFIG_UNSUPPORTED), NAMES("-"));
-        CHECK_INT(r4->n_findings, 1);
+        CHECK_INT(r4->findings[0].kind, FINDING_CONFIG_UNSUPPORTED);
+        CHECK(!r4->findings[0].after_config_fix);
+        CHECK(strstr(r4->findings[0].message, "sve=off") && strstr(r4->findings[0].message, "pauth=off"));
+        const VcpuConfig *src_fixed = profile_find_config_by_features(src, VCPU_FEATURE_PSCI_0_2 | VCPU_FEATURE_PMU_V3, false);
+        const VcpuConfig *a72_pmu = profile_find_config_by_features(a72, VCPU_FEATURE_PSCI_0_2 | VCPU_FEATURE_PMU_V3, false);
+        _cleanup_(report_freep) Report *fixed = NULL;
+        CHECK(src_fixed && a72_pmu && vcpu_config_compare(src, src_fixed, a72, a72_pmu, &fixed) >= 0);
+        CHECK_INT(r4->n_findings, fixed->n_findings + 1);
+        for (size_t i = 1; i < r4->n_findings && i <= fixed->n_findings; i++) {
+                CHECK(r4->findings[i].after_config_fix);
+                CHECK_INT(r4->findings[i].kind, fixed->findings[i - 1].kind);
+                CHECK(r4->findings[i].reg == fixed->findings[i - 1].reg);
+                CHECK_STR(r4->findings[i].message, fixed->findings[i - 1].message);
+        }
+        CHECK(find(r4, FINDING_VALUE_REFUSED, REG_ID_MIDR_EL1) != NULL);
+        /* Every form shows them, marked: their own groups after the comparison's own, under one
+         * heading in the summary (the hook's refusal) and the printed report. */
+        {
+                _cleanup_(report_groups_freep) ReportGroups *gs = NULL;
+                _cleanup_free_ char *summary = report_summary(r4), *printed = NULL;
+                size_t printed_size = 0;
+                FILE *f = open_memstream(&printed, &printed_size);
+                const char *heading = "Once the configuration is fixed (compared with the nearest configuration "
+                                      "the destination can create), still:";
+
+                CHECK_INT(report_groups_new(r4, &gs), 0);
+                CHECK(gs && gs->n_groups > 1);
+                for (size_t i = 0; gs && i < gs->n_groups; i++)
+                        CHECK_INT(gs->groups[i].after_config_fix, i > 0);
+                CHECK(summary && strstr(summary, heading) && strstr(summary, "MIDR_EL1 (0x603000000013c000)") &&
+                      strstr(summary, heading) < strstr(summary, "MIDR_EL1 (0x603000000013c000)"));
+                CHECK(f && report_print(r4, f, false) == 0);
+                if (f)
+                        fclose(f);
+                for (char *c = printed; c && *c; c++)    /* the paragraph is wrapped */
+                        if (*c == '\n' && c[1] != '\n' && c > printed && c[-1] != '\n')
+                                *c = ' ';
+                CHECK(printed && strstr(printed, heading) &&
+                      strstr(printed, "once the configuration is fixed still on 21 registers"));
+        }
         _cleanup_(report_freep) Report *r5 = compare(src, "sve", a72, NULL);
         CHECK_INT(r5->verdict, VERDICT_INCOMPATIBLE);
         CHECK_STR(names_of(r5, FINDING_CONFIG_UNSUPPORTED), NAMES("-"));
         CHECK(strstr(r5->findings[0].message, "sve") != NULL);
+        CHECK(strstr(r5->findings[0].message, "'base'") != NULL);
 
-        /* SVE vector lengths: a destination offering more is pinned to the source's; fewer is fatal. */
+        /* SVE vector lengths. QEMU under KVM enables every length the host supports up to the
+         * longest enabled (cpu64.c: "The KVM host requires all supported vector lengths smaller
+         * than N bits to also be enabled"): a destination offering more above the source's
+         * longest is pinned to the source's; a gap below it cannot be made. */
         _cleanup_(profile_freep) Profile *s2 = load("6.12-max.json");
         VcpuConfig *sc = config(s2, "sve");
         CHECK(sc->has_sve_vls);
         CHECK(sc->sve_vls[0] == 0xffff);
-        sc->sve_vls[0] = 0x000b;        /* 128, 256 and 512 bits */
+        sc->sve_vls[0] = 0x0003;        /* 128 and 256 bits */
         _cleanup_(report_freep) Report *r6 = compare(s2, "sve", dst, "sve");
         CHECK_INT(r6->verdict, VERDICT_ADJUSTED);
         /* One QEMU property per length the destination offers, on for the source's. */
@@ -623,15 +671,111 @@ static void test_adjustments(void) {
                 CHECK_STR(r6->adjustments[0], "sve128=on");
                 CHECK_STR(r6->adjustments[1], "sve256=on");
                 CHECK_STR(r6->adjustments[2], "sve384=off");
-                CHECK_STR(r6->adjustments[3], "sve512=on");
                 CHECK_STR(r6->adjustments[15], "sve2048=off");
         }
         CHECK_STR(names_of(r6, FINDING_FEATURES_DIFFER), NAMES("-"));
+        /* a64fx's lengths, 128, 256 and 512 bits, on a host with 384 too: QEMU cannot leave 384 out.
+         * Nearest: the guest's lengths up to 256 bits; the registers then compare like for like. */
+        sc->sve_vls[0] = 0x000b;
+        _cleanup_(report_freep) Report *r8 = compare(s2, "sve", dst, "sve");
+        CHECK_INT(r8->verdict, VERDICT_INCOMPATIBLE);
+        CHECK_INT(r8->n_adjustments, 0);
+        CHECK_INT(r8->findings[0].kind, FINDING_CONFIG_UNSUPPORTED);
+        CHECK(strstr(r8->findings[0].message, "up to sve256") != NULL);
+        CHECK(strstr(r8->findings[0].message, "nothing else would fail") != NULL);
+        for (size_t i = 1; i < r8->n_findings; i++)
+                CHECK(r8->findings[i].after_config_fix && r8->findings[i].severity != SEVERITY_FATAL);
         _cleanup_(report_freep) Report *r7 = compare(dst, "sve", s2, "sve");
         CHECK_INT(r7->verdict, VERDICT_INCOMPATIBLE);
         CHECK_STR(names_of(r7, FINDING_CONFIG_UNSUPPORTED), NAMES("-"));
+        CHECK(strstr(r7->findings[0].message, "up to sve256") != NULL);
 
         CHECK_INT(profile_compare(src, "nonesuch", dst, NULL, &(Report *) { NULL }), -ENOENT);
+}
+
+/* A configuration with fewer features, derived the way KVM builds the vCPU (lib/nearest.c),
+ * is the configuration the real kernel recorded with those features: every recorded profile,
+ * every pair of its configurations one of which has a subset of the other's features. */
+static bool mte_of(const VcpuConfig *c) {
+        return vcpu_config_has_feature(c, "mte_vm_cap");
+}
+
+static size_t derive_all(const char *name, size_t *ret_failed) {
+        _cleanup_(profile_freep) Profile *p = load(name);
+        size_t n = 0;
+
+        for (size_t i = 0; i < p->n_configs; i++)
+                for (size_t j = 0; j < p->n_configs; j++) {
+                        const VcpuConfig *x = &p->configs[i], *y = &p->configs[j];
+                        VcpuConfig d;
+                        bool same;
+
+                        if (i == j || x->skipped || y->skipped || (y->init_features0 & ~x->init_features0) ||
+                            (mte_of(y) && !mte_of(x)) || vcpu_config_has_feature(x, "vgic_v3_device") ||
+                            vcpu_config_has_feature(y, "vgic_v3_device"))
+                                continue;
+                        if (vcpu_config_without(x, profile_kernel_version(p), x->init_features0 & ~y->init_features0,
+                                                mte_of(x) && !mte_of(y), &d) < 0)
+                                exit(1);
+                        /* The register list, and the values the rules judge: ID and firmware registers
+                         * (ordinary registers' values are guest state, counters tick). */
+                        same = d.n_cpregs == y->n_cpregs &&
+                               memcmp(d.cpregs, y->cpregs, d.n_cpregs * sizeof(uint64_t)) == 0 &&
+                               d.init_features0 == y->init_features0 && mte_of(&d) == mte_of(y);
+                        for (size_t k = 0; k < x->n_id_regs + x->n_fw_regs; k++) {
+                                uint64_t id = k < x->n_id_regs ? x->id_regs[k].id : x->fw_regs[k - x->n_id_regs].id;
+                                uint64_t dv = 0, yv = 0;
+                                bool in_d = vcpu_config_get_value(&d, id, &dv), in_y = vcpu_config_get_value(y, id, &yv);
+                                char rn[REG_NAME_MAX];
+
+                                if (in_d != in_y || dv != yv) {
+                                        fprintf(stderr, "%s: %s without what %s lacks: %s derived %s0x%llx, recorded %s0x%llx\n",
+                                                name, x->name, y->name, reg_id_name(id, rn, sizeof(rn)),
+                                                in_d ? "" : "(none) ", (unsigned long long) dv, in_y ? "" : "(none) ",
+                                                (unsigned long long) yv);
+                                        same = false;
+                                }
+                        }
+                        if (!same) {
+                                fprintf(stderr, "%s: %s without the features %s lacks is not %s\n", name, x->name,
+                                        y->name, y->name);
+                                (*ret_failed)++;
+                        }
+                        n++;
+                        vcpu_config_derived_done(&d);
+                }
+        return n;
+}
+
+static void test_derived_configs(void) {
+        const char *dirs[] = { "", "replay/" };
+        size_t n = 0, failed = 0;
+
+        for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
+                _cleanup_free_ char *path = strdup(test_data(dirs[k]));
+                DIR *d = opendir(path);
+                struct dirent *e;
+
+                CHECK(d != NULL);
+                if (!d)
+                        continue;
+                while ((e = readdir(d))) {
+                        size_t len = strlen(e->d_name);
+                        char name[512];
+
+                        if (len < 5 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[0] == '.')
+                                continue;
+                        /* the replay results themselves are not profiles */
+                        if (k == 1 && (len < 13 || strcmp(e->d_name + len - 13, ".profile.json") != 0))
+                                continue;
+                        snprintf(name, sizeof(name), "%s%s", dirs[k], e->d_name);
+                        n += derive_all(name, &failed);
+                }
+                closedir(d);
+        }
+        printf("test-rules: %zu configurations derived with fewer features, %zu unlike the recorded ones\n", n, failed);
+        CHECK(n >= 300);
+        CHECK_INT(failed, 0);
 }
 
 /* Firmware workaround levels: no better than the destination's; accepted lower ones read back its own. */
@@ -1361,6 +1505,7 @@ int main(void) {
         test_identical();
         test_psci();
         test_adjustments();
+        test_derived_configs();
         test_workarounds();
         test_setters();
         test_aarch64_only_destination();
