@@ -18,8 +18,9 @@ need python3
 mkdir "$WORK/gen"
 make_inputs "$WORK/gen" || { echo "FAIL: cannot make the generated inputs"; exit 1; }
 
-# A: kvmregsd serving 6.1-max; E: nobody owns the name; S: kvmregsd still starting (reading its
-# profile from a FIFO nobody writes to yet, so it has connected but not asked for the name).
+# A: kvmregsd serving 6.1-max; E: nobody owns the name; S: kvmregsd still starting: it has
+# connected to the bus and is opening its profile, which strace holds for an hour (kvmregsd opens
+# only regular files, without blocking, so nothing short of a tracer keeps it there).
 start_bus A open
 start_bus E open
 start_bus S open
@@ -27,30 +28,36 @@ start_daemon A --profile-file "$DATA/6.1-max.json"
 BUS=$BUS_A
 BUS_EMPTY=$BUS_E
 BUS_STARTING=$BUS_S
-mkfifo "$WORK/starting.fifo"
-"$KVMREGSD" --bus-address "$BUS_S" --no-libvirt --profile-file "$WORK/starting.fifo" 2> "$WORK/starting.log" &
-starting_pid=$!
-pids="$pids $starting_pid"
-# kvmregsd blocks its signals from the start: a daemon stuck on the FIFO would hang the cleanup.
+need strace
+cp "$DATA/6.1-max.json" "$WORK/starting.json"
+# kvmregsd runs under a shell that keeps its exit status: once strace lets go, neither is our child.
+strace -qq -f -o /dev/null -P "$WORK/starting.json" -e trace=openat -e inject=openat:delay_enter=3600s \
+        sh -c '"$0" "$@"; echo $? > "'"$WORK/starting.status"'"' \
+        "$KVMREGSD" --bus-address "$BUS_S" --no-libvirt --profile-file "$WORK/starting.json" 2> "$WORK/starting.log" &
+strace_pid=$!
+# strace waits out an injected delay even on SIGTERM; SIGKILL detaches kvmregsd, which goes on.
 release_starting() {
-        [ -n "${starting_pid:-}" ] && timeout 5 sh -c "cat '$DATA/6.1-max.json' > '$WORK/starting.fifo'" 2>/dev/null
-        starting_pid=
+        [ -n "${strace_pid:-}" ] && { kill -KILL "$strace_pid" 2>/dev/null; wait "$strace_pid" 2>/dev/null; }
+        strace_pid=
 }
 trap 'release_starting; cleanup' EXIT
-# It has connected to the bus (the socket is open; Hello waits for the event loop) and now waits
-# for the FIFO.
-connected() {   # the process has a socket open
-        local fd
+starting_pid=
+connected() {   # kvmregsd (the shell's child) has a socket open; it opens its profile after that
+        local shell fd
+        shell=$(pgrep -P "$strace_pid" 2>/dev/null | head -1)
+        [ -n "$shell" ] && starting_pid=$(pgrep -P "$shell" 2>/dev/null | head -1)
+        [ -n "$starting_pid" ] || return 1
         for fd in "/proc/$starting_pid"/fd/*; do
                 [[ $(readlink "$fd" 2>/dev/null) == socket:* ]] && return 0
         done
         return 1
 }
-for _ in $(seq 200); do
+for _ in $(seq 400); do
         connected && break
         sleep 0.05
 done
 connected || { echo "FAIL: the starting kvmregsd did not connect"; cat "$WORK/starting.log"; exit 1; }
+pids="$pids $starting_pid"
 
 run_catalogue '^(dbus-call|dbus-call-nobody|dbus-send|busctl)$' ''
 run_catalogue '^(kvmregsctl|kvmregsd)$' '\{BUS'
@@ -60,8 +67,8 @@ pid=$starting_pid
 release_starting
 check "the starting kvmregsd takes the name once it has its profile" wait_for_name "$BUS_S"
 kill "$pid"
-wait "$pid"
-check_eq "the starting kvmregsd stops with 0" "$?" 0
+for _ in $(seq 400); do [ -s "$WORK/starting.status" ] && break; sleep 0.05; done
+check_eq "the starting kvmregsd stops with 0" "$(cat "$WORK/starting.status" 2>/dev/null)" 0
 check "kvmregsd A survived every case" kill -0 "$DAEMON_PID"
 checks=$((checks + cases))
 failures=$((failures + case_failures))
