@@ -14,7 +14,7 @@ trap 'rm -f "$out" "$out.doc"' EXIT
 {
         echo '```'
         echo "commit $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-        make -s -C "$build" bench 2>&1
+        make -s -C "$build" bench 2>&1 || echo "(a benchmark failed: see the table)"
         echo '```'
 } > "$out"
 awk -v out="$out" '
