@@ -72,20 +72,48 @@ static const char *tristate_name(int v) {
  * QEMU cannot start that vCPU here, or nobody recorded it; either way nothing can be
  * said to load.
  */
+static size_t text_size(const char *s) {
+        return s ? strlen(s) + 1 : 0;
+}
+
+static char *text_copy(char **at, const char *s) {
+        size_t n = text_size(s);
+        char *r;
+
+        if (!s)
+                return NULL;
+        r = memcpy(*at, s, n);
+        *at += n;
+        return r;
+}
+
+/*
+ * fixed: the comparison once the domain's configuration is fixed (NULL: none), fix: what the fix
+ * is, named in the message. Its findings follow the configuration finding, marked as after the
+ * configuration fix; the verdict stays incompatible and its adjustments are not offered.
+ */
 static int report_unsupported(const Profile *src, const VcpuConfig *s, const Profile *host, const DomainCpu *cpu,
-                              Report **ret) {
+                              const Report *fixed, const char *fix, Report **ret) {
         _cleanup_(report_freep) Report *r = NULL;
         _cleanup_free_ char *message = NULL;
         static const char remedy[] = "migrate to a host whose CPU and kernel offer the vCPU the domain asks for, "
                                      "or change the domain's <cpu> and <features> to what this host offers";
-        size_t message_size;
+        size_t n_fixed = fixed ? fixed->n_findings : 0, n_fatal = 0, size;
         char *text;
 
+        for (size_t i = 0; i < n_fixed; i++)
+                n_fatal += fixed->findings[i].severity == SEVERITY_FATAL;
         message = strdup_printf("this host has no vCPU configuration for what QEMU builds for the domain "
-                                "(CPU mode %.64s%s%.64s, pmu %s, sve %s, mte %s): it cannot run the guest's vCPU",
+                                "(CPU mode %.64s%s%.64s, pmu %s, sve %s, mte %s): it cannot run the guest's vCPU"
+                                "%s%s%s%s%s",
                                 cpu->mode ? cpu->mode : "unset", cpu->model ? " model " : "",
                                 cpu->model ? cpu->model : "", tristate_name(cpu->pmu), tristate_name(cpu->sve),
-                                cpu->mte == 1 ? "on" : "off");
+                                cpu->mte == 1 ? "on" : "off", fixed ? "; once the configuration is fixed (" : "",
+                                fixed ? fix : "", fixed ? ", this host's configuration '" : "",
+                                fixed && fixed->dst_config ? fixed->dst_config : "",
+                                !fixed ? "" : n_fatal ? "') more problems would remain, marked as after the configuration fix"
+                                : fixed->verdict == VERDICT_ADJUSTED ? "') it would load once pinned to the guest's features"
+                                                                     : "') nothing else would fail");
         if (!message)
                 return -ENOMEM;
         r = calloc(1, sizeof(*r));
@@ -98,20 +126,38 @@ static int report_unsupported(const Profile *src, const VcpuConfig *s, const Pro
         r->src_count = s->n_cpregs;
         memcpy(r->src_digest, src->digest, sizeof(r->src_digest));
         memcpy(r->dst_digest, host->digest, sizeof(r->dst_digest));
+        if (fixed) {
+                /* the QEMU the comparison behind the problem assumed */
+                r->dst_qemu_load = fixed->dst_qemu_load;
+                r->dst_qemu_assumed = fixed->dst_qemu_assumed;
+                if ((fixed->dst_qemu_version && !(r->dst_qemu_version = strdup(fixed->dst_qemu_version))) ||
+                    (fixed->src_qemu_version && !(r->src_qemu_version = strdup(fixed->src_qemu_version))))
+                        return -ENOMEM;
+        }
 
         /* report_free() frees the findings array only: the texts live in the same allocation. */
-        message_size = strlen(message) + 1;
-        r->findings = calloc(1, sizeof(Finding) + message_size + sizeof(remedy));
+        size = (1 + n_fixed) * sizeof(Finding) + text_size(message) + sizeof(remedy);
+        for (size_t i = 0; i < n_fixed; i++)
+                size += text_size(fixed->findings[i].message) + text_size(fixed->findings[i].remedy);
+        r->findings = calloc(1, size);
         if (!r->findings)
                 return -ENOMEM;
-        r->n_findings = 1;
-        text = (char *) (r->findings + 1);
+        r->n_findings = 1 + n_fixed;
+        text = (char *) (r->findings + 1 + n_fixed);
         r->findings[0] = (Finding) {
                 .kind = FINDING_CONFIG_UNSUPPORTED,
                 .severity = SEVERITY_FATAL,
-                .message = memcpy(text, message, message_size),
-                .remedy = memcpy(text + message_size, remedy, sizeof(remedy)),
         };
+        r->findings[0].message = text_copy(&text, message);
+        r->findings[0].remedy = text_copy(&text, remedy);
+        for (size_t i = 0; i < n_fixed; i++) {
+                Finding *f = &r->findings[1 + i];
+
+                *f = fixed->findings[i];
+                f->after_config_fix = true;
+                f->message = text_copy(&text, fixed->findings[i].message);
+                f->remedy = text_copy(&text, fixed->findings[i].remedy);
+        }
         *ret = TAKE_PTR(r);
         return 0;
 }
@@ -179,7 +225,18 @@ int profile_compare_domain(const Profile *record, const Profile *host, const Dom
          * property no -cpu adjustment changes) differs: nothing recorded runs that vCPU. */
         else if (features != s->init_features0 && mte == vcpu_config_has_feature(s, "mte_vm_cap"))
                 r = compare_unrecorded(record, s, host, features, ret);
-        if (r == -ENOENT)
-                r = report_unsupported(record, s, host, cpu, ret);
+        if (r == -ENOENT) {
+                _cleanup_(report_freep) Report *fixed = NULL;
+                const VcpuConfig *without_mte = mte ? profile_find_config_by_features(host, features, false) : NULL;
+
+                /* MTE asked for on a host without it (the machine's mte=on, which QEMU refuses there): the
+                 * nearest configuration is the domain without it, compared as any domain is. */
+                if (without_mte) {
+                        r = profile_compare(record, s->name, host, without_mte->name, &fixed);
+                        if (r < 0)
+                                return r;
+                }
+                r = report_unsupported(record, s, host, cpu, fixed, "the domain without mte=on", ret);
+        }
         return r;
 }

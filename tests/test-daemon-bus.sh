@@ -215,10 +215,14 @@ sed "s|</domain>|<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain
         "$DOMAINS/maximum.xml" > "$WORK/max-mte.xml"
 answer=$("$CALL" "$BUS_C" CompareDomain "@$WORK/max-pmu.json" "@$WORK/max-mte.xml")
 check_eq "MTE domain, host without MTE: incompatible, configuration unsupported" \
-        "$(tail -n 1 <<< "$answer" | jq -c '[.verdict, .adjustments, [.findings[] | [.kind, .severity]], .dst_digest]')" \
+        "$(tail -n 1 <<< "$answer" | jq -c '[.verdict, .adjustments, [.findings[] | select(.after_configuration_fix | not) | [.kind, .severity]], .dst_digest]')" \
         "[\"incompatible\",[],[[\"config-unsupported\",\"fatal\"]],\"$(property "$BUS_C" Digest | jq -r .)\"]"
-check_match "... the message says what QEMU would build" "$(tail -n 1 <<< "$answer" | jq -r '.findings[0].message')" \
-        "*no vCPU configuration for what QEMU builds for the domain (CPU mode maximum, pmu default, sve default, mte on)*"
+check_match "... the message says what QEMU would build, and the fix" "$(tail -n 1 <<< "$answer" | jq -r '.findings[0].message')" \
+        "*no vCPU configuration for what QEMU builds for the domain (CPU mode maximum, pmu default, sve default, mte on)*the domain without mte=on, this host's configuration 'pmu') it would load once pinned*"
+# Behind it, marked: what the same domain without mte=on gets (pinned to the guest's features).
+check_eq "... then the findings of the domain without MTE, marked as after the configuration fix" \
+        "$(tail -n 1 <<< "$answer" | jq -c '[.findings[] | select(.after_configuration_fix) | [.kind, .register, .severity]]')" \
+        "$("$CALL" "$BUS_C" CompareDomain "@$WORK/max-pmu.json" "@$DOMAINS/maximum.xml" | tail -n 1 | jq -c '[.findings[] | [.kind, .register, .severity]]')"
 # Bad domain XML: a documented error name, never a verdict.
 for f in billion-laughs external-entity malformed not-a-domain two-records x86; do
         check_eq "CompareDomain, $f.xml: InvalidDomain" \
