@@ -4,4 +4,4 @@
 # time through a private APT_CONFIG, not installed.
 set -eu
 exec sh "$(dirname "$0")/../../scripts/apt-install.sh" tests/vm/install-deps.sh \
-        qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross cpio gzip dpkg apt coreutils
+        qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross cpio gzip dpkg apt coreutils python3

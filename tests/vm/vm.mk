@@ -18,9 +18,17 @@ TESTS += tests/vm/test-probe tests/vm/check-recorded.sh tests/vm/run-vm-tests.sh
 dist_check_SCRIPTS += tests/vm/check-recorded.sh tests/vm/run-vm-tests.sh tests/vm/fetch.sh tests/vm/install-deps.sh
 EXTRA_DIST += tests/vm/replay.c tests/vm/probe-main.c tests/vm/init
 
+# Real QEMU save/load migrations between the kernels (docs/migration-lab.md):
+# check-migrations.sh holds the rules against the recorded ones (tests/data/migrations,
+# no boot); test-migrations-live.sh runs four of them live and checks them;
+# run-migrations.sh records the whole matrix.
+TESTS += tests/vm/check-migrations.sh tests/vm/test-migrations-live.sh
+dist_check_SCRIPTS += tests/vm/check-migrations.sh tests/vm/test-migrations-live.sh tests/vm/run-migrations.sh tests/vm/fetch-qemu.sh
+EXTRA_DIST += tests/vm/migrate-init tests/vm/check-migrations.py tests/vm/migration-record.py
+
 # Boot logs and results of run-vm-tests.sh (prerequisite-only clean-local, so other
 # fragments can hook theirs the same way).
 clean-local: clean-local-vm
 clean-local-vm:
-	-rm -rf tests/vm/work
+	-rm -rf tests/vm/work tests/vm/mig-work tests/vm/mig-live
 .PHONY: clean-local-vm
