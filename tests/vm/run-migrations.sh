@@ -70,7 +70,7 @@ mkdir -p "$out/bin"
 aarch64-linux-gnu-gcc $CROSS_CFLAGS -o "$out/bin/kvmregs-probe" \
         "$srcdir/tests/vm/probe-main.c" "$srcdir/daemon/probe.c" \
         "$srcdir"/lib/json-doc.c "$srcdir"/lib/fileio.c "$srcdir"/lib/profile*.c "$srcdir/lib/regnames.c" \
-        "$srcdir/lib/sha256.c" "$srcdir/lib/idregs.c" "$root/usr/lib/aarch64-linux-gnu/libjson-c.a" \
+        "$srcdir/lib/sha256.c" "$srcdir/lib/idregs.c" "$srcdir/lib/qemu.c" "$root/usr/lib/aarch64-linux-gnu/libjson-c.a" \
         >"$out/build-probe.log" 2>&1 || fail "cross-compiling the probe failed, see $out/build-probe.log"
 
 cut_out() {  # console marker → the lines between its BEGIN and END markers

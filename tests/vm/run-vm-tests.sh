@@ -73,12 +73,12 @@ aarch64-linux-gnu-gcc $CROSS_CFLAGS -o "$bin/kvmregs-replay" "$srcdir/tests/vm/r
 # shellcheck disable=SC2086
 aarch64-linux-gnu-gcc $CROSS_CFLAGS -o "$bin/kvmregs-probe" \
         "$srcdir/tests/vm/probe-main.c" "$srcdir/daemon/probe.c" \
-        "$srcdir"/lib/json-doc.c "$srcdir"/lib/fileio.c "$srcdir"/lib/profile*.c "$srcdir/lib/regnames.c" "$srcdir/lib/sha256.c" "$srcdir/lib/idregs.c" "$JSONC_A" \
+        "$srcdir"/lib/json-doc.c "$srcdir"/lib/fileio.c "$srcdir"/lib/profile*.c "$srcdir/lib/regnames.c" "$srcdir/lib/sha256.c" "$srcdir/lib/idregs.c" "$srcdir/lib/qemu.c" "$JSONC_A" \
         >"$out/build-probe.log" 2>&1 || fail "cross-compiling the probe failed, see $out/build-probe.log"
 # shellcheck disable=SC2086
 aarch64-linux-gnu-gcc $CROSS_CFLAGS -I"$srcdir/tests" -DABS_TOP_SRCDIR='"/"' -o "$bin/kvmregs-test-probe" \
         "$srcdir/tests/vm/test-probe.c" "$srcdir/daemon/probe.c" \
-        "$srcdir"/lib/json-doc.c "$srcdir"/lib/fileio.c "$srcdir"/lib/profile*.c "$srcdir/lib/regnames.c" "$srcdir/lib/sha256.c" "$srcdir/lib/idregs.c" "$JSONC_A" \
+        "$srcdir"/lib/json-doc.c "$srcdir"/lib/fileio.c "$srcdir"/lib/profile*.c "$srcdir/lib/regnames.c" "$srcdir/lib/sha256.c" "$srcdir/lib/idregs.c" "$srcdir/lib/qemu.c" "$JSONC_A" \
         >"$out/build-test-probe.log" 2>&1 || fail "cross-compiling test-probe failed, see $out/build-test-probe.log"
 
 # One initramfs for every boot: busybox, the programs, the recorded profiles.
