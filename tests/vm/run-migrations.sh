@@ -79,6 +79,7 @@ cut_out() {  # console marker → the lines between its BEGIN and END markers
 
 status=0
 boots=0
+rm -rf "$out/data"
 summary=$out/summary.txt
 : > "$summary"
 for q in $qemus; do
@@ -90,7 +91,7 @@ for q in $qemus; do
         esac
         # The base initramfs: busybox, the probe, QEMU with its loader and libraries.
         stage=$out/$q/initramfs
-        rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/lib" "$stage/qemu/bin" "$stage/states" "$stage/proc" "$stage/sys" "$stage/dev"
+        rm -rf "${out:?}/$q" && mkdir -p "$stage/bin" "$stage/lib" "$stage/qemu/bin" "$stage/states" "$stage/proc" "$stage/sys" "$stage/dev"
         cp "$root/bin/busybox" "$out/bin/kvmregs-probe" "$stage/bin/"
         cp "$qroot/bin/qemu-system-aarch64" "$stage/qemu/bin/"
         cp -r "$qroot/lib" "$stage/qemu/lib"
@@ -160,16 +161,22 @@ STEP
         # The records: one JSON per migration.
         python3 "$srcdir/tests/vm/migration-record.py" "$q" "$(cat "$qroot/version")" "$machine" "$out/$q" ||
                 { echo "FAIL: cannot write the records for QEMU $q" >&2; status=1; }
-        if [ "${KVMREGS_MIG_RECORD:-0}" = 1 ]; then
-                mkdir -p "$srcdir/tests/data/migrations/$q" "$srcdir/tests/data/migrations/profiles"
-                cp "$out/$q"/records/*.json "$srcdir/tests/data/migrations/$q/"
-                for p in "$out/$q"/*.profile.json; do
-                        [ -s "$p" ] && cp "$p" "$srcdir/tests/data/migrations/profiles/$(basename "$p" .profile.json).json"
-                done
-        fi
+        # The data directory as tests/data/migrations lays it out (a host's profile from
+        # its first boot; later boots' probes differ only in the counters' values).
+        mkdir -p "$out/data/$q" "$out/data/profiles"
+        rm -f "$out/data/$q"/*.json
+        cp "$out/$q"/records/*.json "$out/data/$q/" 2>/dev/null
+        for p in "$out/$q"/*.profile.json; do
+                d=$out/data/profiles/$(basename "$p" .profile.json).json
+                [ -s "$p" ] && [ ! -f "$d" ] && cp "$p" "$d"
+        done
 done
 echo "boots: $boots" | tee -a "$summary"
+if [ "${KVMREGS_MIG_RECORD:-0}" = 1 ]; then
+        mkdir -p "$srcdir/tests/data/migrations"
+        cp -r "$out/data/." "$srcdir/tests/data/migrations/"
+fi
 if [ "${KVMREGS_MIG_CHECK:-0}" = 1 ] && [ $status = 0 ]; then
-        KVMREGS_MIG_DATA=$out sh "$srcdir/tests/vm/check-migrations.sh" || status=1
+        KVMREGS_MIG_DATA=$out/data sh "$srcdir/tests/vm/check-migrations.sh" || status=1
 fi
 exit $status
