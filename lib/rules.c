@@ -34,8 +34,7 @@ typedef enum Reason {
         REASON_TOLERATED_SRC_ONLY,   /* 11.1: ToleranceNotOnBothEnds, source-only */
         REASON_TOLERATED_TEST_VALUE, /* 11.1: ToleranceOnlySrcTestValue, the source's value matches */
         REASON_TOLERATED_DST_ONLY,   /* 11.1: ToleranceNotOnBothEnds, destination-only */
-        REASON_UNKNOWN_INCOMING,     /* 11.1: unknown incoming, and the last stream-only one is not tolerated */
-        REASON_LOST_INCOMING,        /* 11.1: unknown incoming, dropped: the last stream-only one is tolerated */
+        REASON_LOST_INCOMING,        /* 11.1: unknown incoming: "fail migration" printed, dropped, loads */
         REASON_BAD_SIZE,
         REASON_IMP_ID,               /* MIDR/REVIDR/AIDR: invariant */
         REASON_ID_EQUAL,             /* no writable mask: the value must be the destination's */
@@ -769,46 +768,13 @@ static int check_size(Collector *c, uint64_t reg, bool source) {
         return 0;
 }
 
-
-static bool reg_listed(const VcpuConfig *c, uint64_t reg) {
-        size_t lo = 0, hi = c->n_cpregs;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-
-                if (c->cpregs[mid] == reg)
-                        return true;
-                if (c->cpregs[mid] < reg)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return false;
-}
-
-static const RegValue *value_of(const VcpuConfig *c, uint64_t reg) {
-        size_t lo = 0, hi = c->n_values;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-
-                if (c->values[mid].id == reg)
-                        return &c->values[mid];
-                if (c->values[mid].id < reg)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return NULL;
-}
-
 /*
  * QEMU's cpu_post_load (docs/rules.md), a merge walk over both sorted lists. 7.2 checks the count
  * first, and drops a source-only register above the destination's highest silently (its walk
  * stops there); any other source-only register fails the load. 11.1 has no count check and
  * tolerates the registers of its table; every other source-only register is unknown incoming,
- * wherever it sits, and fails the load only when the last source-only register in id order is
- * not tolerated, else it is dropped and the load goes on.
+ * wherever it sits: QEMU 11.1.3 prints "fail migration" for it, yet drops it and loads (measured in
+ * every real migration that had one, docs/migration-lab.md).
  */
 static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
         const VcpuConfig *dc = d->config;
@@ -818,8 +784,8 @@ static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
         const RegValue *sv = s->values, *sve = sv ? sv + s->n_values : NULL;
         const RegValue *dv = dc->values, *dve = dv ? dv + dc->n_values : NULL;
         const RegValue *dm = dc->masks, *dme = dm ? dm + dc->n_masks : NULL;
-        uint64_t dst_max = dc->n_cpregs ? de[-1] : 0, last_only = 0;
-        bool legacy = d->qemu != QEMU_LOAD_11_1, last_tolerated = false;
+        uint64_t dst_max = dc->n_cpregs ? de[-1] : 0;
+        bool legacy = d->qemu != QEMU_LOAD_11_1;
         Pending *p;
         int r;
 
@@ -830,16 +796,6 @@ static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
                         return -ENOMEM;
                 pending_values(p, true, s->n_cpregs, true, dc->n_cpregs);
         }
-        if (!legacy)
-                for (size_t i = s->n_cpregs; i-- > 0;)
-                        if (!reg_listed(dc, s->cpregs[i])) {
-                                const RegValue *v = value_of(s, s->cpregs[i]);
-
-                                last_only = s->cpregs[i];
-                                last_tolerated = qemu_tolerates_source_only(qemu_tolerance(d->qemu, last_only),
-                                                                            v != NULL, v ? v->value : 0);
-                                break;
-                        }
 
         while (sp < se || dp < de) {
                 if (dp == de || (sp < se && *sp < *dp)) {
@@ -857,15 +813,11 @@ static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
                                 p = collector_add(c, FINDING_DROPPED, SEVERITY_WARNING, *sp, REASON_DROPPED);
                         else if (legacy)
                                 p = collector_add(c, FINDING_NOT_ON_DEST, SEVERITY_FATAL, *sp, REASON_NOT_ON_DEST);
-                        else if (!last_tolerated)
-                                p = collector_add(c, FINDING_NOT_ON_DEST, SEVERITY_FATAL, *sp, REASON_UNKNOWN_INCOMING);
                         else
                                 p = collector_add(c, FINDING_DROPPED, SEVERITY_WARNING, *sp, REASON_LOST_INCOMING);
                         if (!p)
                                 return -ENOMEM;
                         pending_values(p, v != NULL, v ? v->value : 0, false, 0);
-                        if (!legacy)
-                                p->extra = last_only;
                         sp++;
                 } else if (sp == se || *dp < *sp) {
                         /* Only the destination has it: QEMU writes back its own reset value. */
@@ -1158,19 +1110,13 @@ static const ReasonText reason_texts[] = {
                            "it keeps the destination's reset value%H",
                 .remedy = "none needed",
         },
-        [REASON_UNKNOWN_INCOMING] = {
-                .message = "unknown incoming register: the destination kernel does not list it and QEMU 11.1 fails "
-                           "the load ('in the incoming stream but unknown on the destination: fail migration'); "
-                           "the last stream-only register (%L) is not tolerated",
-                .remedy = "migrate to a host with the same kernel series and vCPU features",
-                .remedy_older = "upgrade the destination kernel to at least %K so that the register exists, "
-                                "or migrate to a host with the same kernel series",
-        },
         [REASON_LOST_INCOMING] = {
                 .message = "the guest's value is lost: the destination kernel does not list it; QEMU 11.1 prints "
-                           "'fail migration' but drops it and loads, because the last stream-only register (%L) "
-                           "is tolerated",
+                           "'in the incoming stream but unknown on the destination: fail migration' but drops it "
+                           "and loads",
                 .remedy = "migrate to a host with the same kernel series if the guest depends on this register",
+                .remedy_older = "upgrade the destination kernel to at least %K so that the register is carried, "
+                                "or migrate to a host with the same kernel series",
         },
         [REASON_BAD_SIZE] = {
                 .message = "QEMU cannot carry a register of this size (only U32/U64) and refuses to run the vCPU "
@@ -1347,12 +1293,6 @@ static void text_expand(Text *t, const char *template, const Pending *pd, const 
                 case 'N':
                         text_nearest(t, x);
                         break;
-                case 'L': {
-                        char name[REG_NAME_MAX];
-
-                        text_put(t, reg_id_name(pd->extra, name, sizeof(name)));
-                        break;
-                }
                 default:        /* not in any template */
                         text_putn(t, pct, pct[1] ? 2 : 1);
                         break;

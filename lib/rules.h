@@ -32,7 +32,7 @@ typedef enum FindingKind {
         FINDING_FEATURES_DIFFER,     /* destination's vCPU would get other features than the source's */
         FINDING_COUNT,               /* source sends more cpreg entries than the destination has */
         FINDING_NOT_ON_DEST,         /* source register the destination does not list */
-        FINDING_DROPPED,             /* source register above the destination's highest: dropped silently */
+        FINDING_DROPPED,             /* source register QEMU drops: 7.2 above the destination's highest, 11.1 any */
         FINDING_DEST_ONLY,           /* destination register the source does not send: keeps its reset value */
         FINDING_VALUE_REFUSED,       /* KVM_SET_ONE_REG fails on the destination */
         FINDING_VALUE_NOT_KEPT,      /* KVM_SET_ONE_REG succeeds, but the register reads back otherwise */

@@ -149,25 +149,27 @@ static void test_612_to_72(void) {
         }
 }
 
-/* 6.12 → 6.1 under 11.1: no count, the registers 6.1 lacks are unknown incoming, fatal. */
+/* 6.12 → 6.1 under 11.1: no count; the registers 6.1 lacks are unknown incoming, which QEMU
+ * 11.1.3 drops (real migration: tests/data/migrations/11.1/6.12-cortex-a72--6.1-cortex-a72.json);
+ * the load still fails on the values 6.1 refuses (CCSIDR, MIDR). */
 static void test_612_to_61(void) {
         _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
         _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
         _cleanup_(report_freep) Report *legacy = compare(src, dst, "pmu", NULL);
         _cleanup_(report_freep) Report *r = compare(src, dst, "pmu", "11.1");
-        size_t unknown = count(r, FINDING_NOT_ON_DEST, SEVERITY_FATAL);
 
         CHECK_INT(legacy->verdict, VERDICT_INCOMPATIBLE);
         CHECK_INT(count(legacy, FINDING_COUNT, SEVERITY_FATAL), 1);
         CHECK_INT(r->verdict, VERDICT_INCOMPATIBLE);
         CHECK_INT(count(r, FINDING_COUNT, SEVERITY_FATAL), 0);
+        CHECK_INT(count(r, FINDING_NOT_ON_DEST, SEVERITY_FATAL), 0);
         /* 17 registers 6.12 adds; TCR2_EL1, PIRE0_EL1, PIR_EL1 of them are tolerated. */
-        CHECK_INT(unknown, 14);
+        CHECK_INT(count(r, FINDING_DROPPED, SEVERITY_WARNING), 14);
         CHECK_INT(count(r, FINDING_TOLERATED, SEVERITY_INFO), 3);
-        CHECK_INT(count(r, FINDING_DROPPED, SEVERITY_WARNING), 0);
+        CHECK(count(r, FINDING_VALUE_REFUSED, SEVERITY_FATAL) > 0);
         for (size_t i = 0; i < r->n_findings; i++)
-                if (r->findings[i].kind == FINDING_NOT_ON_DEST)
-                        CHECK(strstr(r->findings[i].message, "unknown incoming register") != NULL);
+                if (r->findings[i].kind == FINDING_DROPPED)
+                        CHECK(strstr(r->findings[i].message, "the guest's value is lost") != NULL);
 }
 
 /* Adds reg with value to configuration c (sorted). */
@@ -204,23 +206,24 @@ static void test_lost_register(void) {
 
                 CHECK_INT(r->verdict, VERDICT_COMPATIBLE);
                 CHECK(f && f->severity == SEVERITY_WARNING);
-                CHECK(f && strstr(f->message, "the guest's value is lost") && strstr(f->message, "PIR_EL1"));
+                CHECK(f && strstr(f->message, "the guest's value is lost") && strstr(f->message, "fail migration"));
                 CHECK(find(legacy, REG_ZCR_EL1, FINDING_NOT_ON_DEST) != NULL);
                 CHECK_INT(legacy->verdict, VERDICT_INCOMPATIBLE);
         }
-        /* Now the last stream-only register is an unknown one: every unknown one fails the load. */
+        /* An unknown register last in id order changes nothing: QEMU 11.1.3 went past cpu_post_load
+         * with an untolerated last source-only register in all 20 real migrations that had one. */
         add_register(s, REG_S3_0_C15, 0);
         {
                 _cleanup_(report_freep) Report *r = compare(src, dst, "base", "11.1.3");
 
-                CHECK_INT(r->verdict, VERDICT_INCOMPATIBLE);
-                CHECK(find(r, REG_ZCR_EL1, FINDING_NOT_ON_DEST) != NULL);
-                CHECK(find(r, REG_S3_0_C15, FINDING_NOT_ON_DEST) != NULL);
+                CHECK_INT(r->verdict, VERDICT_COMPATIBLE);
+                CHECK(find(r, REG_ZCR_EL1, FINDING_DROPPED) != NULL);
+                CHECK(find(r, REG_S3_0_C15, FINDING_DROPPED) != NULL);
                 CHECK(find(r, REG_TCR2_EL1, FINDING_TOLERATED) != NULL);
         }
 }
 
-/* BMAP_2 from a source whose destination lacks it: tolerated if 0, else unknown. */
+/* BMAP_2 from a source whose destination lacks it: tolerated if 0, else unknown incoming (dropped). */
 static void test_bmap_2(void) {
         _cleanup_(profile_freep) Profile *src = load("7.2-cortex-a72.json");
         _cleanup_(profile_freep) Profile *dst = load("6.12-cortex-a72.json");
@@ -235,8 +238,10 @@ static void test_bmap_2(void) {
         {
                 _cleanup_(report_freep) Report *r1 = compare(src, dst, "base", "11.1");
 
-                CHECK(find(r1, REG_ID_VENDOR_HYP_BMAP_2, FINDING_NOT_ON_DEST) != NULL);
-                CHECK_INT(r1->verdict, VERDICT_INCOMPATIBLE);
+                const Finding *f1 = find(r1, REG_ID_VENDOR_HYP_BMAP_2, FINDING_DROPPED);
+
+                CHECK(f1 && f1->severity == SEVERITY_WARNING);
+                CHECK_INT(r1->verdict, r->verdict);
         }
 }
 
