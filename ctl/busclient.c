@@ -42,6 +42,7 @@ struct BusClient {
         uint64_t timeout_usec;
         int connect_timeout_ms;          /* connecting, authentication and Hello */
         BusClientError last_error;
+        const char *destination;         /* KVMREGS_BUS_NAME, or the privileged name */
 };
 
 static void set_error(char **ret_error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -314,6 +315,7 @@ int busclient_new_with_timeouts(const char *address, int connect_timeout_ms, int
                 return -ENOMEM;
         c->timeout_ms = call_timeout_ms;
         c->timeout_usec = (uint64_t) call_timeout_ms * 1000u;
+        c->destination = KVMREGS_BUS_NAME;
         c->connect_timeout_ms = connect_timeout_ms;
 
         r = sd_bus_new(&c->bus);
@@ -450,10 +452,21 @@ static int call_failed(BusClient *c, const char *method, int r, const sd_bus_err
         return -e;
 }
 
+void busclient_use_privileged(BusClient *c) {
+        if (c)
+                c->destination = KVMREGS_PRIVILEGED_BUS_NAME;
+}
+
+/* The bus's own answer that the privileged name cannot be called here (a kvmregsd or a policy
+ * file from before it, or a caller the policy does not name): the main name is asked instead. */
+static bool privileged_unavailable(const sd_bus_error *error) {
+        return sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                      SD_BUS_ERROR_ACCESS_DENIED);
+}
+
 /* Sends a method call to kvmregsd and waits for the reply within the client's timeout. */
 static int call(BusClient *c, const char *interface, const char *method, sd_bus_message **ret_reply,
                 char **ret_error, const char *types, ...) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         uint64_t start;
         va_list ap;
@@ -467,24 +480,34 @@ static int call(BusClient *c, const char *interface, const char *method, sd_bus_
                 set_error(ret_error, "the connection to the bus was lost");
                 return -ECONNRESET;
         }
-        r = sd_bus_message_new_method_call(c->bus, &m, KVMREGS_BUS_NAME, KVMREGS_OBJECT_PATH, interface, method);
-        if (r < 0) {
-                set_error(ret_error, "cannot build the %s call: %s", method, strerror(-r));
-                return is_disconnect(-r) ? -ECONNRESET : r;
-        }
-        va_start(ap, types);
-        r = sd_bus_message_appendv(m, types, ap);
-        va_end(ap);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0) {
-                /* sd-bus refuses strings that are not valid UTF-8. */
-                set_error(ret_error, "cannot build the %s call (arguments not valid UTF-8)", method);
-                return -EINVAL;
-        }
+        for (;;) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
 
-        start = now_usec();
-        r = sd_bus_call(c->bus, m, c->timeout_usec, &error, ret_reply);
+                r = sd_bus_message_new_method_call(c->bus, &m, c->destination, KVMREGS_OBJECT_PATH, interface, method);
+                if (r < 0) {
+                        set_error(ret_error, "cannot build the %s call: %s", method, strerror(-r));
+                        return is_disconnect(-r) ? -ECONNRESET : r;
+                }
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        /* sd-bus refuses strings that are not valid UTF-8. */
+                        set_error(ret_error, "cannot build the %s call (arguments not valid UTF-8)", method);
+                        return -EINVAL;
+                }
+
+                start = now_usec();
+                r = sd_bus_call(c->bus, m, c->timeout_usec, &error, ret_reply);
+                if (r < 0 && strcmp(c->destination, KVMREGS_BUS_NAME) != 0 && privileged_unavailable(&error)) {
+                        c->destination = KVMREGS_BUS_NAME;
+                        sd_bus_error_free(&error);
+                        continue;
+                }
+                break;
+        }
         if (r < 0)
                 r = call_failed(c, method, r, &error, now_usec() - start, ret_error);
         sd_bus_error_free(&error);

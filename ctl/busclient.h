@@ -47,6 +47,10 @@ int busclient_default_connect_timeout(const char *address, int call_timeout_ms);
 /* The unixexec: address that reaches host's system bus through ssh and bridge_cmd
  * (NULL: "systemd-stdio-bridge"); ssh_args: extra ssh arguments (NULL-terminated, may be NULL). */
 char *busclient_ssh_address(const char *host, const char *bridge_cmd, char *const *ssh_args);
+/* Calls go to KVMREGS_PRIVILEGED_BUS_NAME (the same object, on a connection of kvmregsd's that
+ * only root, or whom the bus policy names, may call: never queued behind other users' calls),
+ * and to KVMREGS_BUS_NAME if the bus says that name cannot be called. NULL-safe. */
+void busclient_use_privileged(BusClient *c);
 BusClient *busclient_free(BusClient *c);
 static inline void busclient_freep(BusClient **c) { if (*c) busclient_free(*c); }
 

@@ -11,6 +11,7 @@ echo "#pragma once"
 sed -n \
     -e 's|.*<interface name="\([^"]*\)".*|INTERFACE \1|p' \
     -e 's|.*<annotation name="org.kvmregs.BusName" value="\([^"]*\)".*|BUS_NAME \1|p' \
+    -e 's|.*<annotation name="org.kvmregs.PrivilegedBusName" value="\([^"]*\)".*|PRIVILEGED_BUS_NAME \1|p' \
     -e 's|.*<annotation name="org.kvmregs.ObjectPath" value="\([^"]*\)".*|OBJECT_PATH \1|p' \
     -e 's|.*<annotation name="org.kvmregs.Error.\([A-Za-z]*\)" value="\([^"]*\)".*|ERROR_\1 \2|p' \
     -e 's|.*<method name="\([^"]*\)".*|METHOD_\1 \1|p' \
