@@ -14,6 +14,18 @@
 /* Limits on what a caller can make the daemon allocate. */
 #define BUS_MAX_SOURCE_PROFILE     (4u * 1024u * 1024u)   /* Compare's source_profile, bytes */
 #define BUS_MAX_CONFIG_NAME        64u                    /* a configuration name, bytes */
+/* Compare and CompareDomain (docs/kvmregsd.md, "Load"): root's are computed at once on the
+ * loop; the others on BUS_WORKERS threads, taken round-robin by connection. A connection has
+ * at most BUS_MAX_CALLER_JOBS of them in progress (waiting for the bus to name its uid,
+ * queued or running), and none is taken while kvmregsd's heap holds more than BUS_MAX_HEAP
+ * bytes: beyond either, Busy. */
+#define BUS_WORKERS                2
+#define BUS_MAX_CALLER_JOBS        2u
+#define BUS_MAX_HEAP               (192u * 1024u * 1024u)
+#define BUS_MAX_UNIDENTIFIED       32u    /* calls waiting for their uid, over BUS_MAX_HEAP */
+#define BUS_MAX_CALLERS            8192u                  /* connections remembered at once */
+/* The send buffer of the bus socket: what root's answer may wait behind at dbus-daemon. */
+#define BUS_SOCKET_BUFFER          (64 * 1024)
 /* Answers queued for the bus (it reads them promptly; this bounds a stalled bus). */
 #define BUS_MAX_OUTGOING           (64 * 1024 * 1024)
 
@@ -32,7 +44,8 @@ typedef struct BusCallbacks {
 /*
  * Connects to address (NULL: the system bus, or the session bus if session), registers the
  * object and attaches the connection to event; the name is requested separately.
- * shared->profile is read from this (the only writing) thread without its lock. On failure
+ * shared->profile is read from this (the only writing) thread without its lock, and by the
+ * bus's BUS_WORKERS worker threads (started here, joined by bus_free) under it. On failure
  * *ret_error (if not NULL) gets a malloc'd message.
  */
 int bus_new(sd_event *event, const char *address, bool session, SharedProfile *shared,
