@@ -30,6 +30,17 @@ tests_test_daemon_call_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/dbus
 tests_test_daemon_call_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) $(JSONC_CFLAGS)
 tests_test_daemon_call_LDADD = lib/libkvmregs.la $(DBUS_LIBS) $(JSONC_LIBS)
 tests_test_daemon_notify_SOURCES = tests/test-daemon-notify.c
+# tests/test-daemon-load.sh: many clients, unprivileged and root, against the hook at once.
+check_PROGRAMS += tests/test-daemon-load
+tests_test_daemon_load_SOURCES = tests/test-daemon-load.c
+tests_test_daemon_load_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/dbus
+tests_test_daemon_load_CFLAGS = $(AM_CFLAGS) $(DBUS_CFLAGS) -pthread
+tests_test_daemon_load_LDADD = $(DBUS_LIBS)
+tests_test_daemon_load_LDFLAGS = $(AM_LDFLAGS) -pthread
+TESTS += tests/test-daemon-load.sh
+dist_check_SCRIPTS += tests/test-daemon-load.sh
+# Also in CI's ASan/UBSan pass (scripts/test.sh): the one run of kvmregsd's worker threads there.
+UNIT_TESTS += tests/test-daemon-load.sh
 TESTS += tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh tests/test-daemon-valgrind.sh \
 	tests/test-daemon-systemd.sh
 # kvmregsd --export-dir: the host's own scheduler file.
