@@ -21,6 +21,9 @@ check_eq "GetProfile" "$(call_s "$BUS_V" GetProfile | head -c 16)" '{"probe_vers
 check_eq "with the QEMU detected (--qemu auto)" "$(call_s "$BUS_V" GetProfile | jq -r .host.qemu.load_behaviour)" legacy
 check_match "Compare" "$("$CALL" "$BUS_V" Compare "@$DATA/6.12-max.json" all | head -n 1)" "*compatible*"
 check_match "Compare a record" "$(busctl --address "$BUS_V" call $IFACE $OBJ $IFACE Compare ss "$record" base)" 'ss "compatible"*'
+# Another user's comparison is computed on a worker thread (docs/kvmregsd.md, "Load").
+check_match "Compare by nobody (a worker)" "$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        busctl --address "$BUS_V" call $IFACE $OBJ $IFACE Compare ss "$record" base)" 'ss "compatible"*'
 check_eq "GetAll" "$(busctl --address "$BUS_V" call $IFACE $OBJ org.freedesktop.DBus.Properties GetAll s "" | head -c 7)" 'a{sv} 4'
 check_eq "Introspect" "$(busctl --address "$BUS_V" introspect --xml-interface $IFACE $OBJ | grep -c '<interface')" 4
 check_eq "TooLarge" "$("$CALL" "$BUS_V" Compare %4194305 base | cut -d: -f1)" "ERROR $IFACE.Error.TooLarge"
