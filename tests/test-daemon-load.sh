@@ -29,11 +29,17 @@ as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 # is what it is there for) freed memory sits in ASan's quarantine and every byte has its
 # shadow: RSS says nothing about kvmregsd's bounds there (its heap budget counts ASan's
 # allocated bytes, and is still applied). The RSS checks are printed, not asserted, there;
-# every other check (each hook decision, every call answered without error) is asserted. The
-# load there is 10 rounds per client: ASan's kvmregsd computes several times slower.
+# every other check (each hook decision, every call answered without error) is asserted. ASan's
+# kvmregsd computes several times slower, and root's comparisons are computed one after the
+# other: there the load is 10 rounds per client and 20 hooks are started at once, not 50 (50
+# at once, each CompareDomain some 40 ms under ASan on a busy machine, is CPU, not order).
 sanitized=false
 ldd "$KVMREGSD" 2>/dev/null | grep -q 'libasan' && sanitized=true
-if $sanitized; then ROUNDS=${KVMREGS_LOAD_ROUNDS:-10}; else ROUNDS=${KVMREGS_LOAD_ROUNDS:-143}; fi
+if $sanitized; then
+        ROUNDS=${KVMREGS_LOAD_ROUNDS:-10} AT_ONCE=20
+else
+        ROUNDS=${KVMREGS_LOAD_ROUNDS:-143} AT_ONCE=50
+fi
 check_rss() {   # check_rss DESCRIPTION COMMAND...
         if $sanitized; then
                 "${@:2}" || echo "(ASan build, RSS not asserted) $1: no"
@@ -228,13 +234,13 @@ echo "kvmregsd VmRSS: before ${rss_before} kB, during (max) ${rss_max} kB, after
 check_rss "RSS under load within the bound" [ "$rss_max" -lt $((rss_before + RSS_BOUND_KB)) ]
 check_rss "RSS flat after the load (+ 32 MiB)" [ "$rss_after" -lt $((rss_before + RSS_AFTER_KB)) ]
 
-hooks_at_once c 50
+hooks_at_once c "$AT_ONCE"
 bad=0
-for i in $(seq 50); do
+for i in $(seq "$AT_ONCE"); do
         d=$(decision_of "c$i")
         [ "$d" = "$quiet" ] || { bad=$((bad + 1)); echo "  hook c$i: $d"; cat "$WORK/hook.c$i.err"; }
 done
-check_eq "50 hooks at once: every decision the quiet one" "$bad" 0
-echo "hook after the load, 50 at once: $(elapsed "$WORK"/hooklog.c*)"
+check_eq "$AT_ONCE hooks at once: every decision the quiet one" "$bad" 0
+echo "hook after the load, $AT_ONCE at once: $(elapsed "$WORK"/hooklog.c*)"
 check "kvmregsd still running" kill -0 "$DAEMON"
 finish
