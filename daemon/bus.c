@@ -867,9 +867,13 @@ static int job_submit(Bus *bus, sd_bus_message *call, sd_bus_error *error, JobKi
         /* Waiting for the bus to name the caller: one round trip, once per connection (the
          * hook's is a new one each time: it is not refused for others' load until it is
          * known not to be root). At most BUS_MAX_CALLER_JOBS per connection; and while the
-         * heap is over its budget, at most BUS_MAX_UNIDENTIFIED in all. */
+         * heap is over its budget, at most BUS_MAX_UNIDENTIFIED in all on the main connection
+         * (under a flood the bus's answers naming its callers queue behind the flood there,
+         * so they may all be waiting: the privileged connection's callers, whom the bus
+         * policy names, must not be refused for them). */
         busy = c->n_unidentified >= BUS_MAX_CALLER_JOBS ? "Too many calls of this connection in progress, try again"
-                : bus->n_unidentified >= BUS_MAX_UNIDENTIFIED && heap_in_use() > BUS_MAX_HEAP
+                : sd_bus_message_get_bus(call) == bus->bus && bus->n_unidentified >= BUS_MAX_UNIDENTIFIED &&
+                  heap_in_use() > BUS_MAX_HEAP
                 ? "Too many calls waiting for the bus to name their caller, try again"
                 : NULL;
         if (busy) {
