@@ -15,9 +15,15 @@
 #   KVMREGS_VM_KERNELS      kernel series to boot (default "6.1 6.12 5.10 7.2")
 #   KVMREGS_VM_CPUS         -cpu models for 6.1/6.12 (default "cortex-a57 cortex-a72 neoverse-n1 max")
 #   KVMREGS_VM_BOOTS        the boots, overriding the two above: "KERNEL:CPU[:nvhe|vhe|protected[:mte]] ..."
+#   KVMREGS_VM_TAG          appended to the CPU model in each boot's label ("7.2-max-qemu11-vhe"), for
+#                           a model whose features depend on the emulating QEMU (max)
 #   KVMREGS_VM_RECORD=1     write the replay results to tests/data/replay/ in the source tree
 #   KVMREGS_VM_OUT          where boot logs and results go (default tests/vm/work in the build tree)
 #   KVMREGS_VM_TIMEOUT      seconds per boot (default 300)
+#   KVMREGS_VM_QEMU         the command that runs the emulating QEMU (default qemu-system-aarch64),
+#                           e.g. "chroot /var/cache/kvmregs-sid/root qemu-system-aarch64" for sid's
+#                           QEMU 11 and its newer CPU models (the cache and output folders must then
+#                           be bind-mounted at the same paths inside; docs/testing-on-real-kernels.md)
 # Exit status: 0 all agree, 1 a disagreement or a failed step, 77 skipped.
 set -u
 
@@ -41,7 +47,8 @@ fail() {
 checker=${KVMREGS_REPLAY_CHECK:-$builddir/tests/vm/replay-check}
 [ -x "$checker" ] || fail "$checker is not built (make tests/vm/replay-check)"
 
-for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc cpio gzip dpkg-deb apt-get apt-cache timeout; do
+vm_qemu=${KVMREGS_VM_QEMU:-qemu-system-aarch64}
+for tool in ${vm_qemu%% *} aarch64-linux-gnu-gcc cpio gzip dpkg-deb apt-get apt-cache timeout; do
         command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed (tests/vm/install-deps.sh installs it)"
 done
 [ -f /usr/aarch64-linux-gnu/include/linux/kvm.h ] || skip "linux-libc-dev-arm64-cross not installed"
@@ -134,7 +141,7 @@ SPEC
         mode=${mode:-nvhe}
         image=$cache/kernels/$k/Image
         [ -f "$image" ] || { echo "FAIL: no kernel image for $k" >&2; status=1; continue; }
-        label=$k-$cpu
+        label=$k-$cpu${KVMREGS_VM_TAG:+-$KVMREGS_VM_TAG}
         [ "$mode" = nvhe ] || label=$label-$mode
         machine=virt,virtualization=on,gic-version=3
         if [ "$mte" = mte ]; then
@@ -146,7 +153,8 @@ SPEC
         [ "$mode" = vhe ] || mode_arg="kvm-arm.mode=$mode"
         log=$out/$label.console
         start=$(date +%s.%N)
-        timeout "$boot_timeout" qemu-system-aarch64 -M "$machine" -cpu "$cpu" \
+        # shellcheck disable=SC2086
+        timeout "$boot_timeout" $vm_qemu -M "$machine" -cpu "$cpu" \
                 -smp 1 -m 1024 -nodefaults -display none -monitor none -serial "file:$log" -no-reboot \
                 -kernel "$image" -initrd "$initrd" \
                 -append "console=ttyAMA0 panic=-1 quiet loglevel=1 $mode_arg kvmregs.label=$label" \
