@@ -182,7 +182,7 @@ static const IdField id_aa64isar2[] = {
         U("MOPS", 16, 4, LO), U("BC", 20, 4, LO), U("PAC_frac", 24, 4, EQ), U("CLRBHB", 28, 4, LO),
         U("SYSREG_128", 32, 4, EQ), U("SYSINSTR_128", 36, 4, EQ), U("PRFMSLC", 40, 4, EQ),
         U("PCDPHINT", 44, 4, EQ), U("RPRFM", 48, 4, LO), U("CSSC", 52, 4, LO), U("LUT", 56, 4, LO),
-        U("ATS1A", 60, 4, EQ),
+        U("ATS1A", 60, 4, LO),     /* described from 7.2 (lowered there); 6.12 shows it as 0 */
 };
 static const IdField id_aa64isar3[] = {
         U("CPA", 0, 4, EQ), U("FAMINMAX", 4, 4, LO), U("TLBIW", 8, 4, EQ), U("PACM", 12, 4, EQ),

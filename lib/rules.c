@@ -42,6 +42,7 @@ typedef enum Reason {
         REASON_ID_FIELD_UNSAFE,      /* writable field, but the safe rule picks another value */
         REASON_ID_NOT_WRITABLE,      /* differing bits outside the writable fields */
         REASON_ID_RAZ,               /* register reads as zero for this vCPU: only 0 is accepted */
+        REASON_HIDDEN_BY_ID,         /* hidden once the source's lower ID value was written: ENOENT */
         REASON_DEBUGVER,             /* ID_AA64DFR0_EL1.DebugVer / ID_DFR0_EL1.CopDbg below Armv8 */
         REASON_PERFMON,              /* ID_DFR0_EL1.PerfMon neither 0 nor PMUv3+ */
         REASON_PMU_MISMATCH,         /* 6.2-6.6: PMUVer/PerfMon disagrees with the vCPU's PMU */
@@ -60,6 +61,7 @@ typedef enum Reason {
         REASON_NK_WRITE_ONLY,        /* PMSWINC_EL0 reads as zero */
         REASON_NK_COUNTER_WIDTH,     /* 32-bit event counters without PMUv3p5 */
         REASON_NK_PMU_MASKED,        /* PMU enable/overflow bits of counters the vCPU lacks */
+        REASON_NK_MMFR2_NV,          /* ID_AA64MMFR2_EL1.NV: written, dropped (6.13+) */
 } Reason;
 
 typedef struct Pending {
@@ -100,6 +102,8 @@ typedef struct Dest {
         uint64_t wa2_level;          /* WORKAROUND_2 as the vCPU reports it */
         uint64_t pair_state[3];      /* PMU set/clear pairs after QEMU's two writes (pmu_pair()) */
         bool pair_known[3];
+        uint64_t mmfr3, pfr2;        /* ID_AA64MMFR3_EL1/PFR2_EL1 after the source's writes */
+        bool mmfr3_known, pfr2_known;
 } Dest;
 
 enum {
@@ -113,6 +117,15 @@ enum {
 };
 
 #define REG_PMCR_EL0          SYSREG_ID(3, 3, 9, 12, 0)
+#define REG_ID_AA64MMFR2_EL1  SYSREG_ID(3, 0, 0, 7, 2)
+#define REG_ID_AA64MMFR3_EL1  SYSREG_ID(3, 0, 0, 7, 3)
+#define REG_ID_AA64PFR2_EL1   SYSREG_ID(3, 0, 0, 4, 2)
+#define REG_SCTLR2_EL1        SYSREG_ID(3, 0, 1, 0, 3)
+#define REG_TCR2_EL1          SYSREG_ID(3, 0, 2, 0, 3)
+#define REG_PIRE0_EL1         SYSREG_ID(3, 0, 10, 2, 2)
+#define REG_PIR_EL1           SYSREG_ID(3, 0, 10, 2, 3)
+#define REG_POR_EL1           SYSREG_ID(3, 0, 10, 2, 4)
+#define REG_FPMR              SYSREG_ID(3, 3, 4, 4, 2)
 #define REG_PMCNTENSET_EL0    SYSREG_ID(3, 3, 9, 12, 1)
 #define REG_PMCNTENCLR_EL0    SYSREG_ID(3, 3, 9, 12, 2)
 #define REG_PMOVSCLR_EL0      SYSREG_ID(3, 3, 9, 12, 3)
@@ -393,6 +406,14 @@ static Check check_feature_id(const Dest *d, uint64_t reg, uint64_t value, uint6
                         return refused(REASON_PERFMON, field_by_name(desc, "PerfMon"), FIELD_RULE_NONE, 0);
                 if (ufield(value, 0, 4) < DEBUGVER_IMP)
                         return refused(REASON_DEBUGVER, field_by_name(desc, "CopDbg"), FIELD_RULE_NONE, 0);
+        } else if (reg == REG_ID_AA64MMFR2_EL1 && d->kernel >= KV(6, 13) && ufield(limit, 24, 4) == 0 &&
+                   ufield(value, 24, 4) != 0) {
+                /* set_id_aa64mmfr2_el1(): the deprecated NV field, once exposed, is hidden; a written NV
+                 * equal to the host's is dropped. The profile does not record the host's NV: taken to be
+                 * the one the source shows (a host of the same CPU model). */
+                value &= ~bits(24, 4);
+                Check v = check_id_masked(reg, value, limit, has_mask ? mask : 0);
+                return v.outcome == OUTCOME_ACCEPTED ? not_kept(REASON_NK_MMFR2_NV, value) : v;
         }
 
         Check v = check_id_masked(reg, value, limit, has_mask ? mask : 0);
@@ -609,6 +630,37 @@ static void dest_apply_source(Dest *d, const VcpuConfig *s) {
                 d->pmu_counter_mask = (UINT64_C(1) << 31) | bits(0, (unsigned) d->pmcr_n);
         }
         dest_apply_pmu_pairs(d, s);
+        /* QEMU writes in ascending id order: the ID registers before the registers they gate. */
+        d->mmfr3_known = dest_takes_source_value(d, s, REG_ID_AA64MMFR3_EL1, &d->mmfr3) ||
+                         vcpu_config_get_value(d->config, REG_ID_AA64MMFR3_EL1, &d->mmfr3);
+        d->pfr2_known = dest_takes_source_value(d, s, REG_ID_AA64PFR2_EL1, &d->pfr2) ||
+                        vcpu_config_get_value(d->config, REG_ID_AA64PFR2_EL1, &d->pfr2);
+}
+
+/*
+ * Registers whose visibility follows the VM's ID registers as written so far
+ * (sys_regs.c: tcr2_visibility(), s1pie_visibility(), s1poe_visibility(),
+ * sctlr2_visibility(), fp8_visibility(): kvm_has_feat() on the VM's ID values). The
+ * source's lower ID value, written first, hides the register and its write fails with
+ * ENOENT. TCR2_EL1, PIRE0_EL1 and PIR_EL1 were listed unconditionally before 6.13 (the
+ * reason for QEMU 11.1's tolerance of them); the others came with their visibility.
+ */
+static bool hidden_by_written_id(const Dest *d, uint64_t reg) {
+        switch (reg) {
+        case REG_TCR2_EL1:
+                return d->kernel >= KV(6, 13) && d->mmfr3_known && ufield(d->mmfr3, 0, 4) == 0;
+        case REG_PIRE0_EL1:
+        case REG_PIR_EL1:
+                return d->kernel >= KV(6, 13) && d->mmfr3_known && ufield(d->mmfr3, 8, 4) == 0;
+        case REG_SCTLR2_EL1:
+                return d->mmfr3_known && ufield(d->mmfr3, 4, 4) == 0;
+        case REG_POR_EL1:
+                return d->mmfr3_known && ufield(d->mmfr3, 16, 4) == 0;
+        case REG_FPMR:
+                return d->pfr2_known && ufield(d->pfr2, 32, 4) == 0;
+        default:
+                return false;
+        }
 }
 
 bool rules_kernel_accepts(const Profile *dst, const VcpuConfig *d, uint64_t reg, uint64_t value,
@@ -728,6 +780,13 @@ static int compare_values(Collector *c, const Dest *d, uint64_t reg, const RegVa
                 if (!p)
                         return -ENOMEM;
                 pending_values(p, sv != NULL, sv ? sv->value : 0, sv != NULL, readback);
+                return 0;
+        }
+        if (hidden_by_written_id(d, reg)) {
+                p = collector_add(c, FINDING_VALUE_REFUSED, SEVERITY_FATAL, reg, REASON_HIDDEN_BY_ID);
+                if (!p)
+                        return -ENOMEM;
+                pending_values(p, sv != NULL, sv ? sv->value : 0, dv != NULL, dv ? dv->value : 0);
                 return 0;
         }
         if (!sv || !dv)
@@ -1157,6 +1216,12 @@ static const ReasonText reason_texts[] = {
                 .message = "hidden (reads as zero) for the destination vCPU, which accepts only 0 (%v)",
                 .remedy = "give the destination vCPU the same features (e.g. SVE) or migrate to a host that has them",
         },
+        [REASON_HIDDEN_BY_ID] = {
+                .message = "hidden on the destination once the source's ID register value, written before it, "
+                           "turned its feature off (KVM_SET_ONE_REG: ENOENT) (%v)",
+                .remedy = "migrate between hosts of the same CPU model, or to a destination kernel older than 6.13 "
+                          "(TCR2_EL1, PIR_EL1, PIRE0_EL1)",
+        },
         [REASON_DEBUGVER] = {
                 .message = "a debug architecture below Armv8 is refused (%v)",
                 .remedy = "the source state is not valid for KVM: re-create the guest on a supported host",
@@ -1197,6 +1262,10 @@ static const ReasonText reason_texts[] = {
                 .alt = ALT_NO_SOURCE_VALUE,
                 .remedy = "upgrade the destination kernel to one with the PMU set/clear fix (as 7.2 has); "
                           "a guest not using the PMU is unaffected",
+        },
+        [REASON_NK_MMFR2_NV] = {
+                .message = "the destination drops the deprecated NV field the source kernel exposed (%v)",
+                .remedy = "none: the guest never sees the field on newer kernels",
         },
         [REASON_NK_PMU_MASKED] = {
                 .message = "accepted, but only the bits of counters the vCPU has are kept (%v)",
