@@ -41,6 +41,7 @@ TESTS += tests/test-daemon-load.sh
 dist_check_SCRIPTS += tests/test-daemon-load.sh
 # Also in CI's ASan/UBSan pass (scripts/test.sh): the one run of kvmregsd's worker threads there.
 UNIT_TESTS += tests/test-daemon-load.sh
+STRESS_TESTS += tests/test-daemon-load.sh
 TESTS += tests/test-daemon-bus.sh tests/test-daemon-lifecycle.sh tests/test-daemon-valgrind.sh \
 	tests/test-daemon-systemd.sh
 # kvmregsd --export-dir: the host's own scheduler file.
