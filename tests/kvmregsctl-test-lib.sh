@@ -88,6 +88,15 @@ EOF
         skip_or_fail "dbus-daemon did not start"
 }
 
+# bus_at NAME: another private dbus-daemon at $T/bus-NAME, with start_bus's configuration
+bus_at() {
+        sed "s|$T/bus<|$T/bus-$1<|" "$T/bus.conf" >"$T/bus-$1.conf"
+        dbus-daemon --config-file="$T/bus-$1.conf" --nofork --nopidfile 2>/dev/null &
+        pids="$pids $!"
+        for _ in $(seq 100); do [ -S "$T/bus-$1" ] && return 0; sleep 0.05; done
+        skip_or_fail "dbus-daemon did not start"
+}
+
 # start_kvmregsd PROFILE: the real kvmregsd serving a recorded profile on $BUS; its pid in $kvmregsd_pid.
 start_kvmregsd() {
         [ -x "$KVMREGSD" ] || skip_or_fail "no kvmregsd at $KVMREGSD (build it first)"

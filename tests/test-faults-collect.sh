@@ -15,13 +15,6 @@
 need dbus-daemon systemd-stdio-bridge mount umount jq
 
 start_bus
-bus_at() {
-        sed "s|$T/bus<|$T/bus-$1<|" "$T/bus.conf" >"$T/bus-$1.conf"
-        dbus-daemon --config-file="$T/bus-$1.conf" --nofork --nopidfile 2>/dev/null &
-        pids="$pids $!"
-        for _ in $(seq 100); do [ -S "$T/bus-$1" ] && return 0; sleep 0.05; done
-        skip_or_fail "dbus-daemon did not start"
-}
 jq '.host = {hostname: "hosta"}' "$D/6.1-cortex-a72.json" >"$T/a.json"
 jq '.host = {hostname: "hostb"}' "$D/6.12-cortex-a72.json" >"$T/b.json"
 for h in a b; do

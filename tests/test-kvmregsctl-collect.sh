@@ -15,14 +15,6 @@ GARBAGE=$top_builddir/tests/garbage-daemon
 
 eq() { checks=$((checks + 1)); [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"; }
 
-# bus_at NAME: a private dbus-daemon at $T/bus-NAME (start_bus's configuration)
-bus_at() {
-        sed "s|$T/bus<|$T/bus-$1<|" "$T/bus.conf" >"$T/bus-$1.conf"
-        dbus-daemon --config-file="$T/bus-$1.conf" --nofork --nopidfile 2>/dev/null &
-        pids="$pids $!"
-        for _ in $(seq 100); do [ -S "$T/bus-$1" ] && return 0; sleep 0.05; done
-        skip_or_fail "dbus-daemon did not start"
-}
 start_bus                     # writes $T/bus.conf; its bus is not used by a host
 # The profiles the hosts serve: hosta names itself, hostb by its full name, hostc names no host.
 jq '.host = {hostname: "hosta"}' "$D/6.1-cortex-a72.json" >"$T/a.json"
