@@ -1238,21 +1238,32 @@ static sd_bus *priv_free(Bus *bus) {
         return bus->priv = sd_bus_unref(bus->priv);
 }
 
+/* A connection to ADDRESS, or to the user's or the system bus. */
+static int bus_open(const char *address, bool session, sd_bus **ret) {
+        _cleanup_(sd_bus_unrefp) sd_bus *b = NULL;
+        int r;
+
+        if (!address)
+                return session ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
+        r = sd_bus_new(&b);
+        if (r >= 0)
+                r = sd_bus_set_address(b, address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(b, true);
+        if (r >= 0)
+                r = sd_bus_start(b);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
 /* The privileged connection: the same filter and object, dispatched before the main one
  * (SD_EVENT_PRIORITY_IMPORTANT). Best effort: without it, everybody shares the main one. */
 static void priv_new(Bus *bus, sd_event *event, const char *address, bool session) {
         int r;
 
-        if (address) {
-                r = sd_bus_new(&bus->priv);
-                if (r >= 0)
-                        r = sd_bus_set_address(bus->priv, address);
-                if (r >= 0)
-                        r = sd_bus_set_bus_client(bus->priv, true);
-                if (r >= 0)
-                        r = sd_bus_start(bus->priv);
-        } else
-                r = session ? sd_bus_open_user(&bus->priv) : sd_bus_open_system(&bus->priv);
+        r = bus_open(address, session, &bus->priv);
         if (r >= 0)
                 r = sd_bus_set_close_on_exit(bus->priv, false);
         if (r >= 0)
@@ -1287,16 +1298,7 @@ int bus_new(sd_event *event, const char *address, bool session, SharedProfile *s
         if (!bus->digest || !bus->kernel_release || !bus->configs || !bus->state)
                 return -ENOMEM;
 
-        if (address) {
-                r = sd_bus_new(&bus->bus);
-                if (r >= 0)
-                        r = sd_bus_set_address(bus->bus, address);
-                if (r >= 0)
-                        r = sd_bus_set_bus_client(bus->bus, true);
-                if (r >= 0)
-                        r = sd_bus_start(bus->bus);
-        } else
-                r = session ? sd_bus_open_user(&bus->bus) : sd_bus_open_system(&bus->bus);
+        r = bus_open(address, session, &bus->bus);
         if (r < 0) {
                 if (ret_error)
                         *ret_error = strdup(strerror(-r));
