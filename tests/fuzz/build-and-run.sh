@@ -13,7 +13,8 @@
 # Environment: FUZZ_BUILD_DIR (default: build-fuzz at the top of the tree; configured if needed),
 #   CC (default: clang), FUZZ_MAX_LEN (largest input tried; default per harness: 8 KiB for the
 #   documents, whose seeds are records trimmed to a few registers, 96 bytes for regid; smaller is
-#   faster; longer corpus inputs are cut to it).
+#   faster; longer corpus inputs are cut to it), FUZZ_TIMEOUT (seconds one input may take, wall
+#   clock, before it counts as a hang; default 10: raise it when the run shares a busy machine).
 # Needs: clang and libclang-rt-14-dev (Debian 12), json-c and libxml2 development files.
 # Exit status: 0 when no harness found a crash, 1 when one did (artifacts are named at the end),
 #   2 on a usage or build error.
@@ -143,7 +144,7 @@ for h in "${harnesses[@]}"; do
         # One process on one core, niced: the machine is shared. Leaks are found by the replay
         # under ASan; here they would stop the run at the first one.
         set +e
-        nice -n 10 "$out/fuzz-$h" "${limit[@]}" -max_len="${FUZZ_MAX_LEN:-${max_len[$h]}}" -timeout=10 \
+        nice -n 10 "$out/fuzz-$h" "${limit[@]}" -max_len="${FUZZ_MAX_LEN:-${max_len[$h]}}" -timeout="${FUZZ_TIMEOUT:-10}" \
                 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" \
                 "$work" "${dirs[@]}" >"$out/fuzz-$h.log" 2>&1
         rc=$?
