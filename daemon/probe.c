@@ -564,6 +564,51 @@ static int imp_id_masks_probe(const Probe *p, Profile *profile) {
         return masks_get(vm_fd, &profile->imp_id_masks, &profile->n_imp_id_masks);
 }
 
+/*
+ * The host CPU's ID_AA64MMFR2_EL1.NV, which decides whether a migrating guest's NV loads: 6.13+
+ * hide NV from vCPUs (the vCPU shows 0) and drop a written NV only when it equals the host's,
+ * refusing any other. The trial writes go to a scratch vCPU that never runs. Where the vCPU
+ * shows NV (older kernels), that is the host's. Where ID registers are not writable (before
+ * 6.7) and NV reads 0, nothing can be learnt: not recorded.
+ */
+static int host_nv_probe(const Probe *p, Profile *profile) {
+        _cleanup_close_ int vm_fd = -1, vcpu_fd = -1;
+        const uint64_t mmfr2 = sysreg_id(3, 0, 0, 7, 2);
+        const char *step = NULL;
+        uint64_t v;
+        int r;
+
+        r = vcpu_create(p, F(KVM_ARM_VCPU_PSCI_0_2), 0, false, &vm_fd, &vcpu_fd, &step);
+        if (r < 0)
+                return r;
+        r = reg_get(vcpu_fd, mmfr2, &v);
+        if (r < 0)
+                return r;
+        if ((v >> 24) & 0xf) {
+                profile->host_nv = (v >> 24) & 0xf;
+                profile->has_host_nv = true;
+                return 0;
+        }
+        if (!p->has_masks)
+                return 0;
+        for (uint64_t nv = 1; nv <= 0xf; nv++) {
+                uint64_t trial = (v & ~(UINT64_C(0xf) << 24)) | (nv << 24);
+                struct kvm_one_reg reg = { .id = mmfr2, .addr = (uintptr_t) &trial };
+
+                if (ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg) == 0) {
+                        profile->host_nv = (uint8_t) nv;
+                        profile->has_host_nv = true;
+                        return 0;
+                }
+                /* refused: EINVAL (E2BIG from some 6.x kernels for an unsafe field) */
+                if (errno != EINVAL && errno != E2BIG && errno != EPERM)
+                        return -errno;
+        }
+        profile->host_nv = 0;
+        profile->has_host_nv = true;
+        return 0;
+}
+
 static char *file_first_line(const char *path) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         char buf[256];
@@ -672,6 +717,10 @@ int probe_host(const char *dev_path, Profile **ret, char **ret_reason) {
                         return reason_set(ret_reason, r, "probing KVM_CAP_ARM_WRITABLE_IMP_ID_REGS failed: %s",
                                           strerror(-r));
         }
+
+        r = host_nv_probe(&p, profile);
+        if (r < 0)
+                return reason_set(ret_reason, r, "probing the host's ID_AA64MMFR2_EL1.NV failed: %s", strerror(-r));
 
         /* The host's MIDR as KVM shows it to a base vCPU; and VHE or not, which KVM passes
          * on in ID_AA64MMFR1_EL1.VH (bits 11:8): a guest sees the host's mode. */

@@ -128,6 +128,9 @@ void profile_update_digest(Profile *p) {
         kv = profile_kernel_version(p);
         digest_line(&s, "kernel %u.%u", kv / 1000, kv % 1000);
         digest_line(&s, "kvm_mode %s", p->kvm_mode ? p->kvm_mode : "unknown");
+        /* Decides whether a source's NV loads (6.13+); profiles recorded without it keep their digest. */
+        if (p->has_host_nv)
+                digest_line(&s, "host_nv %u", (unsigned) p->host_nv);
         for (size_t i = 0; i < ELEMENTSOF(digest_caps); i++) {
                 const NamedInt *cap = named_ints_find(p->caps, p->n_caps, digest_caps[i]);
                 if (cap)

@@ -506,6 +506,18 @@ static int host_parse(json_object *o, const char *path, Profile *p, ProfileError
                         return doc_error(e, -EINVAL, child, "unknown KVM mode \"%.64s\" (nvhe, vhe or protected)",
                                          p->kvm_mode);
         }
+        r = doc_member(o, path, "nv", false, &v, child, e);
+        if (r < 0)
+                return r;
+        if (v) {
+                int64_t nv;
+
+                r = doc_int(v, child, 0, 15, &nv, e);
+                if (r < 0)
+                        return r;
+                p->host_nv = (uint8_t) nv;
+                p->has_host_nv = true;
+        }
         r = doc_member(o, path, "qemu", false, &v, child, e);
         if (r < 0)
                 return r;

@@ -96,7 +96,8 @@ static json_object *profile_to_object(const Profile *p) {
         ok = ok && add_string(o, "kernel_version", p->kernel_version);
         ok = ok && add_string(o, "machine", p->machine);
         ok = ok && doc_add(o, "api", json_object_new_int(p->api_version));
-        if (ok && (p->hostname || p->machine_id || p->has_midr || p->kvm_mode || profile_has_qemu(p))) {
+        if (ok && (p->hostname || p->machine_id || p->has_midr || p->kvm_mode || p->has_host_nv ||
+                   profile_has_qemu(p))) {
                 host = json_object_new_object();
                 ok = doc_add(o, "host", host);
                 ok = ok && add_string(host, "hostname", p->hostname);
@@ -104,6 +105,8 @@ static json_object *profile_to_object(const Profile *p) {
                 if (p->has_midr)
                         ok = ok && doc_add(host, "midr", doc_hex_new(p->midr));
                 ok = ok && add_string(host, "kvm_mode", p->kvm_mode);
+                if (p->has_host_nv)
+                        ok = ok && doc_add(host, "nv", json_object_new_int(p->host_nv));
                 if (ok && profile_has_qemu(p)) {
                         json_object *q = json_object_new_object();
 

@@ -88,6 +88,10 @@ typedef struct Profile {
         uint64_t midr;            /* host MIDR_EL1 (from the base configuration when not recorded) */
         bool has_midr;
         char *kvm_mode;           /* "nvhe", "vhe", "protected" or NULL if unknown */
+        /* The host CPU's ID_AA64MMFR2_EL1.NV as KVM compares a written NV with it (6.13+ hide NV
+         * from vCPUs and drop a write of exactly this value); probed, never inferred. */
+        uint8_t host_nv;
+        bool has_host_nv;
 
         int api_version;
         NamedInt *caps;           /* KVM_CHECK_EXTENSION on /dev/kvm, sorted by name */

@@ -137,6 +137,8 @@ int profile_extract_config(const Profile *p, const char *config, Profile **ret) 
         record->preferred_features0 = p->preferred_features0;
         record->midr = p->midr;
         record->has_midr = p->has_midr;
+        record->host_nv = p->host_nv;
+        record->has_host_nv = p->has_host_nv;
         if (strdup_or_null(p->label, &record->label) < 0 ||
             strdup_or_null(p->hostname, &record->hostname) < 0 ||
             strdup_or_null(p->machine_id, &record->machine_id) < 0 ||

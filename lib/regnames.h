@@ -53,6 +53,7 @@ typedef enum RegClass {
 #define REG_ID_ID_AA64ZFR0_EL1  SYSREG_ID(3, 0, 0, 4, 4)
 #define REG_ID_ID_AA64DFR0_EL1  SYSREG_ID(3, 0, 0, 5, 0)
 #define REG_ID_ID_AA64MMFR1_EL1 SYSREG_ID(3, 0, 0, 7, 1)
+#define REG_ID_ID_AA64MMFR2_EL1 SYSREG_ID(3, 0, 0, 7, 2)
 
 /* KVM_REG_ARM_FW (U64) */
 #define REG_ID_PSCI_VERSION             (REG_ARCH_ARM64 | REG_SIZE_U64 | (0x14ULL << 16) | 0)

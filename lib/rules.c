@@ -104,6 +104,8 @@ typedef struct Dest {
         bool pair_known[3];
         uint64_t mmfr3, pfr2;        /* ID_AA64MMFR3_EL1/PFR2_EL1 after the source's writes */
         bool mmfr3_known, pfr2_known;
+        uint8_t host_nv;             /* the host CPU's MMFR2.NV (Profile.host_nv) */
+        bool host_nv_known;
 } Dest;
 
 enum {
@@ -117,7 +119,6 @@ enum {
 };
 
 #define REG_PMCR_EL0          SYSREG_ID(3, 3, 9, 12, 0)
-#define REG_ID_AA64MMFR2_EL1  SYSREG_ID(3, 0, 0, 7, 2)
 #define REG_ID_AA64MMFR3_EL1  SYSREG_ID(3, 0, 0, 7, 3)
 #define REG_ID_AA64PFR2_EL1   SYSREG_ID(3, 0, 0, 4, 2)
 #define REG_SCTLR2_EL1        SYSREG_ID(3, 0, 1, 0, 3)
@@ -406,11 +407,14 @@ static Check check_feature_id(const Dest *d, uint64_t reg, uint64_t value, uint6
                         return refused(REASON_PERFMON, field_by_name(desc, "PerfMon"), FIELD_RULE_NONE, 0);
                 if (ufield(value, 0, 4) < DEBUGVER_IMP)
                         return refused(REASON_DEBUGVER, field_by_name(desc, "CopDbg"), FIELD_RULE_NONE, 0);
-        } else if (reg == REG_ID_AA64MMFR2_EL1 && d->kernel >= KV(6, 13) && ufield(limit, 24, 4) == 0 &&
+        } else if (reg == REG_ID_ID_AA64MMFR2_EL1 && d->kernel >= KV(6, 13) && ufield(limit, 24, 4) == 0 &&
                    ufield(value, 24, 4) != 0) {
                 /* set_id_aa64mmfr2_el1(): the deprecated NV field, once exposed, is hidden; a written NV
-                 * equal to the host's is dropped. The profile does not record the host's NV: taken to be
-                 * the one the source shows (a host of the same CPU model). */
+                 * equal to the host CPU's is dropped, any other is checked (and refused: it is not
+                 * writable). A profile recorded without the host's NV: taken to be the one the source
+                 * shows (a host of the same CPU model). */
+                if (d->host_nv_known && ufield(value, 24, 4) != d->host_nv)
+                        return check_id_masked(reg, value, limit, has_mask ? mask : 0);
                 value &= ~bits(24, 4);
                 Check v = check_id_masked(reg, value, limit, has_mask ? mask : 0);
                 return v.outcome == OUTCOME_ACCEPTED ? not_kept(REASON_NK_MMFR2_NV, value) : v;
@@ -536,6 +540,8 @@ static void dest_init(Dest *d, const Profile *p, const VcpuConfig *c) {
                 .has_pmu = (c->init_features0 & VCPU_FEATURE_PMU_V3) != 0,
                 .has_sve = (c->init_features0 & VCPU_FEATURE_SVE) != 0,
                 .psci_0_2 = (c->init_features0 & VCPU_FEATURE_PSCI_0_2) != 0,
+                .host_nv = p->host_nv,
+                .host_nv_known = p->has_host_nv,
         };
         if (vcpu_config_get_value(c, REG_ID_ID_AA64PFR0_EL1, &v)) {
                 d->aarch64_only = ufield(v, 0, 4) == 1;

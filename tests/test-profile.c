@@ -602,6 +602,43 @@ static void test_kvm_mode(void) {
         }
 }
 
+/* host.nv (the host CPU's ID_AA64MMFR2_EL1.NV, probed): 0..15, in the digest only when recorded, written back. */
+static void test_host_nv(void) {
+        _cleanup_(profile_freep) Profile *none = NULL, *two = NULL, *zero = NULL, *again = NULL;
+        _cleanup_free_ char *doc2 = minimal_with("\"kvm_mode\": \"vhe\"}", "\"kvm_mode\": \"vhe\", \"nv\": 2}");
+        _cleanup_free_ char *doc0 = minimal_with("\"kvm_mode\": \"vhe\"}", "\"kvm_mode\": \"vhe\", \"nv\": 0}");
+        _cleanup_free_ char *doc16 = minimal_with("\"kvm_mode\": \"vhe\"}", "\"kvm_mode\": \"vhe\", \"nv\": 16}");
+        _cleanup_free_ char *docstr = minimal_with("\"kvm_mode\": \"vhe\"}", "\"kvm_mode\": \"vhe\", \"nv\": \"2\"}");
+        _cleanup_free_ char *written = NULL;
+        Profile *bad = NULL;
+        ProfileError e;
+
+        CHECK(doc2 && doc0 && doc16 && docstr);
+        if (!doc2 || !doc0 || !doc16 || !docstr)
+                return;
+        CHECK_INT(parse_string(minimal_profile, &none, &e), 0);
+        CHECK_INT(parse_string(doc2, &two, &e), 0);
+        CHECK_INT(parse_string(doc0, &zero, &e), 0);
+        if (!none || !two || !zero)
+                return;
+        CHECK(!none->has_host_nv);
+        CHECK(two->has_host_nv && two->host_nv == 2);
+        CHECK(zero->has_host_nv && zero->host_nv == 0);
+        /* Recorded, it decides (6.13+) and joins the digest; a profile without it keeps its digest. */
+        CHECK(strcmp(none->digest, two->digest) != 0);
+        CHECK(strcmp(none->digest, zero->digest) != 0);
+        CHECK(strcmp(two->digest, zero->digest) != 0);
+        CHECK_INT(parse_string(doc16, &bad, &e), -EINVAL);
+        CHECK(strstr(e.path, "/host/nv") != NULL);
+        CHECK_INT(parse_string(docstr, &bad, &e), -EINVAL);
+        written = profile_to_json(two, false);
+        CHECK(written != NULL);
+        if (!written)
+                return;
+        CHECK_INT(parse_string(written, &again, &e), 0);
+        CHECK(again && again->has_host_nv && again->host_nv == 2 && strcmp(again->digest, two->digest) == 0);
+}
+
 /* What the format allows that the real files do not show. */
 static void test_format_allowances(void) {
         _cleanup_free_ char *unlisted_mask = NULL, *unknown_feature = NULL, *upper_hex = NULL;
@@ -1045,6 +1082,7 @@ int main(void) {
         test_digest();
         test_digest_definition();
         test_kvm_mode();
+        test_host_nv();
         test_format_allowances();
         test_extract_config();
         test_bad_files();

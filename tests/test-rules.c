@@ -1024,6 +1024,42 @@ static void test_more_real_hosts(void) {
         CHECK(pfr0 && pfr0->field && strcmp(pfr0->field, "EL0") == 0 && pfr0->src_field == 2 && pfr0->dst_field == 1);
 }
 
+/* 7.2 hides ID_AA64MMFR2_EL1.NV and drops a written NV only when it is the host CPU's own (host.nv,
+ * probed): neoverse-n2 (NV 2) drops a 6.12 neoverse-n2 guest's NV=2, cortex-a710 (no NV) refuses it. */
+static void test_host_nv(void) {
+        _cleanup_(profile_freep) Profile *n2 = load("replay/7.2-neoverse-n2-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *a710 = load("replay/7.2-cortex-a710-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *src = load("replay/6.12-neoverse-n2-vhe.profile.json");
+        const VcpuConfig *cn2 = config(n2, "base"), *ca710 = config(a710, "base");
+        uint64_t written = value_get(config(src, "base"), REG_ID_ID_AA64MMFR2_EL1);
+        uint64_t shown = value_get(cn2, REG_ID_ID_AA64MMFR2_EL1);
+        Finding f = {};
+
+        CHECK(n2->has_host_nv && n2->host_nv == 2 && a710->has_host_nv && a710->host_nv == 0);
+        CHECK_INT((int) ((written >> 24) & 0xf), 2);
+        CHECK_INT((int) ((shown >> 24) & 0xf), 0);
+        /* The source's MMFR2 differs from n2's in NV alone: accepted there, the field dropped. */
+        CHECK((written & ~(UINT64_C(0xf) << 24)) == shown);
+        CHECK(rules_kernel_accepts(n2, cn2, REG_ID_ID_AA64MMFR2_EL1, written, NULL));
+        _cleanup_(report_freep) Report *r = compare(src, "base", n2, "base");
+        CHECK(find(r, FINDING_VALUE_NOT_KEPT, REG_ID_ID_AA64MMFR2_EL1) != NULL);
+        CHECK(!find(r, FINDING_VALUE_REFUSED, REG_ID_ID_AA64MMFR2_EL1));
+        /* The whole comparison with cortex-a710 (refused on MIDR_EL1 too) names NV. */
+        _cleanup_(report_freep) Report *ra = compare(src, "base", a710, "base");
+        const Finding *nv = find(ra, FINDING_VALUE_REFUSED, REG_ID_ID_AA64MMFR2_EL1);
+        CHECK(nv && nv->field && strcmp(nv->field, "NV") == 0);
+        /* On cortex-a710 the same NV is refused, and the field named. */
+        uint64_t on_a710 = (value_get(ca710, REG_ID_ID_AA64MMFR2_EL1) & ~(UINT64_C(0xf) << 24)) | (UINT64_C(2) << 24);
+        f = (Finding) {};
+        CHECK(!rules_kernel_accepts(a710, ca710, REG_ID_ID_AA64MMFR2_EL1, on_a710, &f));
+        CHECK(f.field && strcmp(f.field, "NV") == 0);
+        /* Without host.nv (a profile recorded before it) the host is taken to have the source's NV. */
+        a710->has_host_nv = false;
+        CHECK(rules_kernel_accepts(a710, ca710, REG_ID_ID_AA64MMFR2_EL1, on_a710, NULL));
+        /* n2's NV is 2, so a written 1 is refused there. */
+        CHECK(!rules_kernel_accepts(n2, cn2, REG_ID_ID_AA64MMFR2_EL1, (shown | (UINT64_C(1) << 24)), NULL));
+}
+
 /* What QEMU cannot run at all, and arguments that are wrong. */
 static void test_unrunnable(void) {
         _cleanup_(profile_freep) Profile *src = load("6.1-cortex-a72.json");
@@ -1515,6 +1551,7 @@ int main(void) {
         test_csv_on_61();
         test_unrunnable();
         test_more_real_hosts();
+        test_host_nv();
         test_report_forms();
         test_summary_layout();
         test_grouping();
