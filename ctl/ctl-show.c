@@ -69,6 +69,9 @@ static void print_host(const Profile *p) {
                        ", variant %" PRIu64 ", revision %" PRIu64 ")\n",
                        p->midr, (p->midr >> 24) & 0xff, (p->midr >> 4) & 0xfff, (p->midr >> 20) & 0xf, p->midr & 0xf);
         printf("KVM mode:         %s\n", or_dash(p->kvm_mode));
+        if (p->has_host_nv)
+                printf("Host CPU NV:      %u (ID_AA64MMFR2_EL1.NV; what 6.13+ drop from a migrating guest)\n",
+                       (unsigned) p->host_nv);
         if (profile_has_qemu(p)) {
                 QemuLoad load = QEMU_LOAD_7_2;
 
@@ -298,6 +301,7 @@ static json_object *profile_json(const Profile *p, const VcpuConfig *detail) {
         json_object_object_add(o, "machine", json_string_or_null(p->machine));
         json_object_object_add(o, "midr", p->has_midr ? json_hex(p->midr) : NULL);
         json_object_object_add(o, "kvm_mode", json_string_or_null(p->kvm_mode));
+        json_object_object_add(o, "host_nv", p->has_host_nv ? json_object_new_int(p->host_nv) : NULL);
         if (profile_has_qemu(p)) {
                 json_object *q = json_object_new_object();
                 QemuLoad load = QEMU_LOAD_7_2;
