@@ -20,6 +20,10 @@
 #   KVMREGS_MIG_RECORD=1    write the results to tests/data/migrations/ in the source tree
 #   KVMREGS_MIG_CHECK=1     hold the rules against the fresh results (check-migrations.sh)
 #   KVMREGS_VM_TIMEOUT      seconds per boot (default 900)
+#   KVMREGS_VM_QEMU         the command that runs the emulating QEMU (default qemu-system-aarch64),
+#                           e.g. "chroot /var/cache/kvmregs-sid/root qemu-system-aarch64" for sid's
+#                           QEMU 11 and its newer CPU models (neoverse-n2: SVE2, pointer auth, NV); the
+#                           cache and KVMREGS_MIG_OUT must then be bind-mounted at the same paths inside
 # Exit status: 0 done (and, with KVMREGS_MIG_CHECK=1, the rules agree), 1 a failed step, 77 skipped.
 set -u
 
@@ -33,7 +37,8 @@ skip() {
 }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-for tool in qemu-system-aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-readelf cpio gzip base64 dpkg-deb apt-get apt-cache timeout python3; do
+vm_qemu=${KVMREGS_VM_QEMU:-qemu-system-aarch64}
+for tool in ${vm_qemu%% *} aarch64-linux-gnu-gcc aarch64-linux-gnu-readelf cpio gzip base64 dpkg-deb apt-get apt-cache timeout python3; do
         command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed (tests/vm/install-deps.sh installs it)"
 done
 cache=${KVMREGS_VM_CACHE:-/var/cache/kvmregs-vm}
@@ -128,7 +133,8 @@ STEP
                 cat "$out/$q/base.gz" "$boot/extra.gz" > "$boot/initrd.gz"
                 log=$boot/console
                 start=$(date +%s)
-                timeout "$boot_timeout" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu "$cpu" \
+                # shellcheck disable=SC2086
+                timeout "$boot_timeout" $vm_qemu -M virt,virtualization=on,gic-version=3 -cpu "$cpu" \
                         -smp 1 -m 3072 -nodefaults -display none -monitor none -serial "file:$log" -no-reboot \
                         -kernel "$cache/kernels/$k/Image" -initrd "$boot/initrd.gz" \
                         -append "console=ttyAMA0 panic=-1 quiet loglevel=1 $mode_arg" \
