@@ -893,6 +893,16 @@ static int compare_walk(Collector *c, const VcpuConfig *s, const Dest *d) {
                         r = check_size(c, *dp, false);
                         if (r < 0)
                                 return r;
+                        /* QEMU writes back the value it read at reset, before the stream came; if the
+                         * source's ID values have hidden the register since, KVM says ENOENT and the load
+                         * fails, tolerance or not (real migrations 6.1/6.12 -> 7.2 on max-qemu11 hosts:
+                         * "Could not set register ... unknown to KVM", both QEMUs). */
+                        if (hidden_by_written_id(d, *dp)) {
+                                p = collector_add(c, FINDING_VALUE_REFUSED, SEVERITY_FATAL, *dp, REASON_HIDDEN_BY_ID);
+                                if (!p)
+                                        return -ENOMEM;
+                                pending_values(p, false, 0, v != NULL, v ? v->value : 0);
+                        }
                         p = collector_add(c, tolerated ? FINDING_TOLERATED : FINDING_DEST_ONLY, SEVERITY_INFO, *dp,
                                           tolerated ? REASON_TOLERATED_DST_ONLY : REASON_DEST_ONLY);
                         if (!p)
@@ -1224,9 +1234,11 @@ static const ReasonText reason_texts[] = {
         },
         [REASON_HIDDEN_BY_ID] = {
                 .message = "hidden on the destination once the source's ID register value, written before it, "
-                           "turned its feature off (KVM_SET_ONE_REG: ENOENT) (%v)",
-                .remedy = "migrate between hosts of the same CPU model, or to a destination kernel older than 6.13 "
-                          "(TCR2_EL1, PIR_EL1, PIRE0_EL1)",
+                           "turned its feature off (KVM_SET_ONE_REG: ENOENT), whether the source sent it or QEMU "
+                           "writes back the destination's own value (%v)",
+                .remedy = "migrate from a source kernel that shows the feature (the same CPU model on a kernel that "
+                          "knows it), or to a destination kernel that does not list the register (before 6.13 for "
+                          "TCR2_EL1, PIR_EL1, PIRE0_EL1: they are always listed and never hidden)",
         },
         [REASON_DEBUGVER] = {
                 .message = "a debug architecture below Armv8 is refused (%v)",

@@ -303,13 +303,14 @@ static json_object *id_array(const uint64_t *ids, size_t n) {
 /* One (source configuration → this kernel) load, as QEMU would do it. */
 static json_object *replay_one(int kvm_fd, const Source *src, const char *config_name, json_object *sc, bool imp_id) {
         static uint64_t src_ids[MAX_REGS], dst_ids[MAX_REGS], missing[MAX_REGS], dropped[MAX_REGS],
-                dest_only[MAX_REGS], written[MAX_REGS];
-        static bool compare[MAX_REGS];
+                dest_only[MAX_REGS], written[MAX_REGS], initial[MAX_REGS];
+        static bool compare[MAX_REGS], have_initial[MAX_REGS];
         size_t n_src, n_dst, n_missing = 0, n_dropped = 0, n_dest_only = 0;
         json_object *out = json_object_new_object(), *f0, *refused, *not_kept;
         uint64_t features0 = 0;
         const char *step = NULL;
         Vcpu v = { -1, -1 };
+        size_t i0;
         int r;
 
         json_object_object_add(out, "source", json_object_new_string(src->label));
@@ -338,6 +339,12 @@ static json_object *replay_one(int kvm_fd, const Source *src, const char *config
                 vcpu_close(&v);
                 return out;
         }
+
+        /* QEMU reads every register once the vCPU is reset (write_kvmstate_to_list), before the
+         * stream arrives: a register only the destination has is written back with that value,
+         * even when the source's ID values, written first, have hidden it meanwhile. */
+        for (i0 = 0; i0 < n_dst; i0++)
+                have_initial[i0] = reg_get(&v, dst_ids[i0], &initial[i0]) == 0;
 
         /* QEMU's vmstate: cpreg_vmstate_array_len must not exceed the destination's count. */
         json_object_object_add(out, "src_count", json_object_new_int64((int64_t) n_src));
@@ -378,8 +385,9 @@ static json_object *replay_one(int kvm_fd, const Source *src, const char *config
 
                 if (!(contains(src_ids, n_src, dst_ids[i]) && source_value(sc, dst_ids[i], &value))) {
                         compare[i] = false;
-                        if (reg_get(&v, dst_ids[i], &value) < 0)
+                        if (!have_initial[i])
                                 continue;
+                        value = initial[i];
                 } else
                         n_from_source++;
                 written[i] = value;
