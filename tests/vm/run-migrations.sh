@@ -20,6 +20,8 @@
 #   KVMREGS_MIG_RECORD=1    write the results to tests/data/migrations/ in the source tree
 #   KVMREGS_MIG_CHECK=1     hold the rules against the fresh results (check-migrations.sh)
 #   KVMREGS_VM_TIMEOUT      seconds per boot (default 900)
+#   KVMREGS_VM_TAG          appended to the CPU model in every host's label ("7.2-max-qemu11-vhe"), for
+#                           a model whose features depend on the emulating QEMU (max), as run-vm-tests.sh
 #   KVMREGS_VM_QEMU         the command that runs the emulating QEMU (default qemu-system-aarch64),
 #                           e.g. "chroot /var/cache/kvmregs-sid/root qemu-system-aarch64" for sid's
 #                           QEMU 11 and its newer CPU models (neoverse-n2: SVE2, pointer auth, NV); the
@@ -113,7 +115,7 @@ for q in $qemus; do
                 IFS=: read -r pass k cpu mode <<STEP
 $step
 STEP
-                label=$k-$cpu
+                label=$k-$cpu${KVMREGS_VM_TAG:+-$KVMREGS_VM_TAG}
                 mode_arg="kvm-arm.mode=nvhe"
                 if [ "$mode" = vhe ]; then label=$label-vhe; mode_arg=; fi
                 boot=$out/$q/boot-$label-$pass
