@@ -1060,6 +1060,30 @@ static void test_host_nv(void) {
         CHECK(!rules_kernel_accepts(n2, cn2, REG_ID_ID_AA64MMFR2_EL1, (shown | (UINT64_C(1) << 24)), NULL));
 }
 
+/* A register only the destination has is written back with its reset value; once the source's
+ * lower ID value hid it, KVM says ENOENT (real migrations 6.12 -> 7.2 on QEMU 11's max, both QEMUs:
+ * "Could not set register ... unknown to KVM"). */
+static void test_hidden_dest_only(void) {
+        _cleanup_(profile_freep) Profile *p612 = load("replay/6.12-max-qemu11-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *p72 = load("replay/7.2-max-qemu11-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *p61 = load("replay/6.1-max-qemu11-vhe.profile.json");
+        const uint64_t sctlr2 = SYSREG_ID(3, 0, 1, 0, 3), fpmr = SYSREG_ID(3, 3, 4, 4, 2);
+        _cleanup_(report_freep) Report *r = compare(p612, "all", p72, "all");
+        _cleanup_(report_freep) Report *r61 = compare(p61, "all", p72, "all");
+
+        CHECK_INT(r->verdict, VERDICT_INCOMPATIBLE);
+        CHECK_STR(names_of(r, FINDING_VALUE_REFUSED), NAMES("SCTLR2_EL1"));
+        CHECK(find(r, FINDING_DEST_ONLY, sctlr2) != NULL);
+        /* 6.1 shows neither MMFR3 nor PFR2 features: all five are hidden. */
+        CHECK_INT(r61->verdict, VERDICT_INCOMPATIBLE);
+        CHECK_STR(names_of(r61, FINDING_VALUE_REFUSED),
+                  NAMES("SCTLR2_EL1", "TCR2_EL1", "PIRE0_EL1", "PIR_EL1", "FPMR"));
+        CHECK(find(r61, FINDING_DEST_ONLY, fpmr) != NULL);
+        /* The same host both ends: nothing hidden. */
+        _cleanup_(report_freep) Report *same = compare(p72, "all", p72, "all");
+        CHECK(!find(same, FINDING_VALUE_REFUSED, sctlr2));
+}
+
 /* What QEMU cannot run at all, and arguments that are wrong. */
 static void test_unrunnable(void) {
         _cleanup_(profile_freep) Profile *src = load("6.1-cortex-a72.json");
@@ -1552,6 +1576,7 @@ int main(void) {
         test_unrunnable();
         test_more_real_hosts();
         test_host_nv();
+        test_hidden_dest_only();
         test_report_forms();
         test_summary_layout();
         test_grouping();
