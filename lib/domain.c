@@ -130,6 +130,8 @@ static int report_unsupported(const Profile *src, const VcpuConfig *s, const Pro
                 /* the QEMU the comparison behind the problem assumed */
                 r->dst_qemu_load = fixed->dst_qemu_load;
                 r->dst_qemu_assumed = fixed->dst_qemu_assumed;
+                r->dst_qemu_origin = fixed->dst_qemu_origin;
+                r->src_qemu_origin = fixed->src_qemu_origin;
                 if ((fixed->dst_qemu_version && !(r->dst_qemu_version = strdup(fixed->dst_qemu_version))) ||
                     (fixed->src_qemu_version && !(r->src_qemu_version = strdup(fixed->src_qemu_version))))
                         return -ENOMEM;
@@ -201,6 +203,45 @@ static int compare_unrecorded(const Profile *src, const VcpuConfig *s, const Pro
         view.configs = configs;
         view.n_configs = host->n_configs + 1;
         return profile_compare(src, s->name, &view, name, ret);
+}
+
+void domain_qemu_done(DomainQemu *d) {
+        if (!d)
+                return;
+        free(d->emulator);
+        profile_qemu_done(&d->qemu);
+        free(d->not_used);
+        *d = (DomainQemu) {};
+}
+
+int profile_compare_domain_with(const Profile *record, const Profile *host, const DomainCpu *cpu,
+                                const DomainQemu *dq, Report **ret) {
+        _cleanup_(report_freep) Report *r = NULL;
+        Profile view;
+        int k;
+
+        if (!host || !ret)
+                return -EINVAL;
+        if (!dq || !dq->emulator)
+                return profile_compare_domain(record, host, cpu, ret);
+        /* The host as the domain's QEMU would load it: the same profile, that QEMU's load path.
+         * A shallow view: the digest stays the host profile's (the report names that profile). */
+        view = *host;
+        if (dq->qemu.has_load) {
+                view.qemu = dq->qemu;
+                view.qemu.origin = QEMU_ORIGIN_DOMAIN;
+        }
+        k = profile_compare_domain(record, &view, cpu, &r);
+        if (k < 0)
+                return k;
+        if (!(r->dst_qemu_emulator = strdup(dq->emulator)))
+                return -ENOMEM;
+        if (dq->qemu.has_load)
+                r->dst_qemu_detected = dq->qemu.detected;
+        else if (!(r->dst_qemu_not_used = strdup(dq->not_used ? dq->not_used : "it could not be detected")))
+                return -ENOMEM;
+        *ret = TAKE_PTR(r);
+        return 0;
 }
 
 int profile_compare_domain(const Profile *record, const Profile *host, const DomainCpu *cpu, Report **ret) {

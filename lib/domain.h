@@ -48,3 +48,25 @@ int domain_cpu_check(const DomainCpu *cpu, char **ret_why);
  * -EINVAL (the checks), -ENOMEM.
  */
 int profile_compare_domain(const Profile *record, const Profile *host, const DomainCpu *cpu, Report **ret);
+
+/*
+ * The QEMU that will load the incoming migration: the domain's <devices><emulator> when it is
+ * not the one the host profile's host.qemu describes (docs/rules.md, "The destination QEMU's
+ * load path"). Filled by qemu_domain_qemu() (lib/qemu-run.h); all NULL/false: the profile's.
+ */
+typedef struct DomainQemu {
+        char *emulator;           /* the domain's <emulator>, when it was considered */
+        ProfileQemu qemu;         /* has_load: it, detected (origin QEMU_ORIGIN_DOMAIN) */
+        char *not_used;           /* else why not ("it is not owned by root") */
+} DomainQemu;
+
+/* Frees what d holds and zeroes it (NULL-safe). */
+void domain_qemu_done(DomainQemu *d);
+
+/*
+ * profile_compare_domain() with the domain's own QEMU (NULL: as profile_compare_domain()):
+ * the rules apply dq->qemu's load when it has one, and the report names the emulator, how it
+ * was detected, or why it was not used (Report.dst_qemu_emulator, dst_qemu_not_used).
+ */
+int profile_compare_domain_with(const Profile *record, const Profile *host, const DomainCpu *cpu,
+                                const DomainQemu *dq, Report **ret);

@@ -61,3 +61,10 @@ UNIT_TESTS += tests/test-qemu
 tests_test_qemu_SOURCES = tests/test-qemu.c tests/testutil.h
 tests_test_qemu_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_test_qemu_LDADD = lib/libkvmregs.la $(JSONC_LIBS)
+# Which emulators are run (the path check), the detection cache, the domain's own QEMU.
+check_PROGRAMS += tests/test-qemu-run
+TESTS += tests/test-qemu-run
+UNIT_TESTS += tests/test-qemu-run
+tests_test_qemu_run_SOURCES = tests/test-qemu-run.c tests/testutil.h
+tests_test_qemu_run_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_test_qemu_run_LDADD = lib/libkvmregs.la $(JSONC_LIBS)

@@ -200,21 +200,29 @@ void profile_qemu_done(ProfileQemu *q) {
         *q = (ProfileQemu) {};
 }
 
+int profile_qemu_copy(const ProfileQemu *q, ProfileQemu *ret) {
+        ProfileQemu copy;
+
+        if (!q || !ret)
+                return -EINVAL;
+        copy = *q;
+        copy.emulator = copy.version = copy.package = NULL;
+        if ((q->emulator && !(copy.emulator = strdup(q->emulator))) || (q->version && !(copy.version = strdup(q->version))) ||
+            (q->package && !(copy.package = strdup(q->package)))) {
+                profile_qemu_done(&copy);
+                return -ENOMEM;
+        }
+        *ret = copy;
+        return 0;
+}
+
 int profile_set_qemu(Profile *p, const ProfileQemu *q) {
         ProfileQemu copy = {};
 
         if (!p)
                 return -EINVAL;
-        if (q) {
-                copy = *q;
-                copy.emulator = copy.version = copy.package = NULL;
-                if ((q->emulator && !(copy.emulator = strdup(q->emulator))) ||
-                    (q->version && !(copy.version = strdup(q->version))) ||
-                    (q->package && !(copy.package = strdup(q->package)))) {
-                        profile_qemu_done(&copy);
-                        return -ENOMEM;
-                }
-        }
+        if (q && profile_qemu_copy(q, &copy) < 0)
+                return -ENOMEM;
         profile_qemu_done(&p->qemu);
         p->qemu = copy;
         profile_update_digest(p);

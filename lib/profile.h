@@ -147,6 +147,8 @@ bool profile_has_qemu(const Profile *p);
 bool profile_qemu_load(const Profile *p, QemuLoad *ret);
 /* Frees what q holds and zeroes it (NULL-safe). */
 void profile_qemu_done(ProfileQemu *q);
+/* A deep copy of q into *ret (set only on success). -EINVAL, -ENOMEM. */
+int profile_qemu_copy(const ProfileQemu *q, ProfileQemu *ret);
 /* Replaces p's QEMU with a copy of q (NULL: none) and updates the digest. -ENOMEM. */
 int profile_set_qemu(Profile *p, const ProfileQemu *q);
 /* The value recorded for a register in a configuration; false if none. */

@@ -246,6 +246,8 @@ const char *qemu_origin_name(QemuOrigin o) {
                 return "record";
         case QEMU_ORIGIN_OPTION:
                 return "option";
+        case QEMU_ORIGIN_DOMAIN:
+                return "domain";
         default:
                 return NULL;
         }

@@ -59,10 +59,11 @@ typedef enum QemuOrigin {
         QEMU_ORIGIN_PROFILE,         /* the host profile's host.qemu */
         QEMU_ORIGIN_RECORD,          /* the guest record's host.qemu (the source QEMU the guest ran on) */
         QEMU_ORIGIN_OPTION,          /* --src-qemu / --dst-qemu */
+        QEMU_ORIGIN_DOMAIN,          /* the incoming domain's own <emulator>, detected (CompareDomain) */
         _QEMU_ORIGIN_MAX,
 } QemuOrigin;
 
-/* "default", "profile", "record", "option"; NULL for unknown. */
+/* "default", "profile", "record", "option", "domain"; NULL for unknown. */
 const char *qemu_origin_name(QemuOrigin o);
 /* The inverse of qemu_origin_name(); -EINVAL for anything else. */
 int qemu_origin_from_name(const char *name, QemuOrigin *ret);

@@ -26,6 +26,8 @@ Report *report_free(Report *r) {
         free(r->dst_config);
         free(r->dst_qemu_version);
         free(r->src_qemu_version);
+        free(r->dst_qemu_emulator);
+        free(r->dst_qemu_not_used);
         free(r);
         return NULL;
 }
@@ -591,13 +593,27 @@ static const char *qemu_origin_text(QemuOrigin o, bool destination) {
                 return "from the guest record";
         case QEMU_ORIGIN_OPTION:
                 return destination ? "from --dst-qemu" : "from --src-qemu";
+        case QEMU_ORIGIN_DOMAIN:
+                return "from the incoming domain's <emulator>";
         default:
                 return "assumed";
         }
 }
 
+/* How the domain's emulator was detected (docs/profile-format.md, "host.qemu"). */
+static const char *qemu_detected_text(QemuDetected d) {
+        switch (d) {
+        case QEMU_DETECTED_TRACE_EVENTS:
+                return "detected from its trace events";
+        case QEMU_DETECTED_VERSION:
+                return "detected from its version";
+        default:
+                return "detected";
+        }
+}
+
 char *report_qemu_text(const Report *r) {
-        _cleanup_free_ char *src = NULL;
+        _cleanup_free_ char *src = NULL, *domain = NULL;
 
         if (!r)
                 return NULL;
@@ -606,11 +622,20 @@ char *report_qemu_text(const Report *r) {
                 if (!src)
                         return NULL;
         }
+        /* CompareDomain: the incoming domain's <emulator>, used (and how it was detected) or not (and why). */
+        if (r->dst_qemu_emulator && r->dst_qemu_origin == QEMU_ORIGIN_DOMAIN && !r->dst_qemu_not_used)
+                domain = strdup_printf(" %s, %s", r->dst_qemu_emulator, qemu_detected_text(r->dst_qemu_detected));
+        else if (r->dst_qemu_emulator && r->dst_qemu_not_used)
+                domain = strdup_printf("; the incoming domain's <emulator> %s was not used: %s", r->dst_qemu_emulator,
+                                       r->dst_qemu_not_used);
+        if (r->dst_qemu_emulator && !domain)
+                return NULL;
         if (r->dst_qemu_assumed)
-                return strdup_printf("assuming the destination runs QEMU 7.2's load path; give --dst-qemu%s", src ? src : "");
-        return strdup_printf("destination QEMU %s (%s load path, %s)%s", r->dst_qemu_version ? r->dst_qemu_version : "-",
+                return strdup_printf("assuming the destination runs QEMU 7.2's load path; give --dst-qemu%s%s",
+                                     domain ? domain : "", src ? src : "");
+        return strdup_printf("destination QEMU %s (%s load path, %s%s)%s", r->dst_qemu_version ? r->dst_qemu_version : "-",
                              r->dst_qemu_load == QEMU_LOAD_11_1 ? "11.1 tolerances" : "7.2 legacy",
-                             qemu_origin_text(r->dst_qemu_origin, true), src ? src : "");
+                             qemu_origin_text(r->dst_qemu_origin, true), domain ? domain : "", src ? src : "");
 }
 
 int report_print(const Report *r, FILE *f, bool verbose) {
@@ -672,8 +697,9 @@ char *report_to_json(const Report *r, bool pretty) {
              doc_add(o, "dst_count", json_object_new_int64((int64_t) r->dst_count)) &&
              doc_add(o, "src_digest", json_object_new_string(r->src_digest)) &&
              doc_add(o, "dst_digest", json_object_new_string(r->dst_digest));
-        /* Only when a QEMU was given: without "dst_qemu" the report assumed 7.2's load (the form before it). */
-        if (ok && !r->dst_qemu_assumed) {
+        /* Only when a QEMU was given: without "dst_qemu" the report assumed 7.2's load (the form before it);
+         * also when it was assumed because the incoming domain's <emulator> could not be used. */
+        if (ok && (!r->dst_qemu_assumed || r->dst_qemu_not_used)) {
                 json_object *q = json_object_new_object();
 
                 ok = doc_add(o, "dst_qemu", q) &&
@@ -681,7 +707,11 @@ char *report_to_json(const Report *r, bool pretty) {
                              json_object_new_string(qemu_load_name(r->dst_qemu_load) ?: "legacy")) &&
                      doc_add(q, "assumed", json_object_new_boolean(r->dst_qemu_assumed)) &&
                      doc_add(q, "from", json_object_new_string(qemu_origin_name(r->dst_qemu_origin) ?: "default")) &&
-                     (!r->dst_qemu_version || doc_add(q, "version", json_object_new_string(r->dst_qemu_version)));
+                     (!r->dst_qemu_version || doc_add(q, "version", json_object_new_string(r->dst_qemu_version))) &&
+                     (!r->dst_qemu_emulator || doc_add(q, "emulator", json_object_new_string(r->dst_qemu_emulator))) &&
+                     (!r->dst_qemu_emulator || r->dst_qemu_not_used ||
+                      doc_add(q, "detected_from", json_object_new_string(qemu_detected_name(r->dst_qemu_detected) ?: "unknown"))) &&
+                     (!r->dst_qemu_not_used || doc_add(q, "emulator_not_used", json_object_new_string(r->dst_qemu_not_used)));
         }
         if (ok && r->src_qemu_version) {
                 json_object *q = json_object_new_object();
@@ -839,6 +869,15 @@ char *report_summary(const Report *r) {
                 else
                         summary_fatal(&b, gs);
                 break;
+        }
+        /* When the incoming domain named its own emulator, which QEMU the verdict is for. */
+        if (r->dst_qemu_emulator) {
+                _cleanup_free_ char *qemu = report_qemu_text(r);
+
+                if (!qemu)
+                        b.failed = true;
+                else
+                        report_text_printf(&b, "\nQEMU: %s", qemu);
         }
         return report_text_take(&b);
 }
@@ -1162,7 +1201,7 @@ static int counts_check(json_object *o, const Report *rep, ProfileError *e) {
 static int qemu_parse(json_object *o, Report *rep, ProfileError *e) {
         char child[DOC_PATH_SIZE], sub[DOC_PATH_SIZE];
         json_object *q, *a;
-        const char *load = NULL, *version = NULL, *from = NULL;
+        const char *load = NULL, *version = NULL, *from = NULL, *emulator = NULL, *detected = NULL, *not_used = NULL;
         int r;
 
         rep->dst_qemu_load = QEMU_LOAD_7_2;
@@ -1179,6 +1218,12 @@ static int qemu_parse(json_object *o, Report *rep, ProfileError *e) {
                 if (r >= 0)
                         r = member_string(q, child, "from", false, &from, e);
                 if (r >= 0)
+                        r = member_string(q, child, "emulator", false, &emulator, e);
+                if (r >= 0)
+                        r = member_string(q, child, "detected_from", false, &detected, e);
+                if (r >= 0)
+                        r = member_string(q, child, "emulator_not_used", false, &not_used, e);
+                if (r >= 0)
                         r = doc_member(q, child, "assumed", true, &a, sub, e);
                 if (r < 0)
                         return r;
@@ -1193,6 +1238,12 @@ static int qemu_parse(json_object *o, Report *rep, ProfileError *e) {
                 rep->dst_qemu_assumed = json_object_get_boolean(a);
                 if (version && !(rep->dst_qemu_version = strdup(version)))
                         return doc_oom(e, child);
+                if ((emulator && !(rep->dst_qemu_emulator = strdup(emulator))) ||
+                    (not_used && !(rep->dst_qemu_not_used = strdup(not_used))))
+                        return doc_oom(e, child);
+                if (detected && qemu_detected_from_name(detected, &rep->dst_qemu_detected) < 0 &&
+                    strcmp(detected, "unknown") != 0)
+                        return doc_error(e, -EINVAL, child, "unknown detected_from \"%.64s\"", detected);
         }
         r = doc_member(o, "", "src_qemu", false, &q, child, e);
         if (r < 0)

@@ -74,6 +74,12 @@ typedef struct Report {
         char *src_qemu_version;      /* as given, NULL if none; reported only */
         QemuOrigin dst_qemu_origin;  /* where the destination QEMU came from (DEFAULT when assumed) */
         QemuOrigin src_qemu_origin;  /* where the source QEMU came from (DEFAULT: none known) */
+        /* CompareDomain (lib/domain.h): the incoming domain's <emulator>, when it is not the
+         * destination profile's: used (dst_qemu_origin DOMAIN, detected as dst_qemu_detected),
+         * or not, and dst_qemu_not_used says why. NULL otherwise. */
+        char *dst_qemu_emulator;
+        QemuDetected dst_qemu_detected;
+        char *dst_qemu_not_used;
 } Report;
 
 Report *report_free(Report *r);   /* NULL-safe, returns NULL */
