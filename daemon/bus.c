@@ -571,8 +571,12 @@ static int job_prepare(Job *j) {
         return 0;
 }
 
-/* Phase 2: against the host profile (the caller makes sure it stays). */
-static int job_compare(Job *j, const Profile *host) {
+/* Phase 2: against the host profile (the caller makes sure it stays). The incoming domain's
+ * own emulator decides the destination QEMU when it is not the profile's (lib/qemu-run.h):
+ * detected — a binary run as root — only for root's calls (may_run, on the loop); the others
+ * get what an earlier detection found, or the profile's QEMU and why. */
+static int job_compare(Job *j, const Profile *host, QemuCache *cache, bool may_run) {
+        _cleanup_(domain_qemu_done) DomainQemu dq = {};
         int r;
 
         if (j->kind == JOB_COMPARE) {
@@ -584,7 +588,9 @@ static int job_compare(Job *j, const Profile *host) {
                         job_fail_errno(j, r);
                 return r;
         }
-        r = profile_compare_domain(j->src, host, &j->cpu, &j->report);
+        r = qemu_domain_qemu(cache, host, j->domain->emulator, may_run, QEMU_RUN_DEFAULT_TIMEOUT_MS, &dq);
+        if (r >= 0)
+                r = profile_compare_domain_with(j->src, host, &j->cpu, &dq, &j->report);
         if (r < 0)
                 job_fail_errno(j, r);
         return r;
@@ -606,8 +612,10 @@ static void job_serialise(Job *j) {
 
 /* The whole computation, on the loop (root's): the loop is the only writer of the profile. */
 static void job_run_on_loop(Bus *bus, Job *j) {
+        bool root = j->caller && j->caller->identified && j->caller->uid == 0;
+
         if (job_read_args(j, bus->shared->profile) >= 0 && job_prepare(j) >= 0 &&
-            job_compare(j, bus->shared->profile) >= 0)
+            job_compare(j, bus->shared->profile, bus->shared->qemu_cache, root) >= 0)
                 job_serialise(j);
 }
 
@@ -623,7 +631,7 @@ static void job_run_on_worker(Bus *bus, Job *j) {
         if (job_read_args(j, have_host) < 0 || job_prepare(j) < 0)
                 return;
         pthread_mutex_lock(&bus->shared->lock);
-        r = job_compare(j, bus->shared->profile);
+        r = job_compare(j, bus->shared->profile, bus->shared->qemu_cache, false);
         pthread_mutex_unlock(&bus->shared->lock);
         if (r >= 0)
                 job_serialise(j);

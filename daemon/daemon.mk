@@ -74,3 +74,6 @@ tests_test_watch_LDFLAGS = $(AM_LDFLAGS) -pthread
 # kvmregsd --qemu: the host's QEMU in the profile, the record's source QEMU, Compare without options.
 TESTS += tests/test-daemon-qemu.sh
 dist_check_SCRIPTS += tests/test-daemon-qemu.sh
+# CompareDomain with the incoming domain's own <emulator>: root's call detects it, nobody's never runs it.
+TESTS += tests/test-daemon-emulator.sh
+dist_check_SCRIPTS += tests/test-daemon-emulator.sh

@@ -397,6 +397,7 @@ static void daemon_done(Daemon *d, ShutdownGuard *guard) {
         bus_free(d->bus);
         shutdown_guard_step(guard, "freeing the profile");
         profile_free(d->shared.profile);
+        qemu_cache_free(d->shared.qemu_cache);
         free(d->no_profile);
         pthread_mutex_destroy(&d->shared.lock);
         sd_event_unref(d->event);
@@ -471,6 +472,11 @@ static int daemon_start(Daemon *d) {
         if (r < 0) {
                 log_error("Cannot create the event loop: %s", strerror(-r));
                 return r;
+        }
+        d->shared.qemu_cache = qemu_cache_new();
+        if (!d->shared.qemu_cache) {
+                log_error("Out of memory");
+                return -ENOMEM;
         }
         for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
                 if (signals[i] == SIGHUP)

@@ -23,6 +23,7 @@
 #include <libxml/tree.h>
 #include <systemd/sd-daemon.h>
 
+#include "domain.h"
 #include "domxml.h"
 #include "qemu-run.h"
 #include "virt-dl.h"
@@ -138,8 +139,8 @@ typedef struct Stamp {
  * configuration QEMU builds here from the XML, with this host's values. -ENOENT: the host
  * has no configuration for the domain (*ret_why says why).
  */
-static int record_build(const Profile *host, const DomainXml *dx, const char *dom_uuid, StampKind kind,
-                        Stamp *ret, const char **ret_why) {
+static int record_build(const Profile *host, QemuCache *cache, const DomainXml *dx, const char *dom_uuid,
+                        StampKind kind, Stamp *ret, const char **ret_why) {
         _cleanup_(profile_freep) Profile *carried = NULL;
         _cleanup_(profile_freep) Profile *record = NULL;
         const VcpuConfig *config = NULL;
@@ -187,21 +188,24 @@ static int record_build(const Profile *host, const DomainXml *dx, const char *do
         if (r < 0)
                 return r;
         /* The record carries the QEMU this guest runs on: the domain's own <emulator> when it is
-         * not the one the profile describes (the profile's otherwise, or none known). */
-        if (dx->emulator && profile_has_qemu(host) && (!host->qemu.emulator || strcmp(dx->emulator, host->qemu.emulator) != 0)) {
-                _cleanup_free_ char *error = NULL;
-                ProfileQemu q = {};
+         * not the one the profile describes (the profile's otherwise, or none known). A local
+         * domain's emulator is what libvirt runs here: detected (lib/qemu-run.h decides). */
+        {
+                _cleanup_(domain_qemu_done) DomainQemu dq = {};
 
-                r = qemu_detect_host(dx->emulator, QEMU_RUN_DEFAULT_TIMEOUT_MS, &q, &error);
-                if (r >= 0)
-                        q.origin = QEMU_ORIGIN_RECORD;
-                else
-                        fprintf(stderr, SD_WARNING "kvmregsd: %s: its record names no QEMU: %s\n", dx->name,
-                                error ? error : strerror(-r));
-                r = profile_set_qemu(record, r >= 0 ? &q : NULL);
-                profile_qemu_done(&q);
+                r = qemu_domain_qemu(cache, host, dx->emulator, true, QEMU_RUN_DEFAULT_TIMEOUT_MS, &dq);
                 if (r < 0)
                         return r;
+                if (dq.emulator) {
+                        if (dq.qemu.has_load)
+                                dq.qemu.origin = QEMU_ORIGIN_RECORD;
+                        else
+                                fprintf(stderr, SD_WARNING "kvmregsd: %s: its record names no QEMU: %s: %s\n", dx->name,
+                                        dq.emulator, dq.not_used ? dq.not_used : "not detected");
+                        r = profile_set_qemu(record, dq.qemu.has_load ? &dq.qemu : NULL);
+                        if (r < 0)
+                                return r;
+                }
         }
         if (carried) {
                 stamp.kept = record_keep_values(record, host, config, &carried->configs[0]);
@@ -316,7 +320,7 @@ static StampResult stamp_domain(Watch *w, const Pending *p) {
 
         pthread_mutex_lock(&w->shared->lock);
         if (w->shared->profile)
-                r = record_build(w->shared->profile, dx, p->uuid, p->kind, &stamp, &no_config);
+                r = record_build(w->shared->profile, w->shared->qemu_cache, dx, p->uuid, p->kind, &stamp, &no_config);
         else
                 r = -EAGAIN;
         pthread_mutex_unlock(&w->shared->lock);
