@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fetches Debian's arm64 kernels, busybox-static and json-c for arm64 through a
 # private APT_CONFIG, so the machine's own apt setup is never touched.
-# Usage: fetch.sh CACHE_DIR [SERIES...]   (SERIES: 5.10 6.1 6.12 7.2; default 6.1 6.12)
+# Usage: fetch.sh CACHE_DIR [SERIES...]   (SERIES: 5.10 6.1 6.12 6.16 6.17 6.18 6.19 7.0 7.1 7.2;
+# default 6.1 6.12)
 # KVMREGS_VM_MIRROR: the Debian mirror (default http://deb.debian.org; its debian and
 # debian-security archives).
 # Prints nothing on success; leaves CACHE_DIR/kernels/<series>/Image and
@@ -15,7 +16,8 @@ mirror=${KVMREGS_VM_MIRROR:-http://deb.debian.org}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 
-# One private apt tree per Debian suite group: bookworm (6.1, 6.12, tools), bullseye (5.10), sid (7.2).
+# One private apt tree per Debian suite group: bookworm (6.1, 6.12, tools), bullseye (5.10),
+# trixie-bpo (6.16 to 7.1 from trixie-backports), sid (7.2).
 apt_setup() {
         name=$1; shift
         d=$cache/apt-$name
@@ -71,6 +73,15 @@ kernel() {  # series → CACHE/kernels/<series>/{Image,package}
         5.10) group=bullseye; re='^linux-image-5\.10\.[0-9]+-[0-9]+-arm64-unsigned$' ;;
         6.1)  group=bookworm; re='^linux-image-6\.1\.[0-9]+-[0-9]+-arm64-unsigned$' ;;
         6.12) group=bookworm; re='^linux-image-6\.12\.[0-9.]+\+deb12-arm64-unsigned$' ;;
+        # trixie-backports carries no -unsigned image for these: the signed package's vmlinuz
+        # (a gzip'd EFI-stub Image, which -kernel boots) is in linux-image-* up to 6.18 and in
+        # linux-binary-* (usr/lib/modules/*/vmlinuz) from 6.19.
+        6.16) group=trixie-bpo; re='^linux-image-6\.16\.[0-9.]+\+deb13-arm64$' ;;
+        6.17) group=trixie-bpo; re='^linux-image-6\.17\.[0-9.]+\+deb13-arm64$' ;;
+        6.18) group=trixie-bpo; re='^linux-image-6\.18\.[0-9.]+\+deb13-arm64$' ;;
+        6.19) group=trixie-bpo; re='^linux-binary-6\.19\.[0-9.]+\+deb13-arm64$' ;;
+        7.0)  group=trixie-bpo; re='^linux-binary-7\.0\.[0-9.]+\+deb13-arm64$' ;;
+        7.1)  group=trixie-bpo; re='^linux-binary-7\.1\.[0-9.]+\+deb13-arm64$' ;;
         7.2)  group=sid;      re='^linux-binary-7\.2\.[0-9.]+\+deb[0-9]+-arm64$' ;;
         *) echo "fetch: unknown kernel series $series" >&2; return 1 ;;
         esac
@@ -95,12 +106,18 @@ kernel() {  # series → CACHE/kernels/<series>/{Image,package}
         echo "$pkg" > "$out/package"
 }
 
-need_bookworm=0 need_bullseye=0 need_sid=0
+need_bookworm=0 need_bullseye=0 need_sid=0 need_trixie=0
 for s in "$@"; do
-        case $s in 5.10) need_bullseye=1 ;; 7.2) need_sid=1 ;; *) need_bookworm=1 ;; esac
+        case $s in
+        5.10) need_bullseye=1 ;;
+        7.2) need_sid=1 ;;
+        6.16|6.17|6.18|6.19|7.0|7.1) need_trixie=1 ;;
+        *) need_bookworm=1 ;;
+        esac
 done
 apt_setup bookworm bookworm bookworm-updates bookworm-security
 [ $need_bullseye = 0 ] || apt_setup bullseye bullseye bullseye-security
+[ $need_trixie = 0 ] || apt_setup trixie-bpo trixie trixie-backports trixie-security
 [ $need_sid = 0 ] || apt_setup sid sid
 
 # arm64 userland for the initramfs and the static programs.
