@@ -1084,6 +1084,45 @@ static void test_hidden_dest_only(void) {
         CHECK(!find(same, FINDING_VALUE_REFUSED, sctlr2));
 }
 
+/* The kernels between 6.12 and 7.2 (trixie-backports 6.16, 6.18, 7.0, booted and replayed): the
+ * 6.13 and 6.15 cut-offs lie at or below 6.16, the recorded 6.12 still behaves the old way. */
+static void test_kernels_between(void) {
+        _cleanup_(profile_freep) Profile *src = load("replay/6.12-neoverse-n2-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *n2 = load("replay/6.16-neoverse-n2-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *a710 = load("replay/6.16-cortex-a710-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *a72 = load("replay/6.16-cortex-a72.profile.json");
+        _cleanup_(profile_freep) Profile *a72_70 = load("replay/7.0-cortex-a72.profile.json");
+
+        CHECK_INT((int) profile_kernel_version(n2), 6016);
+        CHECK_INT((int) profile_kernel_version(a72_70), 7000);
+        /* 6.13+: TCR2_EL1/PIRE0_EL1/PIR_EL1 follow the VM's MMFR3 (neoverse-n2 has neither TCRX nor
+         * S1PIE), so 6.16 does not list them; NV is hidden and the host's own NV 2 dropped. */
+        CHECK(n2->has_host_nv && n2->host_nv == 2 && a710->has_host_nv && a710->host_nv == 0);
+        _cleanup_(report_freep) Report *r = compare(src, "base", n2, "base");
+        CHECK_STR(names_of(r, FINDING_NOT_ON_DEST), NAMES("TCR2_EL1", "PIRE0_EL1", "PIR_EL1"));
+        CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT), NAMES("ID_AA64MMFR2_EL1"));
+        CHECK_STR(names_of(r, FINDING_VALUE_REFUSED), NONE);
+        /* 6.16's firmware bitmap 2 is new to the 6.12 guest: destination-only. */
+        CHECK_STR(names_of(r, FINDING_DEST_ONLY), NAMES("KVM_REG_ARM_VENDOR_HYP_BMAP_2"));
+        /* On cortex-a710 (no NV) the same NV 2 is refused, naming the field. */
+        _cleanup_(report_freep) Report *ra = compare(src, "base", a710, "base");
+        const Finding *nv = find(ra, FINDING_VALUE_REFUSED, REG_ID_ID_AA64MMFR2_EL1);
+        CHECK(nv && nv->field && strcmp(nv->field, "NV") == 0);
+
+        /* 6.15+: the PMU set/clear pairs are stored, not applied: 6.12 -> 6.16 keeps the enables,
+         * while 6.12 -> 6.12 loses them. */
+        _cleanup_(profile_freep) Profile *s612 = load("6.12-cortex-a72.json");
+        VcpuConfig *s = config(s612, "all");
+        value_set(s, REG_PMCNTENSET_EL0, 0x80000001);
+        value_set(s, SYSREG_ID(3, 3, 9, 12, 2), 0x80000001);
+        _cleanup_(report_freep) Report *rp = compare(s612, "all", a72, "all");
+        CHECK(find(rp, FINDING_VALUE_NOT_KEPT, REG_PMCNTENSET_EL0) == NULL);
+        CHECK(find(rp, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 9, 12, 2)) == NULL);
+        _cleanup_(profile_freep) Profile *d612 = load("6.12-cortex-a72.json");
+        _cleanup_(report_freep) Report *rq = compare(s612, "all", d612, "all");
+        CHECK(find(rq, FINDING_VALUE_NOT_KEPT, REG_PMCNTENSET_EL0) != NULL);
+}
+
 /* What QEMU cannot run at all, and arguments that are wrong. */
 static void test_unrunnable(void) {
         _cleanup_(profile_freep) Profile *src = load("6.1-cortex-a72.json");
@@ -1577,6 +1616,7 @@ int main(void) {
         test_more_real_hosts();
         test_host_nv();
         test_hidden_dest_only();
+        test_kernels_between();
         test_report_forms();
         test_summary_layout();
         test_grouping();
