@@ -12,7 +12,8 @@
 #   KVMREGS_REQUIRE_ALL=1   a missing prerequisite fails instead of skipping (exit 77)
 #   KVMREGS_VM_MIRROR       Debian mirror for the downloads (default http://deb.debian.org)
 #   KVMREGS_VM_CACHE        downloads (default /var/cache/kvmregs-vm, or ~/.cache/kvmregs-vm if not writable)
-#   KVMREGS_VM_KERNELS      kernel series to boot (default "6.1 6.12 5.10 7.2")
+#   KVMREGS_VM_KERNELS      kernel series to boot (default "6.1 6.12 5.10 7.2"; fetch.sh also knows
+#                           6.16 6.17 6.18 6.19 7.0 7.1, recorded in tests/data/replay, not booted by default)
 #   KVMREGS_VM_CPUS         -cpu models for 6.1/6.12 (default "cortex-a57 cortex-a72 neoverse-n1 max")
 #   KVMREGS_VM_BOOTS        the boots, overriding the two above: "KERNEL:CPU[:nvhe|vhe|protected[:mte]] ..."
 #   KVMREGS_VM_TAG          appended to the CPU model in each boot's label ("7.2-max-qemu11-vhe"), for
