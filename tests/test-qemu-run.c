@@ -19,6 +19,7 @@
 #include "qemu-run.h"
 #include "record.h"
 #include "rules.h"
+#include "profile-load.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -239,16 +240,6 @@ static void test_cache(const char *emu) {
         CHECK(qemu_cache_free(NULL) == NULL);
 }
 
-static Profile *load(const char *name) {
-        Profile *p = NULL;
-        ProfileError e = {};
-
-        if (profile_load(test_data(name), &p, &e) < 0) {
-                fprintf(stderr, "cannot load %s: %s: %s\n", name, e.path, e.message);
-                exit(1);
-        }
-        return p;
-}
 
 /*
  * CompareDomain's QEMU: the lab's 6.12 → 7.2 cortex-a72 evacuation, refused by 7.2's load and
@@ -256,8 +247,8 @@ static Profile *load(const char *name) {
  * off: 'base') naming the 11.1.3 emulator.
  */
 static void test_domain(const char *emu) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *host = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *host = test_load_profile("7.2-cortex-a72.json");
         _cleanup_(profile_freep) Profile *record = NULL;
         _cleanup_(domain_qemu_done) DomainQemu dq = {};
         _cleanup_(report_freep) Report *r = NULL, *back = NULL, *refused = NULL;

@@ -14,6 +14,7 @@
 #include "qemu.h"
 #include "record.h"
 #include "rules.h"
+#include "profile-load.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -23,16 +24,6 @@
 #define REG_ZCR_EL1   SYSREG_ID(3, 0, 1, 2, 0)
 #define REG_S3_0_C15  SYSREG_ID(3, 0, 15, 0, 0)
 
-static Profile *load(const char *name) {
-        Profile *p = NULL;
-        ProfileError e = {};
-
-        if (profile_load(test_data(name), &p, &e) < 0) {
-                fprintf(stderr, "cannot load %s: %s: %s\n", name, e.path, e.message);
-                exit(1);
-        }
-        return p;
-}
 
 static const Finding *find(const Report *r, uint64_t reg, FindingKind kind) {
         for (size_t i = 0; i < r->n_findings; i++)
@@ -113,8 +104,8 @@ static void test_versions(void) {
 
 /* 6.12 → 7.2 cortex-a72 (lab, QEMU 11.1.3: loads; tolerated TCR2/PIRE0/PIR, fw feat reg 3 skipped). */
 static void test_612_to_72(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("7.2-cortex-a72.json");
         static const char *const configs[] = { "base", "pmu" };
 
         for (size_t i = 0; i < ELEMENTSOF(configs); i++) {
@@ -153,8 +144,8 @@ static void test_612_to_72(void) {
  * 11.1.3 drops (real migration: tests/data/migrations/11.1/6.12-cortex-a72--6.1-cortex-a72.json);
  * the load still fails on the values 6.1 refuses (CCSIDR, MIDR). */
 static void test_612_to_61(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.1-cortex-a72.json");
         _cleanup_(report_freep) Report *legacy = compare(src, dst, "pmu", NULL);
         _cleanup_(report_freep) Report *r = compare(src, dst, "pmu", "11.1");
 
@@ -194,8 +185,8 @@ static void add_register(VcpuConfig *c, uint64_t reg, uint64_t value) {
 
 /* A stream with an extra ZCR_EL1 below the tolerated TCR2/PIR*: loads under 11.1, ZCR_EL1 lost. */
 static void test_lost_register(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("7.2-cortex-a72.json");
         VcpuConfig *s = (VcpuConfig *) profile_get_config(src, "base");
 
         add_register(s, REG_ZCR_EL1, 0x3);
@@ -225,8 +216,8 @@ static void test_lost_register(void) {
 
 /* BMAP_2 from a source whose destination lacks it: tolerated if 0, else unknown incoming (dropped). */
 static void test_bmap_2(void) {
-        _cleanup_(profile_freep) Profile *src = load("7.2-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.12-cortex-a72.json");
         _cleanup_(report_freep) Report *r = compare(src, dst, "base", "11.1");
         const Finding *f = find(r, REG_ID_VENDOR_HYP_BMAP_2, FINDING_TOLERATED);
         VcpuConfig *s = (VcpuConfig *) profile_get_config(src, "base");
@@ -247,8 +238,8 @@ static void test_bmap_2(void) {
 
 /* The report's QEMU fields survive JSON. */
 static void test_json(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("7.2-cortex-a72.json");
         CompareOptions o = { .dst_qemu_version = "1:11.1.3+ds-1", .src_qemu_version = "7.2" };
         _cleanup_(report_freep) Report *r = NULL, *back = NULL, *legacy = NULL, *lback = NULL;
         _cleanup_free_ char *json = NULL, *again = NULL, *ljson = NULL;
@@ -398,8 +389,8 @@ static void test_detect_installed(void) {
  * lab's 6.12 → 7.2 evacuation (cortex-a72) refused under 7.2's load, loading under 11.1.3.
  */
 static void test_profile_qemu(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("7.2-cortex-a72.json");
         _cleanup_(profile_freep) Profile *record = NULL, *reparsed = NULL, *back = NULL;
         _cleanup_(report_freep) Report *old = NULL, *r = NULL, *given = NULL, *opt = NULL;
         _cleanup_free_ char *json = NULL, *again = NULL, *text = NULL, *rjson = NULL;
@@ -507,8 +498,8 @@ static void test_profile_qemu_bad(void) {
 static void test_fleet_classes(void) {
         _cleanup_(fleet_freep) Fleet *f = fleet_new();
         _cleanup_(fleet_matrix_freep) FleetMatrix *m = NULL;
-        Profile *src = load("6.12-cortex-a72.json"), *plain = load("7.2-cortex-a72.json");
-        Profile *q72 = load("7.2-cortex-a72.json"), *q11 = load("7.2-cortex-a72.json");
+        Profile *src = test_load_profile("6.12-cortex-a72.json"), *plain = test_load_profile("7.2-cortex-a72.json");
+        Profile *q72 = test_load_profile("7.2-cortex-a72.json"), *q11 = test_load_profile("7.2-cortex-a72.json");
         ProfileQemu legacy = { .version = (char *) "7.2.22", .has_load = true, .load = QEMU_LOAD_7_2 };
         ProfileQemu tol = { .version = (char *) "11.1.3", .has_load = true, .load = QEMU_LOAD_11_1 };
         const FleetHost *h612, *hq11, *hq72, *hplain;

@@ -8,22 +8,12 @@
 
 #include "record.h"
 #include "rules.h"
+#include "profile-load.h"
 #include "testutil.h"
 #include "util.h"
 
 #define CLIDR_EL1 SYSREG_ID(3, 1, 0, 0, 1)
 
-static Profile *load(const char *name) {
-        Profile *p = NULL;
-        ProfileError e = {};
-        int r = profile_load(test_data(name), &p, &e);
-
-        if (r < 0) {
-                fprintf(stderr, "cannot load %s: %s: %s (%d)\n", name, e.path, e.message, r);
-                exit(1);
-        }
-        return p;
-}
 
 static Profile *record_of(const Profile *p, const char *config) {
         Profile *rec = NULL;
@@ -36,7 +26,7 @@ static Profile *record_of(const Profile *p, const char *config) {
 }
 
 static void test_extract(void) {
-        _cleanup_(profile_freep) Profile *p = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *p = test_load_profile("6.12-cortex-a72.json");
         _cleanup_(profile_freep) Profile *rec = NULL;
 
         CHECK_INT(profile_extract_config(p, "nonexistent", &rec), -ENOENT);
@@ -51,7 +41,7 @@ static void test_extract(void) {
 }
 
 static void test_parse(void) {
-        _cleanup_(profile_freep) Profile *p = load("6.1-cortex-a57.json");
+        _cleanup_(profile_freep) Profile *p = test_load_profile("6.1-cortex-a57.json");
         _cleanup_(profile_freep) Profile *rec = record_of(p, "pmu"), *back = NULL, *none = NULL;
         _cleanup_free_ char *json = profile_to_json(rec, false), *full = profile_to_json(p, false);
         ProfileError e;
@@ -68,7 +58,7 @@ static void test_parse(void) {
 }
 
 static void test_host_config(void) {
-        _cleanup_(profile_freep) Profile *max = load("6.12-max.json"), *a72 = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *max = test_load_profile("6.12-max.json"), *a72 = test_load_profile("6.12-cortex-a72.json");
         _cleanup_(profile_freep) Profile *pmu = record_of(max, "pmu"), *sve = record_of(max, "sve");
         const VcpuConfig *c;
 
@@ -84,7 +74,7 @@ static void test_host_config(void) {
 /* 6.1 → 6.12, same CPU: the arriving guest keeps the values 6.12's kernel accepts (CLIDR_EL1 is
  * writable there and differs); every other value is 6.12's. */
 static void test_keep_values(void) {
-        _cleanup_(profile_freep) Profile *p61 = load("6.1-cortex-a57.json"), *p612 = load("6.12-cortex-a57.json");
+        _cleanup_(profile_freep) Profile *p61 = test_load_profile("6.1-cortex-a57.json"), *p612 = test_load_profile("6.12-cortex-a57.json");
         _cleanup_(profile_freep) Profile *carried = record_of(p61, "pmu"), *rec = record_of(p612, "pmu");
         _cleanup_(profile_freep) Profile *plain = record_of(p612, "pmu"), *again = record_of(p612, "pmu");
         const VcpuConfig *host_config = record_host_config(p612, carried);
@@ -150,7 +140,7 @@ static void check_identity(const char *json, int expected, const char *config, c
 }
 
 static void test_identity(void) {
-        _cleanup_(profile_freep) Profile *p = load("6.12-max.json");
+        _cleanup_(profile_freep) Profile *p = test_load_profile("6.12-max.json");
         _cleanup_(profile_freep) Profile *rec = record_of(p, "all");
         _cleanup_free_ char *json = NULL, *full = profile_to_json(p, true);
         char name64[65], name65[66], host255[300], host256[300], deep[200] = "", *c = NULL, *h = NULL;

@@ -13,6 +13,7 @@
 #include "report-group.h"
 #include "rules.h"
 #include "sha256.h"
+#include "profile-load.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -22,17 +23,6 @@ static const char *const ALL_PROFILES[] = {
         "6.12-neoverse-n1.json", "7.2-cortex-a72.json", "7.2-max.json",
 };
 
-static Profile *load(const char *name) {
-        Profile *p = NULL;
-        ProfileError e = {};
-        int r = profile_load(test_data(name), &p, &e);
-
-        if (r < 0) {
-                fprintf(stderr, "cannot load %s: %s: %s (%d)\n", name, e.path, e.message, r);
-                exit(1);
-        }
-        return p;
-}
 
 static size_t round_trips, verdicts[3], with_fields;
 /* Every pair's report_to_json(), compact and pretty, in the order test_every_pair() makes them. */
@@ -283,7 +273,7 @@ static void test_every_pair(void) {
 
         sha256_init(&json_digest);
         for (size_t i = 0; i < ELEMENTSOF(ALL_PROFILES); i++)
-                p[i] = load(ALL_PROFILES[i]);
+                p[i] = test_load_profile(ALL_PROFILES[i]);
         for (size_t a = 0; a < ELEMENTSOF(ALL_PROFILES); a++)
                 for (size_t b = 0; b < ELEMENTSOF(ALL_PROFILES); b++)
                         for (size_t c = 0; c < p[a]->n_configs; c++)
@@ -382,8 +372,8 @@ static void refused_edit(const char *text, const char *from, const char *to, con
 }
 
 static void test_malformed(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.1-cortex-a72.json");
         _cleanup_(report_freep) Report *r = NULL;
         _cleanup_free_ char *text = NULL, *big = NULL;
         Report *back = NULL;

@@ -17,6 +17,7 @@
 #include "nearest.h"
 #include "report-group.h"
 #include "rules.h"
+#include "profile-load.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -31,24 +32,13 @@ static uint64_t ufield_get(uint64_t v, unsigned shift) {
         return (v >> shift) & 0xf;
 }
 
-static Profile *load(const char *name) {
-        Profile *p = NULL;
-        ProfileError e = {};
-        int r = profile_load(test_data(name), &p, &e);
-
-        if (r < 0) {
-                fprintf(stderr, "cannot load %s: %s: %s (%d)\n", name, e.path, e.message, r);
-                exit(1);
-        }
-        return p;
-}
 
 /* tests/data/<kernel>-<model>.json */
 static Profile *load_model(const char *kernel, const char *model) {
         char name[128];
 
         snprintf(name, sizeof(name), "%s-%s.json", kernel, model);
-        return load(name);
+        return test_load_profile(name);
 }
 
 static VcpuConfig *config(Profile *p, const char *name) {
@@ -243,8 +233,8 @@ static const char *const ALL_PROFILES[] = {
 
 /* Seed: ID_AA64ZFR0_EL1 sent by the source, hidden (not listed) by the destination. */
 static void test_seed_hidden_zfr0(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.1-max.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.1-max.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.1-max.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.1-max.json");
         _cleanup_(report_freep) Report *r = NULL;
 
         reg_remove(config(dst, "all"), REG_ID_ID_AA64ZFR0_EL1);
@@ -261,7 +251,7 @@ static void test_seed_hidden_zfr0(void) {
 
 /* Hidden but listed (6.12 lists ZFR0 as RAZ for a vCPU without SVE): only 0 is accepted. */
 static void test_raz_register(void) {
-        _cleanup_(profile_freep) Profile *p = load("6.12-max.json");
+        _cleanup_(profile_freep) Profile *p = test_load_profile("6.12-max.json");
         const VcpuConfig *pmu = config(p, "pmu"), *all = config(p, "all");
         Finding f = {};
 
@@ -321,8 +311,8 @@ static void test_612_to_61(void) {
                 check_order_and_text(r);
         }
         /* The exact refused set on cortex-a72: the three CCSIDR levels 6.1 lists, and CLIDR. */
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.1-cortex-a72.json");
         _cleanup_(report_freep) Report *r = compare(src, "all", dst, "all");
         CHECK_STR(names_of(r, FINDING_VALUE_REFUSED),
                   NAMES("CCSIDR_EL1[csselr=0x0]", "CCSIDR_EL1[csselr=0x1]", "CCSIDR_EL1[csselr=0x2]", "CLIDR_EL1"));
@@ -360,8 +350,8 @@ static void test_61_to_612(void) {
                                            value_get(config(src, "all"), REG_ID_ID_AA64DFR0_EL1), NULL));
         }
 
-        _cleanup_(profile_freep) Profile *src = load("6.1-max.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.12-max.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.1-max.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.12-max.json");
         _cleanup_(report_freep) Report *r = compare(src, "all", dst, "all");
         const Finding *f = find(r, FINDING_VALUE_REFUSED, REG_ID_ID_AA64MMFR1_EL1);
 
@@ -382,8 +372,8 @@ static void test_vhe_nvhe(void) {
         static const char *const files[] = { "6.12-cortex-a72.json", "6.1-cortex-a72.json" };
 
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                _cleanup_(profile_freep) Profile *src = load(files[i]);
-                _cleanup_(profile_freep) Profile *dst = load(files[i]);
+                _cleanup_(profile_freep) Profile *src = test_load_profile(files[i]);
+                _cleanup_(profile_freep) Profile *dst = test_load_profile(files[i]);
                 VcpuConfig *s = config(src, "all");
                 uint64_t v = value_get(s, REG_ID_ID_AA64MMFR1_EL1);
 
@@ -403,8 +393,8 @@ static void test_vhe_nvhe(void) {
 
 /* VENDOR_HYP_BMAP_2 sent by a source only: above 6.12's highest id, dropped silently. */
 static void test_vendor_hyp_bmap_2(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.12-cortex-a72.json");
         _cleanup_(report_freep) Report *r = NULL;
 
         reg_add(config(src, "all"), REG_ID_VENDOR_HYP_BMAP_2, 0);
@@ -416,14 +406,14 @@ static void test_vendor_hyp_bmap_2(void) {
         CHECK_STR(names_of(r, FINDING_VALUE_REFUSED), NONE);
 
         /* Real: 7.2 → 6.12 carries it too (and fails on PSCI). */
-        _cleanup_(profile_freep) Profile *s72 = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *s72 = test_load_profile("7.2-cortex-a72.json");
         _cleanup_(report_freep) Report *r2 = compare(s72, "all", dst, "all");
         CHECK_STR(names_of(r2, FINDING_DROPPED), NAMES("KVM_REG_ARM_VENDOR_HYP_BMAP_2"));
         CHECK_STR(names_of(r2, FINDING_VALUE_REFUSED), NAMES("PSCI_VERSION"));
         CHECK_INT(count_severity(r2, SEVERITY_FATAL), 1);
 
         /* Listed on both, with a service bit the destination lacks: refused. */
-        _cleanup_(profile_freep) Profile *d2 = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *d2 = test_load_profile("6.12-cortex-a72.json");
         VcpuConfig *dc = config(d2, "all");
         reg_add(dc, REG_ID_VENDOR_HYP_BMAP_2, 0);
         value_set(config(src, "all"), REG_ID_VENDOR_HYP_BMAP_2, 0x3);
@@ -454,8 +444,8 @@ static void test_cpu_models(void) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                _cleanup_(profile_freep) Profile *src = load(cases[i].src);
-                _cleanup_(profile_freep) Profile *dst = load(cases[i].dst);
+                _cleanup_(profile_freep) Profile *src = test_load_profile(cases[i].src);
+                _cleanup_(profile_freep) Profile *dst = test_load_profile(cases[i].dst);
                 _cleanup_(report_freep) Report *r = compare(src, "all", dst, "all");
                 const Finding *midr = find(r, FINDING_VALUE_REFUSED, REG_ID_MIDR_EL1);
 
@@ -467,8 +457,8 @@ static void test_cpu_models(void) {
         }
 
         /* The differing field is named: ID_MMFR0_EL1.AuxReg (a72 2, a57 1). */
-        _cleanup_(profile_freep) Profile *src = load("6.1-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a57.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.1-cortex-a57.json");
         _cleanup_(report_freep) Report *r = compare(src, "all", dst, "all");
         const Finding *f = find(r, FINDING_VALUE_REFUSED, SYSREG_ID(3, 0, 0, 1, 4));
         CHECK(f && f->field && strcmp(f->field, "AuxReg") == 0);
@@ -492,8 +482,8 @@ static void test_cpu_models(void) {
 /* Identical profiles: compatible; no finding except 6.12's PMU SET/CLR, which the kernel really does. */
 static void test_identical(void) {
         for (size_t i = 0; i < ELEMENTSOF(ALL_PROFILES); i++) {
-                _cleanup_(profile_freep) Profile *a = load(ALL_PROFILES[i]);
-                _cleanup_(profile_freep) Profile *b = load(ALL_PROFILES[i]);
+                _cleanup_(profile_freep) Profile *a = test_load_profile(ALL_PROFILES[i]);
+                _cleanup_(profile_freep) Profile *b = test_load_profile(ALL_PROFILES[i]);
                 bool is_612 = strncmp(ALL_PROFILES[i], "6.12-", 5) == 0;
 
                 for (size_t k = 0; k < a->n_configs; k++) {
@@ -524,8 +514,8 @@ static void test_psci(void) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(pairs); i++) {
-                _cleanup_(profile_freep) Profile *src = load(pairs[i][0]);
-                _cleanup_(profile_freep) Profile *dst = load(pairs[i][1]);
+                _cleanup_(profile_freep) Profile *src = test_load_profile(pairs[i][0]);
+                _cleanup_(profile_freep) Profile *dst = test_load_profile(pairs[i][1]);
                 _cleanup_(report_freep) Report *r = compare(src, "all", dst, "all");
                 const Finding *f = find(r, FINDING_VALUE_REFUSED, REG_ID_PSCI_VERSION);
 
@@ -556,7 +546,7 @@ static void test_psci(void) {
         }
 
         /* 5.10 implements PSCI 1.0: 1.1 is refused, 1.0 and 0.2 accepted; 0.1 needs a vCPU without PSCI 0.2. */
-        _cleanup_(profile_freep) Profile *old = load("5.10-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *old = test_load_profile("5.10-cortex-a72.json");
         const VcpuConfig *c = config(old, "base");
         CHECK_INT(value_get(c, REG_ID_PSCI_VERSION), 0x10000);
         CHECK(!rules_kernel_accepts(old, c, REG_ID_PSCI_VERSION, 0x10001, NULL));
@@ -568,8 +558,8 @@ static void test_psci(void) {
 
 /* -cpu host takes the destination's features; pinning them to the source's is the adjustment. */
 static void test_adjustments(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-max.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.12-max.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-max.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.12-max.json");
         _cleanup_(report_freep) Report *r = compare(src, "pmu", dst, "all");
 
         CHECK_INT(r->verdict, VERDICT_ADJUSTED);
@@ -595,7 +585,7 @@ static void test_adjustments(void) {
         }
 
         /* An adjustment does not hide a refusal: 6.1-max pmu → 6.12-max all still fails on HCX. */
-        _cleanup_(profile_freep) Profile *old = load("6.1-max.json");
+        _cleanup_(profile_freep) Profile *old = test_load_profile("6.1-max.json");
         _cleanup_(report_freep) Report *r3 = compare(old, "pmu", dst, "all");
         CHECK_INT(r3->verdict, VERDICT_INCOMPATIBLE);
         CHECK_STR(names_of(r3, FINDING_VALUE_REFUSED), NAMES("ID_AA64MMFR1_EL1"));
@@ -604,7 +594,7 @@ static void test_adjustments(void) {
         /* The destination cannot offer SVE at all: unsupported, fatal; then the comparison with the
          * nearest configuration it can create (SVE off: a72's PMU configuration) names every register
          * that still fails, marked, and they are those of the recorded source without SVE. */
-        _cleanup_(profile_freep) Profile *a72 = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *a72 = test_load_profile("6.12-cortex-a72.json");
         _cleanup_(report_freep) Report *r4 = compare(src, "all", a72, "all");
         CHECK_INT(r4->verdict, VERDICT_INCOMPATIBLE);
         CHECK_STR(names_of(r4, FINDING_CONFIG_UNSUPPORTED), NAMES("-"));
@@ -658,7 +648,7 @@ static void test_adjustments(void) {
          * longest enabled (cpu64.c: "The KVM host requires all supported vector lengths smaller
          * than N bits to also be enabled"): a destination offering more above the source's
          * longest is pinned to the source's; a gap below it cannot be made. */
-        _cleanup_(profile_freep) Profile *s2 = load("6.12-max.json");
+        _cleanup_(profile_freep) Profile *s2 = test_load_profile("6.12-max.json");
         VcpuConfig *sc = config(s2, "sve");
         CHECK(sc->has_sve_vls);
         CHECK(sc->sve_vls[0] == 0xffff);
@@ -701,7 +691,7 @@ static bool mte_of(const VcpuConfig *c) {
 }
 
 static size_t derive_all(const char *name, size_t *ret_failed) {
-        _cleanup_(profile_freep) Profile *p = load(name);
+        _cleanup_(profile_freep) Profile *p = test_load_profile(name);
         size_t n = 0;
 
         for (size_t i = 0; i < p->n_configs; i++)
@@ -780,8 +770,8 @@ static void test_derived_configs(void) {
 
 /* Firmware workaround levels: no better than the destination's; accepted lower ones read back its own. */
 static void test_workarounds(void) {
-        _cleanup_(profile_freep) Profile *p = load("6.12-neoverse-n1.json");
-        _cleanup_(profile_freep) Profile *src = load("6.12-neoverse-n1.json");
+        _cleanup_(profile_freep) Profile *p = test_load_profile("6.12-neoverse-n1.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-neoverse-n1.json");
         const VcpuConfig *c = config(p, "all");
         uint64_t wa1 = value_get(c, REG_ID_SMCCC_ARCH_WORKAROUND_1);
 
@@ -807,8 +797,8 @@ static void test_workarounds(void) {
          * (no SSBS, accepted lower) reads back "not required" (3) after writing 0 (replayed on 6.12 and 7.2). */
         static const char *const maxes[] = { "6.12-max.json", "7.2-max.json" };
         for (size_t i = 0; i < ELEMENTSOF(maxes); i++) {
-                _cleanup_(profile_freep) Profile *a72 = load("6.12-cortex-a72.json");
-                _cleanup_(profile_freep) Profile *max = load(maxes[i]);
+                _cleanup_(profile_freep) Profile *a72 = test_load_profile("6.12-cortex-a72.json");
+                _cleanup_(profile_freep) Profile *max = test_load_profile(maxes[i]);
                 _cleanup_(report_freep) Report *r = compare(a72, "base", max, "base");
                 const Finding *f = find(r, FINDING_VALUE_NOT_KEPT, REG_ID_SMCCC_ARCH_WORKAROUND_2);
                 CHECK_INT(value_get(config(max, "base"), REG_ID_SMCCC_ARCH_WORKAROUND_2), 0);
@@ -824,8 +814,8 @@ static void test_workarounds(void) {
 
 /* Kernel-specific setters: DebugVer floor, IMP_DEF PMUVer, CLIDR/CCSIDR by kernel. */
 static void test_setters(void) {
-        _cleanup_(profile_freep) Profile *p612 = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *p61 = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *p612 = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *p61 = test_load_profile("6.1-cortex-a72.json");
         const VcpuConfig *c612 = config(p612, "all"), *c61 = config(p61, "all");
         uint64_t dfr0 = value_get(c612, REG_ID_ID_AA64DFR0_EL1);
         Finding f = {};
@@ -854,7 +844,7 @@ static void test_setters(void) {
         CHECK(!rules_kernel_accepts(p612, c612, REG_CCSIDR(0), value_get(c61, REG_CCSIDR(0)) & ~UINT64_C(7), NULL));
 
         /* MIDR is invariant everywhere, whatever 7.2's mask claims. */
-        _cleanup_(profile_freep) Profile *p72 = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *p72 = test_load_profile("7.2-cortex-a72.json");
         const VcpuConfig *c72 = config(p72, "all");
         CHECK(!rules_kernel_accepts(p72, c72, REG_ID_MIDR_EL1, value_get(c72, REG_ID_MIDR_EL1) ^ 0x10, NULL));
         CHECK(rules_kernel_accepts(p72, c72, REG_ID_MIDR_EL1, value_get(c72, REG_ID_MIDR_EL1), NULL));
@@ -866,8 +856,8 @@ static void test_setters(void) {
 
 /* A 64-bit-only destination CPU (a64fx-like: ID_AA64PFR0_EL1.EL0 = 1) ignores AArch32 ID values. */
 static void test_aarch64_only_destination(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.12-cortex-a72.json");
         VcpuConfig *d = config(dst, "all");
         static const uint64_t aarch32[] = { REG_ID_PFR0_EL1, REG_ID_ISAR0_EL1, REG_MVFR0_EL1 };
 
@@ -888,8 +878,8 @@ static void test_aarch64_only_destination(void) {
 
 /* 7.2 fixed the PMU SET/CLR writes: nothing lost there. */
 static void test_pmu_pairs_fixed(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("7.2-cortex-a72.json");
         VcpuConfig *s = config(src, "all");
 
         /* A source carries the same value in both registers of a pair (one state). */
@@ -901,7 +891,7 @@ static void test_pmu_pairs_fixed(void) {
         CHECK_INT(same->n_findings, 0);
 
         /* On 6.12 the written value is predicted exactly: SET then CLR leaves reset & ~v. */
-        _cleanup_(profile_freep) Profile *d612 = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *d612 = test_load_profile("6.12-cortex-a72.json");
         _cleanup_(report_freep) Report *r2 = compare(src, "all", d612, "all");
         const Finding *f = find(r2, FINDING_VALUE_NOT_KEPT, REG_PMCNTENSET_EL0);
         uint64_t reset = value_get(config(d612, "all"), REG_PMCNTENSET_EL0);
@@ -914,8 +904,8 @@ static void test_pmu_pairs_fixed(void) {
 
 /* Event counters are 32 bits unless the vCPU's PMU is PMUv3p5: a lower PMUVer the source brings along counts. */
 static void test_counter_width(void) {
-        _cleanup_(profile_freep) Profile *src = load("5.10-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.12-max.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("5.10-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.12-max.json");
         _cleanup_(report_freep) Report *r = compare(src, "pmu", dst, "pmu");
         uint64_t v = value_get(config(src, "pmu"), SYSREG_ID(3, 3, 14, 8, 0));
         const Finding *f = find(r, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 14, 8, 0));
@@ -925,7 +915,7 @@ static void test_counter_width(void) {
         CHECK(find(r, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 9, 12, 4) /* PMSWINC_EL0 */) != NULL);
         /* With its own PMUv3p5 the 6.12 max vCPU keeps 64 bits. */
         CHECK_INT(ufield_get(value_get(config(dst, "pmu"), REG_ID_ID_AA64DFR0_EL1), 8), 6);
-        _cleanup_(profile_freep) Profile *same = load("6.12-max.json");
+        _cleanup_(profile_freep) Profile *same = test_load_profile("6.12-max.json");
         value_set(config(same, "pmu"), SYSREG_ID(3, 3, 14, 8, 0), v);
         _cleanup_(report_freep) Report *r2 = compare(same, "pmu", dst, "pmu");
         CHECK(find(r2, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 14, 8, 0)) == NULL);
@@ -933,9 +923,9 @@ static void test_counter_width(void) {
 
 /* A guest record (profile_extract_config) carries no values of ordinary registers: judged on what it has. */
 static void test_guest_record(void) {
-        _cleanup_(profile_freep) Profile *p612 = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *p61 = load("6.1-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *p72 = load("7.2-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *p612 = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *p61 = test_load_profile("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *p72 = test_load_profile("7.2-cortex-a72.json");
         _cleanup_(profile_freep) Profile *rec612 = NULL, *rec61 = NULL;
 
         CHECK_INT(profile_extract_config(p612, "all", &rec612), 0);
@@ -970,7 +960,7 @@ static void test_guest_record(void) {
 
 /* 6.1 (no masks) lets userspace lower ID_AA64PFR0_EL1.CSV2/CSV3 only; a higher one promises too much. */
 static void test_csv_on_61(void) {
-        _cleanup_(profile_freep) Profile *p = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *p = test_load_profile("6.1-cortex-a72.json");
         const VcpuConfig *c = config(p, "all");
         uint64_t pfr0 = value_get(c, REG_ID_ID_AA64PFR0_EL1);
         const uint64_t csv2 = UINT64_C(0xf) << 56, csv3 = UINT64_C(0xf) << 60;
@@ -988,8 +978,8 @@ static void test_csv_on_61(void) {
 
 /* Hosts recorded later (the replay's .profile.json files, real kernels too): VHE, a64fx. */
 static void test_more_real_hosts(void) {
-        _cleanup_(profile_freep) Profile *nvhe = load("6.12-max.json");
-        _cleanup_(profile_freep) Profile *vhe = load("replay/6.12-max-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *nvhe = test_load_profile("6.12-max.json");
+        _cleanup_(profile_freep) Profile *vhe = test_load_profile("replay/6.12-max-vhe.profile.json");
 
         /* nVHE ↔ VHE, both ways: refused on ID_AA64MMFR1_EL1.VH alone. */
         for (int way = 0; way < 2; way++) {
@@ -1005,8 +995,8 @@ static void test_more_real_hosts(void) {
 
         /* A 64-bit-only a64fx destination: the AArch32 ID registers are accepted and read as zero;
          * its 256-byte cache lines make 6.12 refuse a cortex-a72's shorter CCSIDR lines. */
-        _cleanup_(profile_freep) Profile *a72 = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *a64fx = load("replay/6.12-a64fx.profile.json");
+        _cleanup_(profile_freep) Profile *a72 = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *a64fx = test_load_profile("replay/6.12-a64fx.profile.json");
         _cleanup_(report_freep) Report *r = compare(a72, "base", a64fx, "base");
         CHECK_INT(r->verdict, VERDICT_INCOMPATIBLE);
         CHECK_STR(names_of(r, FINDING_VALUE_NOT_KEPT),
@@ -1027,9 +1017,9 @@ static void test_more_real_hosts(void) {
 /* 7.2 hides ID_AA64MMFR2_EL1.NV and drops a written NV only when it is the host CPU's own (host.nv,
  * probed): neoverse-n2 (NV 2) drops a 6.12 neoverse-n2 guest's NV=2, cortex-a710 (no NV) refuses it. */
 static void test_host_nv(void) {
-        _cleanup_(profile_freep) Profile *n2 = load("replay/7.2-neoverse-n2-vhe.profile.json");
-        _cleanup_(profile_freep) Profile *a710 = load("replay/7.2-cortex-a710-vhe.profile.json");
-        _cleanup_(profile_freep) Profile *src = load("replay/6.12-neoverse-n2-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *n2 = test_load_profile("replay/7.2-neoverse-n2-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *a710 = test_load_profile("replay/7.2-cortex-a710-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("replay/6.12-neoverse-n2-vhe.profile.json");
         const VcpuConfig *cn2 = config(n2, "base"), *ca710 = config(a710, "base");
         uint64_t written = value_get(config(src, "base"), REG_ID_ID_AA64MMFR2_EL1);
         uint64_t shown = value_get(cn2, REG_ID_ID_AA64MMFR2_EL1);
@@ -1064,9 +1054,9 @@ static void test_host_nv(void) {
  * lower ID value hid it, KVM says ENOENT (real migrations 6.12 -> 7.2 on QEMU 11's max, both QEMUs:
  * "Could not set register ... unknown to KVM"). */
 static void test_hidden_dest_only(void) {
-        _cleanup_(profile_freep) Profile *p612 = load("replay/6.12-max-qemu11-vhe.profile.json");
-        _cleanup_(profile_freep) Profile *p72 = load("replay/7.2-max-qemu11-vhe.profile.json");
-        _cleanup_(profile_freep) Profile *p61 = load("replay/6.1-max-qemu11-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *p612 = test_load_profile("replay/6.12-max-qemu11-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *p72 = test_load_profile("replay/7.2-max-qemu11-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *p61 = test_load_profile("replay/6.1-max-qemu11-vhe.profile.json");
         const uint64_t sctlr2 = SYSREG_ID(3, 0, 1, 0, 3), fpmr = SYSREG_ID(3, 3, 4, 4, 2);
         _cleanup_(report_freep) Report *r = compare(p612, "all", p72, "all");
         _cleanup_(report_freep) Report *r61 = compare(p61, "all", p72, "all");
@@ -1087,11 +1077,11 @@ static void test_hidden_dest_only(void) {
 /* The kernels between 6.12 and 7.2 (trixie-backports 6.16, 6.18, 7.0, booted and replayed): the
  * 6.13 and 6.15 cut-offs lie at or below 6.16, the recorded 6.12 still behaves the old way. */
 static void test_kernels_between(void) {
-        _cleanup_(profile_freep) Profile *src = load("replay/6.12-neoverse-n2-vhe.profile.json");
-        _cleanup_(profile_freep) Profile *n2 = load("replay/6.16-neoverse-n2-vhe.profile.json");
-        _cleanup_(profile_freep) Profile *a710 = load("replay/6.16-cortex-a710-vhe.profile.json");
-        _cleanup_(profile_freep) Profile *a72 = load("replay/6.16-cortex-a72.profile.json");
-        _cleanup_(profile_freep) Profile *a72_70 = load("replay/7.0-cortex-a72.profile.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("replay/6.12-neoverse-n2-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *n2 = test_load_profile("replay/6.16-neoverse-n2-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *a710 = test_load_profile("replay/6.16-cortex-a710-vhe.profile.json");
+        _cleanup_(profile_freep) Profile *a72 = test_load_profile("replay/6.16-cortex-a72.profile.json");
+        _cleanup_(profile_freep) Profile *a72_70 = test_load_profile("replay/7.0-cortex-a72.profile.json");
 
         CHECK_INT((int) profile_kernel_version(n2), 6016);
         CHECK_INT((int) profile_kernel_version(a72_70), 7000);
@@ -1111,22 +1101,22 @@ static void test_kernels_between(void) {
 
         /* 6.15+: the PMU set/clear pairs are stored, not applied: 6.12 -> 6.16 keeps the enables,
          * while 6.12 -> 6.12 loses them. */
-        _cleanup_(profile_freep) Profile *s612 = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *s612 = test_load_profile("6.12-cortex-a72.json");
         VcpuConfig *s = config(s612, "all");
         value_set(s, REG_PMCNTENSET_EL0, 0x80000001);
         value_set(s, SYSREG_ID(3, 3, 9, 12, 2), 0x80000001);
         _cleanup_(report_freep) Report *rp = compare(s612, "all", a72, "all");
         CHECK(find(rp, FINDING_VALUE_NOT_KEPT, REG_PMCNTENSET_EL0) == NULL);
         CHECK(find(rp, FINDING_VALUE_NOT_KEPT, SYSREG_ID(3, 3, 9, 12, 2)) == NULL);
-        _cleanup_(profile_freep) Profile *d612 = load("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *d612 = test_load_profile("6.12-cortex-a72.json");
         _cleanup_(report_freep) Report *rq = compare(s612, "all", d612, "all");
         CHECK(find(rq, FINDING_VALUE_NOT_KEPT, REG_PMCNTENSET_EL0) != NULL);
 }
 
 /* What QEMU cannot run at all, and arguments that are wrong. */
 static void test_unrunnable(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.1-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.1-cortex-a72.json");
         /* A 128-bit sysreg id (size field 4): QEMU's cpreg list takes U32/U64 only. */
         const uint64_t u128 = (SYSREG_ID(3, 0, 2, 0, 7) & ~REG_SIZE_MASK) | (UINT64_C(4) << REG_SIZE_SHIFT);
 
@@ -1138,7 +1128,7 @@ static void test_unrunnable(void) {
         CHECK_INT(r->n_findings > 0 && r->findings[0].severity == SEVERITY_FATAL, 1);
 
         /* The source cannot run the configuration itself (5.10 has no SVE). */
-        _cleanup_(profile_freep) Profile *old = load("5.10-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *old = test_load_profile("5.10-cortex-a72.json");
         CHECK(config(old, "sve")->skipped != NULL);
         _cleanup_(report_freep) Report *r2 = compare(old, "sve", dst, NULL);
         CHECK_INT(r2->verdict, VERDICT_INCOMPATIBLE);
@@ -1154,8 +1144,8 @@ static void test_unrunnable(void) {
 
 /* The report forms: JSON parses back with the same content; the summary names every fatal register. */
 static void test_report_forms(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.1-cortex-a72.json");
         _cleanup_(report_freep) Report *r = compare(src, "all", dst, "all");
         _cleanup_free_ char *json = report_to_json(r, true);
         _cleanup_free_ char *summary = report_summary(r);
@@ -1219,8 +1209,8 @@ static void test_report_forms(void) {
                 fclose(f);
 
         /* one finding: "problem", no "s" */
-        _cleanup_(profile_freep) Profile *old = load("6.1-max.json");
-        _cleanup_(profile_freep) Profile *max = load("6.12-max.json");
+        _cleanup_(profile_freep) Profile *old = test_load_profile("6.1-max.json");
+        _cleanup_(profile_freep) Profile *max = test_load_profile("6.12-max.json");
         _cleanup_(report_freep) Report *one = compare(old, "pmu", max, "all");
         _cleanup_free_ char *one_summary = report_summary(one);
         CHECK_STR(one_summary,
@@ -1336,8 +1326,8 @@ static const char *group_list(const ReportGroups *gs, size_t i, bool all_names) 
 
 /* 6.12 -> 6.1, cortex-a72, base: 22 fatal findings, 4 causes, every register in exactly one. */
 static void test_grouping(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.1-cortex-a72.json");
         _cleanup_(report_freep) Report *r = compare(src, "base", dst, "base");
         _cleanup_(report_groups_freep) ReportGroups *gs = NULL;
         size_t seen[64] = {};
@@ -1397,8 +1387,8 @@ static void test_grouping(void) {
         CHECK(strstr(gs->groups[3].message, "(source 0x9200003, destination 0xa200023; Ctype2 0 (destination 4))") != NULL);
 
         /* The feature ID registers a 6.1 destination takes only as its own: one cause across fields. */
-        _cleanup_(profile_freep) Profile *a57 = load("6.1-cortex-a57.json");
-        _cleanup_(profile_freep) Profile *n1 = load("6.1-neoverse-n1.json");
+        _cleanup_(profile_freep) Profile *a57 = test_load_profile("6.1-cortex-a57.json");
+        _cleanup_(profile_freep) Profile *n1 = test_load_profile("6.1-neoverse-n1.json");
         _cleanup_(report_freep) Report *ids = compare(a57, "pmu", n1, "pmu");
         _cleanup_(report_groups_freep) ReportGroups *ig = NULL;
         bool found = false;
@@ -1434,8 +1424,8 @@ static char *printed(const Report *r, bool verbose, bool colour) {
 
 /* The human report: the verdict and a paragraph first, then one block per cause, then the rest. */
 static void test_print_layout(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.1-cortex-a72.json");
         _cleanup_(report_freep) Report *r = compare(src, "base", dst, "base");
         _cleanup_free_ char *plain = printed(r, false, false), *verbose = printed(r, true, false);
         _cleanup_free_ char *legacy = NULL;
@@ -1505,8 +1495,8 @@ static void test_print_layout(void) {
         }
 
         /* compatible with warnings; adjusted: the paragraph says so, adjustments come after the groups */
-        _cleanup_(profile_freep) Profile *a72 = load("6.1-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *max = load("6.12-max.json");
+        _cleanup_(profile_freep) Profile *a72 = test_load_profile("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *max = test_load_profile("6.12-max.json");
         _cleanup_(report_freep) Report *same = compare(src, "pmu", src, "pmu");
         _cleanup_free_ char *same_text = printed(same, false, false);
         CHECK(starts_with(same_text, "verdict:      compatible\n\nThe migration loads: the destination takes every "
@@ -1526,8 +1516,8 @@ static void test_print_layout(void) {
 
 /* Colour: only when the caller asks (a terminal), never in the summary. */
 static void test_colour(void) {
-        _cleanup_(profile_freep) Profile *src = load("6.12-cortex-a72.json");
-        _cleanup_(profile_freep) Profile *dst = load("6.1-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *src = test_load_profile("6.12-cortex-a72.json");
+        _cleanup_(profile_freep) Profile *dst = test_load_profile("6.1-cortex-a72.json");
         _cleanup_(report_freep) Report *r = compare(src, "base", dst, "base");
         _cleanup_(report_freep) Report *ok = compare(dst, "base", dst, "base");
         _cleanup_free_ char *on = printed(r, false, true), *off = printed(r, false, false);
